@@ -1,0 +1,81 @@
+"""The `livegen` command: parses arguments and hands over to the room that does the work.
+
+Each room's module is imported only when its subcommand runs, so `livegen --help` is instant and the
+runtime commands never pull in training dependencies.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+
+from livegen import __version__
+
+# (command path, module with add_arguments/run, one-line help)
+COMMANDS: tuple[tuple[tuple[str, ...], str, str], ...] = (
+    (("corpus", "make"), "livegen.corpus.make", "synthesise the one-bar techno loop corpus"),
+    (("corpus", "import"), "livegen.corpus.importer", "import your own loops (WAV/FLAC/AIFF)"),
+    (("corpus", "preview"), "livegen.corpus.preview", "listening reel + spectrogram contact sheet"),
+    (("bench", "corpus"), "livegen.corpus.bench", "corpus synthesis throughput"),
+    (
+        ("demo",),
+        "livegen.demo",
+        "render a corpus demo and play it (the main job until models ship)",
+    ),
+)
+GROUP_HELP = {
+    "corpus": "make, import and preview training loops",
+    "bench": "speed benchmarks that print tables",
+}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="livegen",
+        description="livegen: real-time generative techno loops that follow your clock.",
+    )
+    parser.add_argument("--version", action="version", version=f"livegen {__version__}")
+    top = parser.add_subparsers(dest="command", metavar="COMMAND")
+    groups: dict[str, argparse._SubParsersAction] = {}
+    for path, module, help_text in COMMANDS:
+        if len(path) == 1:
+            sub = top.add_parser(path[0], help=help_text, description=help_text)
+        else:
+            if path[0] not in groups:
+                group = top.add_parser(path[0], help=GROUP_HELP[path[0]])
+                groups[path[0]] = group.add_subparsers(dest="subcommand", metavar="SUBCOMMAND")
+                group.set_defaults(_group=group)
+            sub = groups[path[0]].add_parser(path[1], help=help_text, description=help_text)
+        sub.set_defaults(_module=module)
+        _add_arguments(sub, module)
+    return parser
+
+
+def _add_arguments(sub: argparse.ArgumentParser, module: str) -> None:
+    # Argument definitions live beside the code; importing the module is cheap for these rooms.
+    importlib.import_module(module).add_arguments(sub)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    module = getattr(args, "_module", None)
+    if module is None:
+        group = getattr(args, "_group", None)
+        (group or parser).print_help()
+        return 2
+    try:
+        return int(importlib.import_module(module).run(args))
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+    except (FileNotFoundError, ValueError, OSError) as exc:
+        # Bad input gets one readable line, not a stack trace.
+        print(f"livegen: error: {exc}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
