@@ -1,0 +1,1 @@
+"""Control: OSC address space, commands and session state; knows no sockets."""

@@ -1,0 +1,111 @@
+"""Commands: what a performer asked for, as frozen dataclasses, whatever the transport (OSC, MIDI).
+
+The core never sees raw OSC argument lists; the edge turns them into these and validates them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class SetPrompts:
+    """One or more weighted text prompts, mixed into one concept vector."""
+
+    prompts: tuple[tuple[str, float], ...]
+
+
+@dataclass(frozen=True)
+class SetAudioPrompt:
+    """A reference audio file whose concept is mixed with the text prompts at `weight`."""
+
+    path: str
+    weight: float = 1.0
+
+
+@dataclass(frozen=True)
+class SetGuidance:
+    value: float
+
+
+@dataclass(frozen=True)
+class SetSteps:
+    value: int
+
+
+@dataclass(frozen=True)
+class SetSeed:
+    value: int
+
+
+@dataclass(frozen=True)
+class SetVariation:
+    """0 = the next bar uses the same noise, 1 = fresh noise; in between, a spherical blend."""
+
+    value: float
+
+
+@dataclass(frozen=True)
+class SetHold:
+    """True: keep repeating the current bar instead of generating new ones."""
+
+    on: bool
+
+
+@dataclass(frozen=True)
+class SetBpm:
+    """Tempo of the internal clock."""
+
+    value: float
+
+
+@dataclass(frozen=True)
+class SetClock:
+    source: str  # "midi" | "internal"
+
+
+@dataclass(frozen=True)
+class Play:
+    pass
+
+
+@dataclass(frozen=True)
+class Stop:
+    pass
+
+
+@dataclass(frozen=True)
+class SetGain:
+    """Linear output gain (1 = unity)."""
+
+    value: float
+
+
+@dataclass(frozen=True)
+class StatusRequest:
+    pass
+
+
+@dataclass(frozen=True)
+class Subscribe:
+    """Start (or stop) sending /livegen/beat and /livegen/bar to the sender."""
+
+    on: bool = True
+
+
+Command = (
+    SetPrompts
+    | SetAudioPrompt
+    | SetGuidance
+    | SetSteps
+    | SetSeed
+    | SetVariation
+    | SetHold
+    | SetBpm
+    | SetClock
+    | Play
+    | Stop
+    | SetGain
+    | StatusRequest
+    | Subscribe
+)

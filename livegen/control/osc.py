@@ -1,0 +1,238 @@
+"""The OSC address space: bytes in, validated commands and replies out. No sockets here.
+
+Every address has typed, ranged arguments (ints and floats are interchangeable, since Pd cannot tell
+them apart). A bad message never raises: it becomes a `/livegen/error s s` reply (address, reason)
+and changes nothing. Bundles with a future time tag come back with that time attached, so the
+server can apply them then without blocking.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from pythonosc import osc_bundle, osc_message
+from pythonosc.parsing import osc_types
+from pythonosc.osc_message_builder import OscMessageBuilder
+
+from livegen.control import commands as cmd
+
+PREFIX = "/livegen/"
+MAX_PROMPTS = 8
+MAX_TEXT = 500  # characters: a prompt, not an essay; bounds the tokenizer's work too
+Sender = tuple[str, int]
+
+
+class OscError(ValueError):
+    """A message the daemon will not apply; `reason` is sent back to the sender."""
+
+    def __init__(self, address: str, reason: str) -> None:
+        super().__init__(f"{address}: {reason}")
+        self.address, self.reason = address, reason
+
+
+@dataclass(frozen=True)
+class Arg:
+    """One typed argument: kind "f" (float), "i" (int) or "s" (string), with its range."""
+
+    name: str
+    kind: str
+    lo: float | None = None
+    hi: float | None = None
+    default: Any = None  # not None: the argument may be left out
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class Address:
+    path: str
+    args: tuple[Arg, ...]
+    build: Callable[..., cmd.Command]
+    description: str
+    variadic: bool = False  # /livegen/prompt: (s [f]) repeated
+
+
+def _number(address: str, arg: Arg, value: Any) -> float | int:
+    if isinstance(value, bool):  # OSC T/F
+        value = int(value)
+    if not isinstance(value, (int, float)) or not math.isfinite(value):
+        raise OscError(address, f"{arg.name} must be a number, got {_describe(value)}")
+    if arg.kind == "i":
+        if value != int(value):
+            raise OscError(address, f"{arg.name} must be a whole number, got {value}")
+        value = int(value)
+    if (arg.lo is not None and value < arg.lo) or (arg.hi is not None and value > arg.hi):
+        raise OscError(address, f"{arg.name} must be in [{arg.lo:g}, {arg.hi:g}], got {value:g}")
+    return value if arg.kind == "i" else float(value)
+
+
+def _text(address: str, arg: Arg, value: Any) -> str:
+    if not isinstance(value, str):
+        raise OscError(address, f"{arg.name} must be a string, got {_describe(value)}")
+    if len(value) > MAX_TEXT:
+        raise OscError(address, f"{arg.name} is {len(value)} characters; at most {MAX_TEXT}")
+    return value
+
+
+def _describe(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+def _parse_prompts(address: str, args: Sequence[Any]) -> cmd.Command:
+    prompts: list[tuple[str, float]] = []
+    i = 0
+    weight_arg = Arg("weight", "f", 0.0, 10.0)
+    while i < len(args):
+        text = _text(address, Arg("prompt", "s"), args[i]).strip()
+        if not text:
+            raise OscError(address, "empty prompt")
+        weight = 1.0
+        if i + 1 < len(args) and not isinstance(args[i + 1], str):
+            weight = float(_number(address, weight_arg, args[i + 1]))
+            i += 1
+        prompts.append((text, weight))
+        i += 1
+    if not prompts:
+        raise OscError(address, "needs at least one prompt: s [f] [s f ...]")
+    if len(prompts) > MAX_PROMPTS:
+        raise OscError(address, f"{len(prompts)} prompts; at most {MAX_PROMPTS}")
+    if sum(w for _, w in prompts) <= 0:
+        raise OscError(address, "the prompt weights add up to 0")
+    return cmd.SetPrompts(tuple(prompts))
+
+
+def _clock(source: str) -> cmd.Command:
+    if source not in ("midi", "internal"):
+        raise OscError("/livegen/clock", f"clock must be 'midi' or 'internal', got {source!r}")
+    return cmd.SetClock(source)
+
+
+ADDRESSES: dict[str, Address] = {
+    a.path: a
+    for a in (
+        Address("/livegen/prompt", (Arg("prompt", "s"), Arg("weight", "f", 0, 10, 1.0)),
+                cmd.SetPrompts, "weighted text prompts: s [f] [s f ...]", variadic=True),
+        Address("/livegen/audio_prompt", (Arg("path", "s"), Arg("weight", "f", 0, 10, 1.0)),
+                cmd.SetAudioPrompt, "a reference audio file (path on the daemon's machine)"),
+        Address("/livegen/guidance", (Arg("guidance", "f", 0, 20),), cmd.SetGuidance,
+                "classifier-free guidance scale (0 and 1 = unguided)"),
+        Address("/livegen/steps", (Arg("steps", "i", 1, 64),), cmd.SetSteps,
+                "deblending steps per bar"),
+        Address("/livegen/seed", (Arg("seed", "i", 0, 2**31 - 1),), cmd.SetSeed, "noise seed"),
+        Address("/livegen/variation", (Arg("variation", "f", 0, 1),), cmd.SetVariation,
+                "how far the next bar's noise moves from the current one"),
+        Address("/livegen/hold", (Arg("hold", "i", 0, 1),), lambda v: cmd.SetHold(bool(v)),
+                "1 = repeat the current bar"),
+        Address("/livegen/bpm", (Arg("bpm", "f", 20, 300),), cmd.SetBpm,
+                "tempo of the internal clock"),
+        Address("/livegen/clock", (Arg("source", "s"),), _clock, "clock source: midi | internal"),
+        Address("/livegen/play", (), cmd.Play, "start the internal clock"),
+        Address("/livegen/stop", (), cmd.Stop, "stop the internal clock"),
+        Address("/livegen/gain", (Arg("gain", "f", 0, 4),), cmd.SetGain, "output gain (linear)"),
+        Address("/livegen/status", (), cmd.StatusRequest, "reply /livegen/status key value ..."),
+        Address("/livegen/subscribe", (Arg("on", "i", 0, 1, 1),), lambda v: cmd.Subscribe(bool(v)),
+                "1 = send /livegen/beat i i and /livegen/bar i to the sender"),
+    )
+}  # fmt: skip
+
+
+def parse(address: str, args: Sequence[Any]) -> cmd.Command:
+    """One OSC message to a command; raises OscError with a reason a performer can read."""
+    spec = ADDRESSES.get(address)
+    if spec is None:
+        raise OscError(address, "unknown address (see /livegen/status or docs/osc.md)")
+    if spec.variadic:
+        return _parse_prompts(address, args)
+    required = sum(a.default is None for a in spec.args)
+    if not required <= len(args) <= len(spec.args):
+        want = " ".join(a.kind if a.default is None else f"[{a.kind}]" for a in spec.args)
+        raise OscError(address, f"expects {want or 'no arguments'}, got {len(args)} arguments")
+    values: list[Any] = []
+    filled = list(args) + [a.default for a in spec.args[len(args) :]]
+    for arg, value in zip(spec.args, filled, strict=True):
+        if arg.kind == "s":
+            values.append(_text(address, arg, value))
+        else:
+            values.append(_number(address, arg, value))
+    if address == "/livegen/audio_prompt":
+        values[0] = str(Path(values[0]).expanduser())
+    return spec.build(*values)
+
+
+@dataclass(frozen=True)
+class Incoming:
+    """A valid command, from whom, and when to apply it (None: now)."""
+
+    command: cmd.Command
+    sender: Sender
+    when: float | None = None
+
+
+@dataclass(frozen=True)
+class Reply:
+    address: str
+    args: tuple[Any, ...]
+    to: Sender
+
+    def encode(self) -> bytes:
+        return encode(self.address, self.args)
+
+
+def encode(address: str, args: Sequence[Any]) -> bytes:
+    builder = OscMessageBuilder(address=address)
+    for value in args:
+        builder.add_arg(value)
+    return builder.build().dgram
+
+
+def error_reply(address: str, reason: str, to: Sender) -> Reply:
+    return Reply("/livegen/error", (address, reason), to)
+
+
+def handle_packet(data: bytes, sender: Sender, now: float) -> tuple[list[Incoming], list[Reply]]:
+    """Parse one UDP datagram (message or bundle, nested bundles too) into commands and errors.
+
+    Args:
+        data: the datagram.
+        sender: (host, port) it came from; errors are addressed there.
+        now: the current time on the OSC time-tag scale (seconds since the Unix epoch).
+    """
+    incoming: list[Incoming] = []
+    errors: list[Reply] = []
+    try:
+        messages = _messages(data, now)
+    except Exception as exc:  # any garbage on the wire is the sender's problem, not ours
+        return [], [error_reply("", f"malformed OSC packet ({type(exc).__name__})", sender)]
+    for when, message in messages:
+        try:
+            command = parse(message.address, message.params)
+        except OscError as exc:
+            errors.append(error_reply(exc.address, exc.reason, sender))
+        except Exception as exc:  # a bug in validation must not take the daemon down
+            errors.append(error_reply(message.address, f"could not read: {exc}", sender))
+        else:
+            incoming.append(Incoming(command, sender, when))
+    return incoming, errors
+
+
+def _messages(data: bytes, now: float) -> list[tuple[float | None, osc_message.OscMessage]]:
+    if osc_bundle.OscBundle.dgram_is_bundle(data):
+        return _bundle_messages(osc_bundle.OscBundle(data), now)
+    if osc_message.OscMessage.dgram_is_message(data):
+        return [(None, osc_message.OscMessage(data))]
+    raise ValueError("neither an OSC message nor a bundle")
+
+
+def _bundle_messages(bundle: osc_bundle.OscBundle, now: float) -> list:
+    out: list[tuple[float | None, osc_message.OscMessage]] = []
+    late = bundle.timestamp == osc_types.IMMEDIATELY or bundle.timestamp <= now
+    for content in bundle:
+        if isinstance(content, osc_bundle.OscBundle):
+            out.extend(_bundle_messages(content, now))
+        else:
+            out.append((None if late else float(bundle.timestamp), content))
+    return out

@@ -1,0 +1,152 @@
+"""OSC address space: bytes in, commands or errors out; no sockets needed."""
+
+import time
+
+import numpy as np
+import pytest
+from pythonosc.osc_bundle_builder import IMMEDIATELY, OscBundleBuilder
+from pythonosc.osc_message_builder import OscMessageBuilder
+
+from livegen.control import commands as cmd
+from livegen.control.osc import ADDRESSES, MAX_TEXT, encode, handle_packet, parse
+from livegen.control.state import Session, apply, status_args
+
+ME = ("127.0.0.1", 57120)
+NOW = 1_800_000_000.0
+
+
+def one(address, *args):
+    incoming, errors = handle_packet(encode(address, args), ME, NOW)
+    return incoming, errors
+
+
+def test_every_documented_address_parses_with_good_arguments():
+    good = {
+        "/livegen/prompt": ("dark acid", 0.7, "dub chords", 0.3),
+        "/livegen/audio_prompt": ("/tmp/ref.wav", 0.5),
+        "/livegen/guidance": (3.5,),
+        "/livegen/steps": (8,),
+        "/livegen/seed": (42,),
+        "/livegen/variation": (0.25,),
+        "/livegen/hold": (1,),
+        "/livegen/bpm": (126.5,),
+        "/livegen/clock": ("midi",),
+        "/livegen/play": (),
+        "/livegen/stop": (),
+        "/livegen/gain": (0.8,),
+        "/livegen/status": (),
+        "/livegen/subscribe": (),
+    }
+    assert set(good) == set(ADDRESSES)
+    for address, args in good.items():
+        incoming, errors = one(address, *args)
+        assert errors == [] and len(incoming) == 1, (address, errors)
+        assert incoming[0].sender == ME and incoming[0].when is None
+
+
+def test_prompt_forms():
+    assert parse("/livegen/prompt", ["acid"]) == cmd.SetPrompts((("acid", 1.0),))
+    both = parse("/livegen/prompt", ["acid", 2, "dub", 0.5])
+    assert both == cmd.SetPrompts((("acid", 2.0), ("dub", 0.5)))
+    # a weight may be left out for any prompt
+    assert parse("/livegen/prompt", ["a", "b", 0.5]).prompts == (("a", 1.0), ("b", 0.5))
+
+
+def test_ints_and_floats_are_interchangeable():
+    assert parse("/livegen/steps", [8.0]) == cmd.SetSteps(8)
+    assert parse("/livegen/guidance", [3]) == cmd.SetGuidance(3.0)
+    assert parse("/livegen/hold", [1.0]) == cmd.SetHold(True)
+    assert parse("/livegen/hold", [True]) == cmd.SetHold(True)
+
+
+@pytest.mark.parametrize(
+    ("address", "args", "reason"),
+    [
+        ("/livegen/nope", (1,), "unknown address"),
+        ("/other/guidance", (1.0,), "unknown address"),
+        ("/livegen/guidance", ("loud",), "must be a number"),
+        ("/livegen/guidance", (), "expects f"),
+        ("/livegen/guidance", (1.0, 2.0), "expects f"),
+        ("/livegen/guidance", (99.0,), "must be in [0, 20]"),
+        ("/livegen/guidance", (float("nan"),), "must be a number"),
+        ("/livegen/steps", (4.5,), "whole number"),
+        ("/livegen/steps", (0,), "must be in [1, 64]"),
+        ("/livegen/variation", (1.5,), "must be in [0, 1]"),
+        ("/livegen/seed", (-1,), "must be in"),
+        ("/livegen/clock", ("link",), "'midi' or 'internal'"),
+        ("/livegen/prompt", (), "at least one prompt"),
+        ("/livegen/prompt", (3.0,), "must be a string"),
+        ("/livegen/prompt", ("  ",), "empty prompt"),
+        ("/livegen/prompt", ("a", -1.0), "must be in [0, 10]"),
+        ("/livegen/prompt", ("a", 0.0), "add up to 0"),
+        ("/livegen/prompt", ("x" * (MAX_TEXT + 1),), "characters"),
+        ("/livegen/prompt", tuple(x for i in range(9) for x in (f"p{i}", 1.0)), "at most 8"),
+        ("/livegen/play", (1,), "no arguments"),
+    ],
+)
+def test_bad_messages_get_a_reason_and_no_command(address, args, reason):
+    incoming, errors = one(address, *args)
+    assert incoming == []
+    assert len(errors) == 1
+    err = errors[0]
+    assert err.address == "/livegen/error" and err.to == ME
+    assert err.args[0] == address and reason in err.args[1], err.args
+
+
+def test_garbage_packets_never_raise():
+    rng = np.random.default_rng(0)
+    packets = [b"", b"\x00", b"#bundle", b"/livegen/steps\x00\x00,i\x00\x00", b"/x" * 500]
+    packets += [rng.bytes(int(rng.integers(1, 200))) for _ in range(300)]
+    good = encode("/livegen/steps", [8])
+    packets += [good[:k] for k in range(len(good))]  # every truncation of a real message
+    for data in packets:
+        incoming, errors = handle_packet(data, ME, NOW)
+        assert len(incoming) + len(errors) >= 1 or data == b""
+        for reply in errors:
+            reply.encode()  # every error reply is itself valid OSC
+
+
+def test_bundles_immediate_future_and_nested():
+    now = time.time()
+    future = OscBundleBuilder(now + 2.0)
+    future.add_content(OscMessageBuilder("/livegen/seed").build())  # missing arg: an error
+    msg = OscMessageBuilder("/livegen/steps")
+    msg.add_arg(4)
+    future.add_content(msg.build())
+    outer = OscBundleBuilder(IMMEDIATELY)
+    msg = OscMessageBuilder("/livegen/guidance")
+    msg.add_arg(2.0)
+    outer.add_content(msg.build())
+    outer.add_content(future.build())
+    incoming, errors = handle_packet(outer.build().dgram, ME, now)
+    by_cmd = {type(i.command): i for i in incoming}
+    assert by_cmd[cmd.SetGuidance].when is None
+    assert by_cmd[cmd.SetSteps].when == pytest.approx(now + 2.0, abs=1e-3)
+    assert len(errors) == 1 and errors[0].args[0] == "/livegen/seed"
+    # a time tag in the past applies at once
+    past = OscBundleBuilder(now - 5.0)
+    past.add_content(OscMessageBuilder("/livegen/play").build())
+    incoming, _ = handle_packet(past.build().dgram, ME, now)
+    assert incoming[0].when is None
+
+
+def test_session_apply_and_status():
+    s = Session()
+    for command in (
+        cmd.SetPrompts((("acid", 0.7), ("dub", 0.3))),
+        cmd.SetSteps(4),
+        cmd.SetGuidance(2.5),
+        cmd.SetSeed(9),
+        cmd.Stop(),
+        cmd.StatusRequest(),
+    ):
+        s = apply(s, command)
+    assert s.steps == 4 and s.guidance == 2.5 and s.seed == 9 and not s.playing
+    assert s.prompt_text == "acid:0.7 | dub:0.3"
+    args = status_args(s, {"bpm": 128.0, "bar": 12, "beat": 3, "gen_ms": 41.5})
+    pairs = dict(zip(args[::2], args[1::2], strict=True))
+    expected_keys = ["bpm", "bar", "beat", "playing", "clock", "prompt", "steps", "guidance"]
+    expected_keys += ["seed", "gen_ms", "late_bars", "underruns"]
+    assert list(pairs) == expected_keys
+    assert pairs["bpm"] == 128.0 and pairs["bar"] == 12 and pairs["playing"] == 0
+    encode("/livegen/status", args)  # every value is an OSC type
