@@ -150,3 +150,11 @@ def test_session_apply_and_status():
     assert list(pairs) == expected_keys
     assert pairs["bpm"] == 128.0 and pairs["bar"] == 12 and pairs["playing"] == 0
     encode("/livegen/status", args)  # every value is an OSC type
+
+
+def test_docs_list_every_address():
+    from pathlib import Path
+
+    doc = (Path(__file__).parents[2] / "docs" / "osc.md").read_text()
+    for address in ADDRESSES:
+        assert f"`{address}`" in doc, address
