@@ -1,0 +1,243 @@
+"""The thin I/O shell around `MidiClock`: a python-rtmidi input port (ALSA, JACK, CoreMIDI, WinMM).
+
+Why python-rtmidi directly and not mido: mido's rtmidi backend throws RtMidi's delta times away,
+and a tempo estimator lives on timestamps. Why not `time.monotonic()` in the callback alone:
+the callback runs only once it holds the GIL, so a busy interpreter (the generator!) adds
+milliseconds of jitter. RtMidi stamps each message in its own thread before that wait; the
+`DeltaStamper` keeps RtMidi's time line and only borrows the monotonic clock's origin.
+
+python-rtmidi drops clock messages unless `ignore_types(timing=False)`. Nothing else is ignored
+either: RtMidi's deltas run from message to message, and a message it swallowed would leave a
+hole in the time line.
+
+The callback only appends to a deque (thread-safe, no lock, no allocation beyond the entry); the
+events are parsed and fed to the pure `MidiClock` in the caller's thread, on each query.
+"""
+
+from __future__ import annotations
+
+import collections
+import sys
+import threading
+import time
+from collections.abc import Sequence
+from fractions import Fraction
+from typing import Any
+
+from livegen.clock.events import ClockEvent, parse_message
+from livegen.clock.midi_clock import MidiClock, MidiClockConfig
+from livegen.clock.sources import ClockState, Now
+
+API_NAMES = ("auto", "alsa", "jack", "coremidi", "winmm")
+DEFAULT_PORT_NAME = "clock_in"
+
+
+class MidiPortError(OSError):
+    """A MIDI input could not be opened; the message says why and what to try."""
+
+
+class DeltaStamper:
+    """Arrival times from RtMidi's delta times, placed on the `now()` clock.
+
+    The accumulated deltas are RtMidi's own time line; its offset to `now()` is the smallest
+    (arrival - accumulated) seen, since an arrival can only be late, never early. The offset may
+    creep up slowly (the two clocks' rates differ by parts per million), and snaps to the
+    arrival when the time line is clearly broken (the deltas lost track).
+
+    Args:
+        drift: how fast (s per s) the offset may creep up (20 ppm: far more than two system
+            clocks differ by, little enough to keep a stamp within a fraction of a ms).
+        resync: an arrival this much later than the time line says resets it.
+    """
+
+    def __init__(self, drift: float = 2e-5, resync: float = 0.05) -> None:
+        self.drift = drift
+        self.resync = resync
+        self._elapsed = 0.0
+        self._offset: float | None = None
+        self._last_arrival = 0.0
+
+    def stamp(self, delta: float, arrival: float) -> float:
+        self._elapsed += delta
+        candidate = arrival - self._elapsed
+        if self._offset is None or candidate < self._offset:
+            self._offset = candidate
+        elif candidate - self._offset > self.resync:
+            self._offset = candidate
+        else:
+            creep = self.drift * max(arrival - self._last_arrival, 0.0)
+            self._offset = min(self._offset + creep, candidate)
+        self._last_arrival = arrival
+        return self._elapsed + self._offset
+
+
+def _rtmidi() -> Any:
+    try:
+        import rtmidi
+    except ImportError as exc:  # pragma: no cover - a runtime dependency
+        raise MidiPortError("python-rtmidi is not installed (pip install python-rtmidi)") from exc
+    return rtmidi
+
+
+def _api_constant(rtmidi: Any, api: str) -> int:
+    constants = {
+        "auto": rtmidi.API_UNSPECIFIED,
+        "alsa": rtmidi.API_LINUX_ALSA,
+        "jack": rtmidi.API_UNIX_JACK,
+        "coremidi": rtmidi.API_MACOSX_CORE,
+        "winmm": rtmidi.API_WINDOWS_MM,
+    }
+    if api not in constants:
+        raise MidiPortError(f"unknown MIDI API {api!r}; choose one of {', '.join(API_NAMES)}")
+    if api != "auto" and constants[api] not in rtmidi.get_compiled_api():
+        compiled = ", ".join(rtmidi.get_api_name(a) for a in rtmidi.get_compiled_api())
+        raise MidiPortError(f"python-rtmidi was built without {api} (it has: {compiled})")
+    return int(constants[api])
+
+
+def _explain(api: str, exc: Exception) -> str:
+    text = str(exc)
+    if "ALSA" in text or api == "alsa":
+        return (
+            f"cannot open the ALSA sequencer ({text}). Is there a /dev/snd/seq? Without a sound "
+            "card, start JACK (e.g. `jackd -d dummy`) and use --midi-api jack"
+        )
+    if "JACK" in text or api == "jack":
+        return f"cannot reach a JACK server ({text}). Start jackd, or use --midi-api alsa"
+    return f"cannot open MIDI ({text})"
+
+
+def _open_midi_in(api: str, client_name: str) -> Any:
+    """A MidiIn on `api`; 'auto' tries the platform default, then JACK."""
+    rtmidi = _rtmidi()
+    candidates = [api] if api != "auto" else ["auto"]
+    if api == "auto" and sys.platform.startswith("linux"):
+        candidates.append("jack")  # no ALSA sequencer (containers, no sound card): try JACK
+    errors = []
+    for name in candidates:
+        try:
+            return rtmidi.MidiIn(_api_constant(rtmidi, name), client_name)
+        except rtmidi.RtMidiError as exc:
+            errors.append(_explain(name, exc))
+    raise MidiPortError("; ".join(errors))
+
+
+def list_input_ports(api: str = "auto") -> list[str]:
+    """Names of the MIDI inputs this API offers (for `--midi-in` and error messages)."""
+    midi_in = _open_midi_in(api, "livegen-probe")
+    try:
+        return list(midi_in.get_ports())
+    finally:
+        midi_in.delete()
+
+
+def choose_port(ports: Sequence[str], wanted: str) -> int:
+    """Index of the port whose name contains `wanted` (case-insensitive); readable errors."""
+    matches = [i for i, name in enumerate(ports) if wanted.lower() in name.lower()]
+    exact = [i for i in matches if ports[i].lower() == wanted.lower()]
+    if len(exact) == 1:
+        return exact[0]
+    if len(matches) == 1:
+        return matches[0]
+    listing = "; ".join(ports) if ports else "none"
+    if not matches:
+        raise MidiPortError(f"no MIDI input matches {wanted!r}. Available inputs: {listing}")
+    names = "; ".join(ports[i] for i in matches)
+    raise MidiPortError(f"{wanted!r} matches several MIDI inputs ({names}); be more specific")
+
+
+class MidiClockInput:
+    """A `ClockSource` that follows MIDI clock from a real port.
+
+    Args:
+        api: "auto", "alsa", "jack", "coremidi" or "winmm".
+        port: open the existing output port whose name contains this (`--midi-in`); None to
+            create a virtual input instead.
+        virtual_name: client name of the virtual input that DAWs see (`--midi-virtual`).
+        now: time function; must be the clock the rest of the daemon uses.
+        config: MidiClock tuning.
+    """
+
+    name = "midi"
+
+    def __init__(
+        self,
+        *,
+        api: str = "auto",
+        port: str | None = None,
+        virtual_name: str = "livegen",
+        now: Now = time.monotonic,
+        config: MidiClockConfig | None = None,
+    ) -> None:
+        self.clock = MidiClock(now, config)
+        self._now = now
+        self._stamper = DeltaStamper()
+        self._queue: collections.deque[tuple[list[int], float]] = collections.deque()
+        # Consumers (scheduler, OSC replies) may query from different threads; the pure clock is
+        # single-threaded. The RtMidi callback never takes this lock.
+        self._lock = threading.Lock()
+        rtmidi = _rtmidi()
+        self._midi_in = _open_midi_in(api, virtual_name if port is None else "livegen")
+        try:
+            if port is None:
+                self._midi_in.open_virtual_port(DEFAULT_PORT_NAME)
+                self.port_name = f"{virtual_name}:{DEFAULT_PORT_NAME}"
+            else:
+                ports = self._midi_in.get_ports()
+                index = choose_port(ports, port)
+                self._midi_in.open_port(index, DEFAULT_PORT_NAME)
+                self.port_name = ports[index]
+        except rtmidi.RtMidiError as exc:
+            self._midi_in.delete()
+            raise MidiPortError(_explain(api, exc)) from exc
+        except MidiPortError:
+            self._midi_in.delete()
+            raise
+        self.api = str(rtmidi.get_api_name(self._midi_in.get_current_api()))
+        self._midi_in.ignore_types(sysex=False, timing=False, active_sense=False)
+        self._midi_in.set_callback(self._on_message)
+
+    def _on_message(self, message: tuple[list[int], float], data: object = None) -> None:
+        # Runs in RtMidi's thread (for JACK: the JACK process thread). Stamp and queue, nothing
+        # else: deque.append is atomic under the GIL.
+        data_bytes, delta = message
+        self._queue.append((data_bytes, self._stamper.stamp(delta, self._now())))
+
+    def _drain(self) -> None:
+        while self._queue:
+            data_bytes, t = self._queue.popleft()
+            event = parse_message(data_bytes, t)
+            if event is not None:
+                self.clock.feed(event)
+
+    # --- ClockSource ------------------------------------------------------------------------
+
+    def state(self, t: float | None = None) -> ClockState:
+        with self._lock:
+            self._drain()
+            return self.clock.state(t)
+
+    def time_of_tick(self, tick: int | Fraction) -> Fraction | None:
+        with self._lock:
+            self._drain()
+            return self.clock.time_of_tick(tick)
+
+    def poll(self, t: float | None = None) -> list[ClockEvent]:
+        with self._lock:
+            self._drain()
+            return self.clock.poll(t)
+
+    def close(self) -> None:
+        with self._lock:
+            if self._midi_in is not None:
+                self._midi_in.cancel_callback()
+                self._midi_in.close_port()
+                self._midi_in.delete()
+                self._midi_in = None
+            self._drain()
+
+    def __enter__(self) -> MidiClockInput:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
