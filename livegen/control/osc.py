@@ -15,8 +15,8 @@ from pathlib import Path
 from typing import Any
 
 from pythonosc import osc_bundle, osc_message
-from pythonosc.parsing import osc_types
 from pythonosc.osc_message_builder import OscMessageBuilder
+from pythonosc.parsing import osc_types
 
 from livegen.control import commands as cmd
 
