@@ -18,7 +18,12 @@ COMMANDS: tuple[tuple[tuple[str, ...], str, str], ...] = (
     (("corpus", "make"), "livegen.corpus.make", "synthesise the one-bar techno loop corpus"),
     (("corpus", "import"), "livegen.corpus.importer", "import your own loops (WAV/FLAC/AIFF)"),
     (("corpus", "preview"), "livegen.corpus.preview", "listening reel + spectrogram contact sheet"),
+    (("train", "codec"), "livegen.train.codec", "train the EnCodec-style codec on the corpus"),
+    (("encode",), "livegen.train.encode", "cache the corpus latents for generator training"),
+    (("export", "codec"), "livegen.train.export_codec", "export the codec to ONNX + manifest"),
+    (("eval", "codec"), "livegen.train.eval_codec", "codec quality on the held-out split"),
     (("bench", "corpus"), "livegen.corpus.bench", "corpus synthesis throughput"),
+    (("bench", "codec"), "livegen.train.bench_codec", "codec decode time: ONNX vs torch eager"),
     (
         ("demo",),
         "livegen.demo",
@@ -28,6 +33,9 @@ COMMANDS: tuple[tuple[tuple[str, ...], str, str], ...] = (
 GROUP_HELP = {
     "corpus": "make, import and preview training loops",
     "bench": "speed benchmarks that print tables",
+    "train": "train the models (torch; CPU or --device cuda; torchrun for DDP)",
+    "export": "export trained models to ONNX into a model folder",
+    "eval": "quality measures that print tables",
 }
 
 

@@ -1,0 +1,1 @@
+"""Runtime inference: onnxruntime sessions, model packages, the codec, the sampler. No torch."""

@@ -1,0 +1,376 @@
+"""The codec training loop: random 1 s crops → SEANet encoder/decoder → L1 + multi-scale mel (+ GAN).
+
+One script for one CPU, one GPU or many GPUs: under `torchrun` (WORLD_SIZE > 1) it joins the
+process group, each rank loads its own shard of the train loops and draws its own crops
+(seed, rank, step), DDP averages gradients, and only rank 0 writes logs and checkpoints.
+
+Run folder: `checkpoint.pt` (latest; model, optimiser, step, RNG, configs, run info and, once
+finished, the latent statistics), `config.json`, `metrics.jsonl`, `loss_curve.png`. Starting
+again in the same folder resumes from `checkpoint.pt`.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import platform
+import signal
+import threading
+import time
+import warnings
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from tqdm import tqdm
+
+from livegen import __version__
+from livegen.train.codec_config import CodecConfig, TrainConfig
+from livegen.train.codec_model import (
+    CHECKPOINT_FORMAT,
+    CHECKPOINT_NAME,
+    build_codec,
+    count_params,
+    latent_stats,
+    read_checkpoint,
+)
+from livegen.train.data import LoopBank, batch_rng
+from livegen.train.losses import (
+    MultiScaleMelLoss,
+    discriminator_loss,
+    feature_matching_loss,
+    generator_adv_loss,
+    si_sdr,
+)
+from livegen.train.plots import plot_metrics
+
+
+@dataclass(frozen=True)
+class Dist:
+    """Where this process sits: rank among world_size, and its torch device."""
+
+    rank: int
+    world_size: int
+    device: torch.device
+
+    @property
+    def main(self) -> bool:
+        return self.rank == 0
+
+
+def setup_dist(device: str = "auto") -> Dist:
+    """Join the process group under torchrun (WORLD_SIZE > 1); pick this rank's device."""
+    world = int(os.environ.get("WORLD_SIZE", "1"))
+    rank = int(os.environ.get("RANK", "0"))
+    local = int(os.environ.get("LOCAL_RANK", "0"))
+    use_cuda = device == "cuda" or (device == "auto" and torch.cuda.is_available())
+    if device == "cuda" and not torch.cuda.is_available():
+        raise ValueError("--device cuda: torch sees no CUDA device")
+    dev = torch.device(f"cuda:{local}" if use_cuda else "cpu")
+    if use_cuda:
+        torch.cuda.set_device(dev)
+    if world > 1 and not torch.distributed.is_initialized():
+        torch.distributed.init_process_group(backend="nccl" if use_cuda else "gloo")
+    return Dist(rank, world, dev)
+
+
+def lr_at(cfg: TrainConfig, step: int) -> float:
+    """Linear warm-up, then cosine decay from lr to lr * lr_final at the last step."""
+    if step < cfg.warmup_steps:
+        return cfg.lr * (step + 1) / cfg.warmup_steps
+    t = (step - cfg.warmup_steps) / max(1, cfg.steps - cfg.warmup_steps)
+    t = min(max(t, 0.0), 1.0)
+    return float(cfg.lr * (cfg.lr_final + (1 - cfg.lr_final) * 0.5 * (1 + math.cos(math.pi * t))))
+
+
+class MetricsLog:
+    """metrics.jsonl: one JSON object per line; resuming drops lines past the checkpoint's step."""
+
+    def __init__(self, path: Path, resume_step: int, enabled: bool):
+        self.path = path
+        self.enabled = enabled
+        if not enabled:
+            return
+        kept = []
+        if resume_step > 0 and path.exists():
+            kept = [ln for ln in path.read_text().splitlines() if ln.strip()]
+            kept = [ln for ln in kept if json.loads(ln).get("step", 0) <= resume_step]
+        path.write_text("".join(ln + "\n" for ln in kept))
+
+    def write(self, **row: Any) -> None:
+        if self.enabled:
+            with self.path.open("a") as f:
+                f.write(json.dumps(row) + "\n")
+
+
+class Trainer:
+    """State of one training run; `fit()` runs it to `cfg.steps` (or a time limit)."""
+
+    def __init__(
+        self,
+        cfg: TrainConfig,
+        codec_cfg: CodecConfig,
+        run_dir: Path,
+        corpus: Path,
+        dist: Dist,
+        progress: bool = True,
+    ):
+        self.cfg, self.codec_cfg, self.run_dir, self.corpus, self.dist = (
+            cfg,
+            codec_cfg,
+            Path(run_dir),
+            Path(corpus),
+            dist,
+        )
+        self.progress = progress and dist.main
+        torch.set_flush_denormal(True)  # decaying tails → denormals → several-fold slower convs
+        torch.manual_seed(cfg.seed)  # same initial weights on every rank
+        self.model = build_codec(codec_cfg).to(dist.device)
+        self.opt = torch.optim.Adam(self.model.parameters(), cfg.lr, betas=(cfg.beta1, cfg.beta2))
+        self.disc: torch.nn.Module | None = None
+        self.disc_opt: torch.optim.Optimizer | None = None
+        if cfg.adversarial:
+            from encodec.msstftd import MultiScaleSTFTDiscriminator
+
+            with warnings.catch_warnings():  # encodec uses the deprecated weight_norm
+                warnings.simplefilter("ignore", FutureWarning)
+                disc = MultiScaleSTFTDiscriminator(filters=cfg.disc_filters)
+            self.disc = disc.to(dist.device)
+            self.disc_opt = torch.optim.Adam(
+                self.disc.parameters(), cfg.lr, betas=(cfg.beta1, cfg.beta2)
+            )
+        self.mel_loss = MultiScaleMelLoss(sample_rate=codec_cfg.sample_rate).to(dist.device)
+        self.step = 0
+        self.run_info: dict[str, Any] = {
+            "started": datetime.now(UTC).isoformat(timespec="seconds"),
+            "elapsed_s": 0.0,
+            "world_size": dist.world_size,
+            "device": str(dist.device),
+            "threads": torch.get_num_threads(),
+            "host": platform.node(),
+            "torch": str(torch.__version__),
+            "livegen": __version__,
+            "corpus": str(self.corpus),
+            "finished": False,
+        }
+        self.latent_stats: dict[str, Any] | None = None
+
+    # -- checkpoints ---------------------------------------------------------------------------
+    def state(self) -> dict[str, Any]:
+        rng: dict[str, Any] = {"torch": torch.get_rng_state()}
+        if torch.cuda.is_available():
+            rng["cuda"] = torch.cuda.get_rng_state_all()
+        return {
+            "format": CHECKPOINT_FORMAT,
+            "version": 1,
+            "config": self.codec_cfg.to_dict(),
+            "train_config": self.cfg.to_dict(),
+            "step": self.step,
+            "model": self.model.state_dict(),
+            "optimizer": self.opt.state_dict(),
+            "disc": self.disc.state_dict() if self.disc is not None else None,
+            "disc_optimizer": self.disc_opt.state_dict() if self.disc_opt is not None else None,
+            "rng": rng,
+            "latent_stats": self.latent_stats,
+            "run": dict(self.run_info),
+        }
+
+    def save(self) -> Path | None:
+        """Write checkpoint.pt atomically (rank 0 only)."""
+        if not self.dist.main:
+            return None
+        path = self.run_dir / CHECKPOINT_NAME
+        tmp = path.with_name(path.name + ".tmp")
+        torch.save(self.state(), tmp)
+        os.replace(tmp, path)
+        plot_metrics(self.run_dir / "metrics.jsonl", self.run_dir / "loss_curve.png")
+        return path
+
+    def load(self, path: Path) -> None:
+        """Restore model, optimisers, step, RNG and run info from a checkpoint."""
+        ckpt = read_checkpoint(path)
+        self.model.load_state_dict(ckpt["model"])
+        self.opt.load_state_dict(ckpt["optimizer"])
+        if self.disc is not None and ckpt.get("disc") is not None:
+            self.disc.load_state_dict(ckpt["disc"])
+            assert self.disc_opt is not None
+            self.disc_opt.load_state_dict(ckpt["disc_optimizer"])
+        self.step = int(ckpt["step"])
+        torch.set_rng_state(ckpt["rng"]["torch"])
+        if "cuda" in ckpt["rng"] and torch.cuda.is_available():
+            torch.cuda.set_rng_state_all(ckpt["rng"]["cuda"])
+        self.run_info.update({k: v for k, v in ckpt.get("run", {}).items() if k != "finished"})
+        self.run_info["resumed_at_step"] = self.step
+        self.latent_stats = ckpt.get("latent_stats")
+
+    # -- one step --------------------------------------------------------------------------------
+    def train_step(self, model: torch.nn.Module, disc: torch.nn.Module | None, x: torch.Tensor):
+        cfg = self.cfg
+        for group in self.opt.param_groups:
+            group["lr"] = lr_at(cfg, self.step)
+        y, _ = model(x)
+        l1 = F.l1_loss(y, x)
+        mel = self.mel_loss(y, x)
+        loss = cfg.w_time * l1 + cfg.w_mel * mel
+        logs = {"l1": l1.item(), "mel": mel.item()}
+        use_adv = disc is not None and self.step >= cfg.adv_start
+        if use_adv:
+            assert self.disc is not None and disc is not None
+            self.disc.requires_grad_(False)  # generator pass: no grads into (or DDP hooks on) D
+            logits_fake, fmap_fake = self.disc(y)
+            with torch.no_grad():
+                _, fmap_real = self.disc(x)
+            adv = generator_adv_loss(logits_fake)
+            feat = feature_matching_loss(fmap_real, fmap_fake)
+            loss = loss + cfg.w_adv * adv + cfg.w_feat * feat
+            logs.update(adv=adv.item(), feat=feat.item())
+            self.disc.requires_grad_(True)
+        self.opt.zero_grad(set_to_none=True)
+        loss.backward()
+        grad_norm = torch.nn.utils.clip_grad_norm_(self.model.parameters(), cfg.grad_clip)
+        self.opt.step()
+        if use_adv:
+            assert self.disc_opt is not None and disc is not None
+            for group in self.disc_opt.param_groups:
+                group["lr"] = lr_at(cfg, self.step)
+            logits, _ = disc(torch.cat([x, y.detach()]))  # one forward: DDP-friendly
+            n = x.shape[0]
+            d_loss = discriminator_loss([lg[:n] for lg in logits], [lg[n:] for lg in logits])
+            self.disc_opt.zero_grad(set_to_none=True)
+            d_loss.backward()
+            self.disc_opt.step()
+            logs["disc"] = d_loss.item()
+        logs.update(loss=loss.item(), grad_norm=float(grad_norm))
+        return logs
+
+    @torch.no_grad()
+    def validate(self, valid: torch.Tensor) -> dict[str, float]:
+        mels, sdrs = [], []
+        for chunk in valid.split(8):
+            y, _ = self.model(chunk)
+            mels.append(self.mel_loss.distance(y, chunk))
+            sdrs.append(si_sdr(y, chunk))
+        return {
+            "valid_mel": float(torch.cat(mels).mean()),
+            "valid_si_sdr": float(torch.cat(sdrs).mean()),
+        }
+
+    def _valid_crops(self, crop: int) -> torch.Tensor | None:
+        """Fixed crops from the start of the first valid loops; None if the corpus has none."""
+        try:
+            vbank = LoopBank.load(self.corpus, "valid", limit=self.cfg.valid_loops, progress=False)
+        except ValueError:
+            print(f"note: {self.corpus} has no valid split: no validation scores")
+            return None
+        return torch.from_numpy(vbank.fixed_crops(self.cfg.valid_loops, crop))[:, None].to(
+            self.dist.device
+        )
+
+    # -- the run ---------------------------------------------------------------------------------
+    def fit(self, time_limit_s: float | None = None) -> dict[str, Any]:
+        cfg, dist = self.cfg, self.dist
+        if dist.main:
+            self.run_dir.mkdir(parents=True, exist_ok=True)
+            config = {"codec": self.codec_cfg.to_dict(), "train": cfg.to_dict()}
+            (self.run_dir / "config.json").write_text(json.dumps(config, indent=2) + "\n")
+        log = MetricsLog(self.run_dir / "metrics.jsonl", self.step, dist.main)
+        bank = LoopBank.load(
+            self.corpus, "train", (dist.rank, dist.world_size), cfg.max_loops, self.progress
+        )
+        crop = round(cfg.crop_seconds * self.codec_cfg.sample_rate)
+        valid = self._valid_crops(crop) if dist.main and cfg.valid_loops else None
+        model: torch.nn.Module = self.model
+        disc = self.disc
+        if dist.world_size > 1:
+            from torch.nn.parallel import DistributedDataParallel as DDP
+
+            ids = [dist.device.index] if dist.device.type == "cuda" else None
+            model = DDP(self.model, device_ids=ids)
+            disc = DDP(self.disc, device_ids=ids) if self.disc is not None else None
+        if dist.main:
+            print(
+                f"codec {count_params(self.model.encoder) / 1e6:.2f} M + "
+                f"{count_params(self.model.decoder) / 1e6:.2f} M params (encoder + decoder); "
+                f"{len(bank)} train loops per rank x {dist.world_size}; step {self.step}/{cfg.steps}"
+            )
+        stop = {"flag": False}
+        previous = signal.getsignal(signal.SIGTERM)
+        if threading.current_thread() is threading.main_thread():
+            signal.signal(signal.SIGTERM, lambda *_: stop.update(flag=True))
+        start = time.monotonic()
+        elapsed0 = float(self.run_info.get("elapsed_s", 0.0))
+        bar = tqdm(total=cfg.steps, initial=self.step, disable=not self.progress, unit="step")
+        window: list[dict[str, float]] = []
+        try:
+            while self.step < cfg.steps:
+                t0 = time.perf_counter()
+                x = bank.crops(batch_rng(cfg.seed, dist.rank, self.step), cfg.batch_size, crop)
+                xt = torch.from_numpy(x)[:, None].to(dist.device)
+                logs = self.train_step(model, disc, xt)
+                logs["step_s"] = time.perf_counter() - t0
+                window.append(logs)
+                self.step += 1
+                self.run_info["elapsed_s"] = elapsed0 + time.monotonic() - start
+                bar.update(1)
+                if self.step % cfg.log_every == 0 or self.step == cfg.steps:
+                    mean = {k: float(np.mean([w[k] for w in window if k in w])) for k in window[-1]}
+                    log.write(kind="train", step=self.step, lr=lr_at(cfg, self.step - 1), **mean)
+                    bar.set_postfix(loss=f"{mean['loss']:.3f}", mel=f"{mean['mel']:.3f}")
+                    window = []
+                if valid is not None and (
+                    self.step % cfg.valid_every == 0 or self.step == cfg.steps
+                ):
+                    log.write(kind="valid", step=self.step, **self.validate(valid))
+                out_of_time = time_limit_s is not None and time.monotonic() - start > time_limit_s
+                if self._agree_to_stop(stop["flag"] or out_of_time):
+                    self.save()
+                    if dist.main:
+                        print(
+                            f"\nstopped at step {self.step} (signal or time limit); run again to resume"
+                        )
+                    return self.summary(finished=False)
+                if self.step % cfg.ckpt_every == 0 and self.step < cfg.steps:
+                    self.save()
+        except KeyboardInterrupt:
+            self.save()
+            if dist.main:
+                print(f"\ninterrupted at step {self.step}: checkpoint saved, run again to resume")
+            raise
+        finally:
+            bar.close()
+            if threading.current_thread() is threading.main_thread():
+                signal.signal(signal.SIGTERM, previous)
+        if dist.main:
+            n = len(bank) if cfg.stats_loops == 0 else min(cfg.stats_loops, len(bank))
+            mean_, std_ = latent_stats(
+                self.model.eval(), (bank.loop(i) for i in range(n)), str(dist.device)
+            )
+            self.latent_stats = {"mean": mean_.tolist(), "std": std_.tolist(), "loops": n}
+            self.run_info["finished"] = True
+            self.save()
+        if dist.world_size > 1:
+            torch.distributed.barrier()
+        return self.summary(finished=True)
+
+    def _agree_to_stop(self, local: bool) -> bool:
+        """Under DDP every rank must stop at the same step: vote every log_every steps."""
+        if self.dist.world_size == 1:
+            return local
+        if self.step % self.cfg.log_every:
+            return False
+        flag = torch.tensor([float(local)], device=self.dist.device)
+        torch.distributed.all_reduce(flag, op=torch.distributed.ReduceOp.MAX)
+        return bool(flag.item())
+
+    def summary(self, finished: bool) -> dict[str, Any]:
+        return {
+            "step": self.step,
+            "finished": finished,
+            "checkpoint": str(self.run_dir / CHECKPOINT_NAME),
+            "elapsed_s": self.run_info.get("elapsed_s", 0.0),
+        }

@@ -1,0 +1,234 @@
+"""`livegen export codec`: encoder and decoder to ONNX (dynamic batch and time), parity-checked.
+
+Writes `OUT/codec_encoder.onnx`, `OUT/codec_decoder.onnx` and merges a "codec" section into
+`OUT/manifest.json` (other sections are kept). Before export, weight norm is folded into plain
+weights and encodec's `SConv1d` padding is replaced by a fixed reflect pad: encodec computes an
+"extra" right pad from the input length in Python (math.ceil), which tracing would freeze to the
+example's length. That extra pad is zero whenever the input is a whole number of hops, which the
+runtime guarantees (`livegen.engine.codec.Codec.encode` pads; latents are whole frames). The
+parity check compares the exported graphs with the *unmodified* torch model.
+
+    livegen export codec --codec-checkpoint runs/codec --out models/default
+"""
+
+from __future__ import annotations
+
+import argparse
+import types
+import warnings
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from livegen import __version__
+from livegen.train.codec_config import add_codec_arguments
+
+if TYPE_CHECKING:
+    import torch
+
+    from livegen.train.codec_model import CodecModel, LoadedCodec
+
+ENCODER_FILE = "codec_encoder.onnx"
+DECODER_FILE = "codec_decoder.onnx"
+OPSET = 17
+PARITY_FRAMES = (8, 75, 150, 163)  # shortest graph input, 1 s, one 2 s bar, longest corpus bar
+PARITY_TOLERANCE = 1e-4
+
+
+def _fixed_pad_forward(self: Any, x: torch.Tensor) -> torch.Tensor:
+    """encodec SConv1d.forward without the length-dependent extra pad (zero for whole hops)."""
+    import torch.nn.functional as F
+
+    conv = self.conv.conv
+    k, stride, dilation = conv.kernel_size[0], conv.stride[0], conv.dilation[0]
+    total = (k - 1) * dilation - (stride - 1)
+    if total == 0:  # 1x1 convs: no Pad node at all
+        return self.conv(x)
+    right = 0 if self.causal else total // 2
+    return self.conv(F.pad(x, (total - right, right), mode=self.pad_mode))
+
+
+def exportable(model: CodecModel) -> CodecModel:
+    """A CPU copy of `model` ready for tracing: eval, weight norm folded, fixed-size padding."""
+    from encodec.modules.conv import SConv1d
+
+    from livegen.train.codec_model import build_codec, remove_weight_norm
+
+    # A rebuilt copy: deepcopy fails on weight-normed modules after a forward pass.
+    plain = build_codec(model.config)
+    plain.load_state_dict({k: v.detach().cpu() for k, v in model.state_dict().items()})
+    remove_weight_norm(plain.eval())
+    for sub in plain.modules():
+        if isinstance(sub, SConv1d):
+            sub.forward = types.MethodType(_fixed_pad_forward, sub)  # type: ignore[method-assign]
+    return plain
+
+
+def export_graph(
+    module: torch.nn.Module, example: torch.Tensor, path: Path, names: tuple[str, str], opset: int
+) -> None:
+    """Trace `module` to ONNX with dynamic batch (axis 0) and time (axis 2)."""
+    import torch
+
+    inp, out = names
+    axes = {inp: {0: "batch", 2: "time_in"}, out: {0: "batch", 2: "time_out"}}
+    with warnings.catch_warnings(), torch.no_grad():
+        warnings.simplefilter("ignore")  # TracerWarnings from encodec's asserts, deprecations
+        torch.onnx.export(
+            module,
+            (example,),
+            str(path),
+            input_names=[inp],
+            output_names=[out],
+            dynamic_axes=axes,
+            opset_version=opset,
+            dynamo=False,
+        )
+
+
+def relative_error(got: np.ndarray, want: np.ndarray) -> float:
+    """max |got - want| / max |want|."""
+    return float(np.abs(got - want).max() / max(float(np.abs(want).max()), 1e-12))
+
+
+def parity(
+    loaded: LoadedCodec,
+    encoder_path: Path,
+    decoder_path: Path,
+    frames: tuple[int, ...],
+    seed: int = 0,
+) -> dict[str, dict[str, float]]:
+    """Relative error ONNX vs the original torch model, per length, for both graphs."""
+    import torch
+
+    from livegen.engine.session import create_session
+
+    assert loaded.mean is not None and loaded.std is not None
+    model = loaded.model.cpu().eval()
+    enc = create_session(encoder_path, "cpu")
+    dec = create_session(decoder_path, "cpu")
+    rng = np.random.default_rng(seed)
+    d, hop = loaded.config.dimension, loaded.config.hop
+    out: dict[str, dict[str, float]] = {"encoder": {}, "decoder": {}}
+    for t in frames:
+        z = (loaded.mean[:, None] + loaded.std[:, None] * rng.standard_normal((2, d, t))).astype(
+            np.float32
+        )
+        audio = (0.3 * rng.standard_normal((2, 1, t * hop))).astype(np.float32)
+        with torch.no_grad():
+            want_y = model.decoder(torch.from_numpy(z)).numpy()
+            want_z = model.encoder(torch.from_numpy(audio)).numpy()
+        out["decoder"][str(t)] = relative_error(dec.run(None, {"latents": z})[0], want_y)
+        out["encoder"][str(t)] = relative_error(enc.run(None, {"audio": audio})[0], want_z)
+    return out
+
+
+def versions() -> dict[str, str]:
+    import encodec
+    import onnx
+    import onnxruntime
+    import torch
+
+    return {
+        "torch": str(torch.__version__),
+        "onnx": onnx.__version__,
+        "onnxruntime": onnxruntime.__version__,
+        "encodec": getattr(encodec, "__version__", "?"),
+        "livegen": __version__,
+    }
+
+
+def export_codec(
+    loaded: LoadedCodec,
+    out_dir: Path,
+    opset: int = OPSET,
+    frames: tuple[int, ...] = PARITY_FRAMES,
+) -> dict[str, Any]:
+    """Export both graphs into `out_dir`, check parity, merge the manifest; returns the section."""
+    import onnx
+    import torch
+
+    from livegen.engine.manifest import update_manifest
+    from livegen.train.codec_model import MIN_FRAMES
+    from livegen.train.encode import codec_meta
+
+    if loaded.mean is None or loaded.std is None:
+        raise ValueError("the codec has no latent statistics: call ensure_stats first")
+    cfg = loaded.config
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    model = exportable(loaded.model)
+    example_z = torch.zeros(1, cfg.dimension, 150)
+    example_x = torch.zeros(1, cfg.channels, 150 * cfg.hop)
+    export_graph(model.encoder, example_x, out_dir / ENCODER_FILE, ("audio", "latents"), opset)
+    export_graph(model.decoder, example_z, out_dir / DECODER_FILE, ("latents", "audio"), opset)
+    for name in (ENCODER_FILE, DECODER_FILE):
+        onnx.checker.check_model(str(out_dir / name))
+    errors = parity(loaded, out_dir / ENCODER_FILE, out_dir / DECODER_FILE, frames)
+    worst = max(max(v.values()) for v in errors.values())
+    if worst >= PARITY_TOLERANCE:
+        raise RuntimeError(f"ONNX/torch parity failed: relative error {worst:.2e} ({errors})")
+    meta = codec_meta(loaded)
+    section = {
+        "sample_rate": cfg.sample_rate,
+        "hop": cfg.hop,
+        "frame_rate": cfg.frame_rate,
+        "latent_dim": cfg.dimension,
+        "channels": cfg.channels,
+        "min_frames": MIN_FRAMES,
+        "encoder": ENCODER_FILE,
+        "decoder": DECODER_FILE,
+        "graphs": {
+            "encoder": "audio [B, 1, N] (N a multiple of hop) -> latents [B, D, N / hop], raw",
+            "decoder": "latents [B, D, T] raw -> audio [B, 1, T * hop]",
+        },
+        "latent_space": "graphs are raw; the diffusion model uses (z - stats.mean) / stats.std",
+        "stats": {"mean": loaded.mean.tolist(), "std": loaded.std.tolist(), **meta["stats"]},
+        "opset": opset,
+        "weight_norm": "removed (folded into weights) before export",
+        "config": cfg.to_dict(),
+        "source": loaded.source,
+        "training": {
+            "checkpoint": meta["checkpoint"],
+            "step": loaded.info.get("step"),
+            "run": loaded.info.get("run", {}),
+            "train_config": loaded.info.get("train_config", {}),
+        },
+        "parity": {"max_relative_error": worst, "by_frames": errors, "tolerance": PARITY_TOLERANCE},
+        "versions": versions(),
+        "exported": datetime.now(UTC).isoformat(timespec="seconds"),
+    }
+    update_manifest(out_dir, "codec", section, [ENCODER_FILE, DECODER_FILE])
+    return section
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    add_codec_arguments(parser)
+    parser.add_argument("--out", type=Path, default=Path("models/default"), help="model package")
+    parser.add_argument("--opset", type=int, default=OPSET, help="ONNX opset")
+    parser.add_argument("--corpus", type=Path, default=Path("data/corpus"), help="for stats")
+    parser.add_argument(
+        "--stats-loops", type=int, default=1000, help="train loops for stats if the codec has none"
+    )
+    parser.add_argument("--threads", type=int, help="torch CPU threads (default: all cores)")
+
+
+def run(args: argparse.Namespace) -> int:
+
+    from livegen.train.codec_model import load_codec, setup_torch
+    from livegen.train.encode import ensure_stats
+
+    setup_torch(args.threads)
+    loaded = load_codec(args.codec, args.codec_checkpoint)
+    ensure_stats(loaded, args.corpus, args.stats_loops)
+    section = export_codec(loaded, args.out, args.opset)
+    sizes = {f: (Path(args.out) / f).stat().st_size / 1e6 for f in (ENCODER_FILE, DECODER_FILE)}
+    print(
+        f"exported {args.out}/{ENCODER_FILE} ({sizes[ENCODER_FILE]:.1f} MB), "
+        f"{DECODER_FILE} ({sizes[DECODER_FILE]:.1f} MB); opset {args.opset}; "
+        f"parity max relative error {section['parity']['max_relative_error']:.1e}; "
+        f"manifest {args.out}/manifest.json"
+    )
+    return 0
