@@ -19,11 +19,23 @@ COMMANDS: tuple[tuple[tuple[str, ...], str, str], ...] = (
     (("corpus", "import"), "livegen.corpus.importer", "import your own loops (WAV/FLAC/AIFF)"),
     (("corpus", "preview"), "livegen.corpus.preview", "listening reel + spectrogram contact sheet"),
     (("train", "codec"), "livegen.train.codec", "train the EnCodec-style codec on the corpus"),
+    (("train", "concept"), "livegen.concept.train", "train the livegen-clap concept encoder"),
     (("encode",), "livegen.train.encode", "cache the corpus latents for generator training"),
     (("export", "codec"), "livegen.train.export_codec", "export the codec to ONNX + manifest"),
+    (
+        ("export", "concept"),
+        "livegen.concept.export",
+        "export the concept encoder (ONNX + manifest)",
+    ),
     (("eval", "codec"), "livegen.train.eval_codec", "codec quality on the held-out split"),
+    (
+        ("eval", "concept"),
+        "livegen.concept.evaluate",
+        "retrieval / zero-shot attributes / paraphrases",
+    ),
     (("bench", "corpus"), "livegen.corpus.bench", "corpus synthesis throughput"),
     (("bench", "codec"), "livegen.train.bench_codec", "codec decode time: ONNX vs torch eager"),
+    (("bench", "concept"), "livegen.concept.bench", "prompt embedding latency"),
     (
         ("demo",),
         "livegen.demo",

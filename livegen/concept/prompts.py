@@ -1,0 +1,269 @@
+"""Prompt sets: training texts per loop, zero-shot class prompts, paraphrase pairs. Pure Python.
+
+Training sees three kinds of text for a loop: its stored captions, fresh captions from the corpus
+generator (train vocabulary), and short *structured* prompts ("acid line, no kick") whose meaning
+is known as constraints on the loop's attributes, so a batch can tell which other loops they also
+describe. Structured prompts draw on the corpus' train phrases plus `EXTRA`, a list of performer
+words written here; `EXTRA` is disjoint from the corpus' held-out vocabulary (a test checks it),
+so the zero-shot evaluation still uses only phrasings the model never saw.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from livegen.corpus import captions as cap
+
+# Attributes the model learns to read (audio aux head) and prompts may constrain.
+BINARY = (
+    "kick",
+    "clap",
+    "snare",
+    "closed_hat",
+    "open_hat",
+    "rim",
+    "perc",
+    "bass",
+    "acid",
+    "stabs",
+    "pad",
+    "hats",
+    "four_on_the_floor",
+)
+CATEGORICAL: dict[str, tuple[str, ...]] = {
+    "brightness": ("dark", "neutral", "bright"),
+    "tempo_class": ("slow", "mid", "fast"),
+    "style": tuple(cap.STYLE),
+}
+Constraint = tuple[str, Any]  # (attribute, required value)
+
+# Extra performer vocabulary (train side only; disjoint from the corpus' held-out lists).
+EXTRA_INSTRUMENT: dict[str, list[str]] = {
+    "kick": ["kicks", "heavy kick", "techno kick", "driving kick", "thud", "kick-drum"],
+    "clap": ["claps", "909 clap", "handclap", "clapping"],
+    "snare": ["snares", "909 snare", "snare roll"],
+    "closed_hat": ["closed hi-hat", "hi-hats", "hats", "sixteenth hats", "ticking hats"],
+    "open_hat": ["open hat", "sizzling hats", "open cymbal"],
+    "rim": ["rim", "rimshot", "rim shots"],
+    "perc": ["percussion", "percs", "bongos", "shakers", "perc loop"],
+    "bass": ["bass", "bass line", "basslines", "subby bass", "sub"],
+    "acid": ["acid", "acid lead", "resonant 303 acid", "acidic line"],
+    "stabs": ["chords", "synth stabs", "chord stab", "chord progression"],
+    "pad": ["pads", "strings", "atmosphere", "lush pad", "texture"],
+}
+EXTRA_STYLE: dict[str, list[str]] = {
+    "minimal techno": ["minimalist techno", "sparse techno"],
+    "dub techno": ["dub", "dubbed-out techno"],
+    "deep house": ["warm house", "deep house vibe"],
+    "acid techno": ["squelchy techno", "acid tekno"],
+    "hypnotic techno": ["trippy techno", "loopy techno"],
+    "peak-time techno": ["banging techno", "pounding techno"],
+    "minimal house": ["microhouse", "minimal groove"],
+}
+EXTRA_MOOD: dict[str, list[str]] = {
+    "dark": ["somber", "shadowy", "brooding", "nocturnal", "ominous"],
+    "bright": ["shiny", "luminous", "radiant", "sunny", "crisp and clear"],
+}
+EXTRA_TEMPO: dict[str, list[str]] = {
+    "slow": ["slow", "chilled", "downtempo", "easy-going"],
+    "fast": ["quick", "rapid", "energetic", "pacey"],
+}
+# What an absent-instrument prompt may name: concept -> attributes that must all be false.
+ABSENT = {
+    "kick": ("kick",),
+    "clap": ("clap",),
+    "snare": ("snare",),
+    "hats": ("hats",),
+    "open_hat": ("open_hat",),
+    "rim": ("rim",),
+    "perc": ("perc", "rim"),
+    "bass": ("bass",),
+    "acid": ("acid",),
+    "stabs": ("stabs",),
+    "pad": ("pad",),
+}
+HAT_WORDS = ["hats", "hi-hats"]
+NEG_CUES = ["no {}", "without {}", "no {}", "without any {}"]
+JOINERS = [", ", ", ", " with ", " and ", " + ", "; "]
+
+
+def _phrases(concept: str) -> list[str]:
+    if concept == "hats":
+        return HAT_WORDS
+    return list(cap.INSTRUMENT[concept][0]) + EXTRA_INSTRUMENT.get(concept, [])
+
+
+def style_of(meta: dict[str, Any]) -> str:
+    return str(meta["style"])
+
+
+def attribute_value(meta: dict[str, Any], name: str) -> Any:
+    """The value of one attribute (binary, brightness, tempo_class or style) for a loop."""
+    return style_of(meta) if name == "style" else meta["attributes"][name]
+
+
+def satisfies(meta: dict[str, Any], constraints: tuple[Constraint, ...]) -> bool:
+    """Whether a loop fits every constraint of a structured prompt."""
+    return all(attribute_value(meta, k) == v for k, v in constraints)
+
+
+def structured_prompt(
+    meta: dict[str, Any], rng: np.random.Generator
+) -> tuple[str, tuple[Constraint, ...]]:
+    """A short prompt true of this loop, and what it requires: ("acid line, no kick", …)."""
+    attrs = meta["attributes"]
+    items: list[tuple[str, tuple[Constraint, ...]]] = []
+    for concept in cap.INSTRUMENT:
+        if attrs.get(concept):
+            items.append((str(rng.choice(_phrases(concept))), ((concept, True),)))
+    if attrs["four_on_the_floor"] and rng.random() < 0.5:
+        phrase = str(rng.choice(cap.INSTRUMENT["kick_4x4"][0]))
+        items.append((phrase, (("kick", True), ("four_on_the_floor", True))))
+    for concept, need in ABSENT.items():
+        if not any(attrs[a] for a in need):
+            cue = str(rng.choice(NEG_CUES))
+            items.append(
+                (cue.format(rng.choice(_phrases(concept))), tuple((a, False) for a in need))
+            )
+    style = style_of(meta)
+    style_words = list(cap.STYLE[style][0]) + EXTRA_STYLE[style]
+    items.append((str(rng.choice(style_words)), (("style", style),)))
+    mood = attrs["brightness"]
+    if mood != "neutral":
+        words = list(cap.MOOD[mood][0]) + EXTRA_MOOD[mood]
+        items.append((str(rng.choice(words)), (("brightness", mood),)))
+    tempo = attrs["tempo_class"]
+    if tempo != "mid" and rng.random() < 0.6:
+        words = list(cap.TEMPO_WORD[tempo][0]) + EXTRA_TEMPO[tempo]
+        items.append((str(rng.choice(words)), (("tempo_class", tempo),)))
+    else:
+        bpm = float(meta["bpm"])
+        form = str(rng.choice(["{:.0f} bpm", "{:.0f}bpm", "at {:.0f} BPM"]))
+        items.append((form.format(bpm), (("tempo_class", tempo),)))
+    k = int(rng.choice([1, 1, 2, 2, 3, 4]))
+    chosen = [items[i] for i in rng.permutation(len(items))[:k]]
+    text = chosen[0][0]
+    for phrase, _ in chosen[1:]:
+        text += str(rng.choice(JOINERS)) + phrase
+    constraints = tuple(c for _, cs in chosen for c in cs)
+    return text, constraints
+
+
+def training_texts(
+    meta: dict[str, Any], seed: int, index: int, n_generated: int = 6, n_structured: int = 10
+) -> tuple[list[str], list[tuple[Constraint, ...] | None]]:
+    """Every text a loop trains with and its constraints (None: a full caption, meaning unknown).
+
+    Deterministic in (seed, index): the same corpus gives the same text pool.
+    """
+    rng = np.random.default_rng(np.random.SeedSequence([seed, index, 11]))
+    texts: list[str] = list(meta.get("captions", []))
+    cons: list[tuple[Constraint, ...] | None] = [None] * len(texts)
+    for c in cap.captions(meta, rng, n_generated, "train"):
+        if c not in texts:
+            texts.append(c)
+            cons.append(None)
+    for _ in range(n_structured):
+        text, constraints = structured_prompt(meta, rng)
+        texts.append(text)
+        cons.append(constraints)
+    return texts, cons
+
+
+def train_vocabulary() -> list[str]:
+    """Every phrase the training texts can use (corpus train vocabulary + EXTRA)."""
+    out: list[str] = []
+    for table in (cap.INSTRUMENT, cap.NEGATIVE, cap.STYLE, cap.MOOD, cap.TEMPO_WORD):
+        for pair in table.values():
+            out += [p for p in pair[0] if p]
+    out += list(cap.SWUNG[0]) + list(cap.TEMPLATES[0])
+    for extra in (EXTRA_INSTRUMENT, EXTRA_STYLE, EXTRA_MOOD, EXTRA_TEMPO):
+        for words in extra.values():
+            out += words
+    out += HAT_WORDS + [c.format("") for c in NEG_CUES]
+    return out
+
+
+def heldout_vocabulary() -> list[str]:
+    """Every phrase of the corpus' held-out vocabulary (zero-shot evaluation only)."""
+    out: list[str] = []
+    for table in (cap.INSTRUMENT, cap.NEGATIVE, cap.STYLE, cap.MOOD, cap.TEMPO_WORD):
+        for pair in table.values():
+            out += [p for p in pair[1] if p]
+    return out + list(cap.SWUNG[1]) + list(cap.TEMPLATES[1])
+
+
+# ---------------------------------------------------------------------------------------------
+# Zero-shot attribute tests: held-out phrases only. Absence prompts use the held-out negatives,
+# or a held-out negation ("minus the …", "lacking …") of a held-out phrase.
+
+
+def _h(concept: str) -> list[str]:
+    return list(cap.INSTRUMENT[concept][1])
+
+
+def _neg(phrases: list[str]) -> list[str]:
+    return [f"minus the {p}" for p in phrases] + [f"lacking {p}" for p in phrases]
+
+
+# name -> (attribute, {class value: prompts}); loops whose value is not a key are skipped.
+ZERO_SHOT: dict[str, tuple[str, dict[Any, list[str]]]] = {
+    "kick": ("kick", {True: _h("kick"), False: list(cap.NEGATIVE["kick"][1])}),
+    "clap": ("clap", {True: _h("clap"), False: list(cap.NEGATIVE["clap"][1])}),
+    "snare": ("snare", {True: _h("snare"), False: _neg(_h("snare"))}),
+    "hats": ("hats", {True: _h("closed_hat") + _h("open_hat"), False: list(cap.NEGATIVE["hats"][1])}),
+    "open hats": ("open_hat", {True: _h("open_hat") + _h("open_hat_off"), False: _neg(_h("open_hat"))}),
+    "rim": ("rim", {True: _h("rim"), False: _neg(_h("rim"))}),
+    "perc": ("perc", {True: _h("perc"), False: list(cap.NEGATIVE["perc"][1])}),
+    "bass": ("bass", {True: _h("bass"), False: list(cap.NEGATIVE["bass"][1])}),
+    "acid": ("acid", {True: _h("acid"), False: list(cap.NEGATIVE["acid"][1])}),
+    "stabs": ("stabs", {True: _h("stabs"), False: list(cap.NEGATIVE["stabs"][1])}),
+    "pad": ("pad", {True: _h("pad"), False: _neg(_h("pad"))}),
+    "4x4 kick": ("four_on_the_floor", {True: _h("kick_4x4"), False: _neg(_h("kick_4x4"))}),
+    "dark/bright": ("brightness", {m: list(cap.MOOD[m][1]) for m in ("dark", "bright")}),
+    "slow/fast": ("tempo_class", {t: list(cap.TEMPO_WORD[t][1]) for t in ("slow", "fast")}),
+    "style": ("style", {s: list(cap.STYLE[s][1]) for s in cap.STYLE}),
+}  # fmt: skip
+
+
+# Pairs of prompts that mean the same in different words; no two pairs mean the same thing.
+PARAPHRASES: tuple[tuple[str, str], ...] = (
+    ("dark minimal techno with a rolling bassline", "murky stripped-back techno, rolling bass"),
+    ("bright deep house with chord stabs", "shimmering deep house groove and minor chord stabs"),
+    ("no kick, just an atmospheric pad", "kickless, only a droning pad"),
+    ("acid line over a punchy kick", "squelchy 303 riff with a thumping kick drum"),
+    ("dub techno with echoing chords", "dubby techno, echoing dub stabs"),
+    ("handclaps and open hi-hats", "snappy clap with sizzling open hats"),
+    ("fast peak-time techno", "uptempo driving techno"),
+    ("laid-back minimal house", "unhurried micro house"),
+    ("hypnotic techno with syncopated percussion", "hypnotic groove with bouncy percs"),
+    ("kick and hats, no bass", "kick drum with hi-hats and without bassline"),
+    ("deep bassline and rimshots", "sub bass with clicky rims"),
+    ("no clap and no snare", "without claps or snares"),
+    ("bright airy pad", "glassy atmospheric drone"),
+    ("muffled dusty chord stabs", "dark muffled chords"),
+    (
+        "four-on-the-floor kick with offbeat bass",
+        "steady four-to-the-floor kick and offbeat bassline",
+    ),
+    ("minimal techno without hats", "stripped-back minimal, no hi-hats"),
+    ("acid techno with no kick", "kickless acid techno"),
+    ("crisp snare and ticking hi-hats", "snare drum with crisp closed hats"),
+    ("swung deep house", "shuffled deep house groove"),
+    ("dark driving techno at 135 bpm", "moody peak-time techno, 135 BPM"),
+    ("pad and chords, no percussion", "drone with chord stabs, without percs"),
+    ("rolling acid line, no bass", "acid riff without a bassline"),
+    ("micro house with rim clicks", "minimal house, clicky rims"),
+    ("just a thumping kick", "only a punchy kick drum"),
+    ("bright hypnotic techno at 124 bpm", "glassy hypnotic, 124bpm"),
+    ("echoing dub stabs with no kick", "kickless dub chords"),
+    ("syncopated percussion and claps", "bouncy percs with snappy handclaps"),
+    ("dark deep house, no acid", "murky deep house groove without acid line"),
+    ("uptempo acid techno with handclaps", "fast acid techno and claps"),
+    ("laid-back dub techno with a droning pad", "unhurried dubby techno, atmospheric pad"),
+    ("offbeat open hats", "open hi-hats on the offbeat"),
+    ("no chords and no pad", "without stabs or pads"),
+    ("moody minimal house with sub bass", "dark micro house, deep bass synth"),
+)
