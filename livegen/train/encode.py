@@ -6,6 +6,7 @@ with the published EnCodec 24 kHz weights (128-d latents):
 
     livegen encode --codec-checkpoint runs/codec --out data/latents.npz
     livegen encode --codec encodec_24khz --codec-checkpoint encodec_24khz-d7cc33bc.th
+    livegen encode --model-dir models/default      # the shipped ONNX encoder, no checkpoint
 """
 
 from __future__ import annotations
@@ -67,27 +68,84 @@ def encode_corpus(
     stats_loops: int = 1000,
     progress: bool = True,
 ) -> dict[str, Any]:
-    """Encode every loop of `splits` and write the cache to `out`; returns a summary."""
-    from tqdm import tqdm
-
-    from livegen.corpus.make import load_audio, read_manifest
+    """Encode every loop of `splits` with a torch codec and write the cache to `out`."""
     from livegen.train.codec_model import encode_loop
-    from livegen.train.latents import ENTRY_KEYS, LatentCache, save_latents
 
     model = loaded.model.to(device).eval()
     ensure_stats(loaded, corpus, stats_loops, device)
     assert loaded.mean is not None and loaded.std is not None
+    return _encode(
+        lambda audio: encode_loop(model, audio, device),
+        loaded.config.dimension,
+        loaded.config.hop,
+        loaded.config.sample_rate,
+        (loaded.mean, loaded.std),
+        codec_meta(loaded),
+        corpus,
+        out,
+        splits,
+        progress,
+    )
+
+
+def encode_corpus_onnx(
+    model_dir: Path,
+    corpus: Path,
+    out: Path,
+    splits: tuple[str, ...] = ("train", "valid", "test"),
+    threads: int | None = None,
+    progress: bool = True,
+) -> dict[str, Any]:
+    """The same cache from a shipped model package's ONNX encoder (no training checkpoint needed).
+
+    The runtime pads audio to whole hops exactly as `encode_loop` does, so both give the same
+    latents up to float rounding (the export's parity test).
+    """
+    from livegen.engine.codec import Codec
+
+    codec = Codec.load(model_dir, device="cpu", threads=threads, with_encoder=True)
+    spec = codec.spec
+    return _encode(
+        lambda audio: codec.encode(audio[None], normalized=False)[0],
+        spec.latent_dim,
+        spec.hop,
+        spec.sample_rate,
+        (spec.mean, spec.std),
+        {"source": "onnx", "model_dir": str(model_dir)},
+        corpus,
+        out,
+        splits,
+        progress,
+    )
+
+
+def _encode(
+    encode_fn: Any,
+    dimension: int,
+    hop: int,
+    sample_rate: int,
+    stats: tuple[np.ndarray, np.ndarray],
+    meta: dict[str, Any],
+    corpus: Path,
+    out: Path,
+    splits: tuple[str, ...],
+    progress: bool,
+) -> dict[str, Any]:
+    from tqdm import tqdm
+
+    from livegen.corpus.make import load_audio, read_manifest
+    from livegen.train.latents import ENTRY_KEYS, LatentCache, save_latents
+
     entries = [e for e in read_manifest(corpus) if e["split"] in splits]
     if not entries:
         raise ValueError(f"{corpus}: no loops in splits {', '.join(splits)}")
-    hop = loaded.config.hop
     lengths = np.array([-(-int(e["n_samples"]) // hop) for e in entries], np.int32)
-    latents = np.zeros((len(entries), loaded.config.dimension, lengths.max()), np.float32)
+    latents = np.zeros((len(entries), dimension, lengths.max()), np.float32)
     n_samples = np.zeros(len(entries), np.int32)
     for i, e in enumerate(tqdm(entries, desc="encoding", unit="loop", disable=not progress)):
         audio = load_audio(corpus, e)
         n_samples[i] = len(audio)
-        z = encode_loop(model, audio, device)
+        z = encode_fn(audio)
         lengths[i] = z.shape[1]
         latents[i, :, : z.shape[1]] = z
     cache = LatentCache(
@@ -98,15 +156,15 @@ def encode_corpus(
         ids=np.array([e["id"] for e in entries]),
         split=np.array([e["split"] for e in entries]),
         style=np.array([str(e.get("style", "")) for e in entries]),
-        mean=loaded.mean,
-        std=loaded.std,
+        mean=stats[0],
+        std=stats[1],
         meta={
             "normalized": False,
-            "sample_rate": loaded.config.sample_rate,
+            "sample_rate": sample_rate,
             "hop": hop,
-            "latent_dim": loaded.config.dimension,
+            "latent_dim": dimension,
             "padding": "audio zero-padded to ceil(n_samples/hop) hops; zeros after lengths[i]",
-            "codec": codec_meta(loaded),
+            "codec": meta,
             "corpus": str(corpus),
             "created": datetime.now(UTC).isoformat(timespec="seconds"),
         },
@@ -118,7 +176,12 @@ def encode_corpus(
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    add_codec_arguments(parser)
+    add_codec_arguments(parser, required=False)
+    parser.add_argument(
+        "--model-dir",
+        type=Path,
+        help="encode with a model package's ONNX encoder instead of a training checkpoint",
+    )
     parser.add_argument("--corpus", type=Path, default=Path("data/corpus"), help="corpus folder")
     parser.add_argument("--out", type=Path, default=Path("data/latents.npz"), help="cache file")
     parser.add_argument("--splits", default="train,valid,test", help="comma-separated splits")
@@ -131,15 +194,27 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-
-    from livegen.train.codec_model import load_codec, setup_torch
-
-    setup_torch(args.threads)
-    loaded = load_codec(args.codec, args.codec_checkpoint)
     splits = tuple(s for s in args.splits.split(",") if s)
-    summary = encode_corpus(
-        loaded, args.corpus, args.out, splits, args.device, args.stats_loops, not args.no_progress
-    )
+    if (args.model_dir is None) == (args.codec_checkpoint is None):
+        raise ValueError("give either --codec-checkpoint PATH or --model-dir DIR")
+    if args.model_dir is not None:
+        summary = encode_corpus_onnx(
+            args.model_dir, args.corpus, args.out, splits, args.threads, not args.no_progress
+        )
+    else:
+        from livegen.train.codec_model import load_codec, setup_torch
+
+        setup_torch(args.threads)
+        loaded = load_codec(args.codec, args.codec_checkpoint)
+        summary = encode_corpus(
+            loaded,
+            args.corpus,
+            args.out,
+            splits,
+            args.device,
+            args.stats_loops,
+            not args.no_progress,
+        )
     counts = ", ".join(f"{k} {v}" for k, v in summary["splits"].items())
     print(f"wrote {summary['out']}: latents {summary['shape']} (L, D, T_max); {counts}")
     return 0

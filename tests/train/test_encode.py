@@ -57,3 +57,18 @@ def test_official_codec_encodes_with_corpus_stats(corpus: Path, tmp_path: Path) 
     assert cache.mean.shape == cache.std.shape == (128,)
     assert cache.meta["codec"]["source"] == "encodec_24khz"
     assert cache.meta["codec"]["stats"] == {"source": "computed", "corpus": str(corpus), "loops": 2}
+
+
+def test_onnx_package_encodes_the_same_cache(
+    corpus: Path, tmp_path: Path, tiny_loaded, package: Path
+) -> None:
+    from livegen.train.encode import encode_corpus_onnx
+
+    encode_corpus(tiny_loaded, corpus, tmp_path / "torch.npz", splits=("test",), progress=False)
+    encode_corpus_onnx(package, corpus, tmp_path / "onnx.npz", splits=("test",), progress=False)
+    a, b = load_latents(tmp_path / "torch.npz"), load_latents(tmp_path / "onnx.npz")
+    assert list(a.lengths) == list(b.lengths) and a.latents.shape == b.latents.shape
+    scale = np.abs(a.latents).max()
+    assert np.abs(a.latents - b.latents).max() < 1e-4 * scale
+    np.testing.assert_allclose(a.mean, b.mean, rtol=1e-6)
+    assert b.meta["codec"]["source"] == "onnx"
