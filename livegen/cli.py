@@ -20,6 +20,11 @@ COMMANDS: tuple[tuple[tuple[str, ...], str, str], ...] = (
     (("corpus", "preview"), "livegen.corpus.preview", "listening reel + spectrogram contact sheet"),
     (("train", "codec"), "livegen.train.codec", "train the EnCodec-style codec on the corpus"),
     (("train", "concept"), "livegen.concept.train", "train the livegen-clap concept encoder"),
+    (
+        ("train", "unet"),
+        "livegen.generator.train_unet",
+        "train the IADB latent UNet (circular bars)",
+    ),
     (("encode",), "livegen.train.encode", "cache the corpus latents for generator training"),
     (("export", "codec"), "livegen.train.export_codec", "export the codec to ONNX + manifest"),
     (
@@ -27,15 +32,27 @@ COMMANDS: tuple[tuple[tuple[str, ...], str, str], ...] = (
         "livegen.concept.export",
         "export the concept encoder (ONNX + manifest)",
     ),
+    (("export", "unet"), "livegen.generator.export", "export the UNet to ONNX + manifest"),
+    (("render",), "livegen.engine.render", "render bars to a WAV through the live engine"),
     (("eval", "codec"), "livegen.train.eval_codec", "codec quality on the held-out split"),
     (
         ("eval", "concept"),
         "livegen.concept.evaluate",
         "retrieval / zero-shot attributes / paraphrases",
     ),
+    (
+        ("eval", "generator"),
+        "livegen.eval.generator",
+        "tempo / prompt adherence / quality vs steps",
+    ),
     (("bench", "corpus"), "livegen.corpus.bench", "corpus synthesis throughput"),
     (("bench", "codec"), "livegen.train.bench_codec", "codec decode time: ONNX vs torch eager"),
     (("bench", "concept"), "livegen.concept.bench", "prompt embedding latency"),
+    (
+        ("bench", "generator"),
+        "livegen.eval.bench_generator",
+        "bar time: onnxruntime vs torch eager",
+    ),
     (
         ("demo",),
         "livegen.demo",

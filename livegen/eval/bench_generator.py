@@ -1,0 +1,155 @@
+"""`livegen bench generator`: time to generate one bar, onnxruntime beside torch eager.
+
+One bar at `--bpm` (125: 1.92 s) = steps guided UNet evaluations (cond + uncond as one batch
+of 2) + the codec decode, exactly as the daemon runs it (`Generator.bar`). Median and p99 over
+`--runs` bars after warm-up, in ms and as a fraction of the bar, for each step count. With
+`--unet-checkpoint` the same sampler runs the same UNet in torch eager in the same process
+(decoding with the package's ONNX decoder, so the difference is the UNet's). Goal: 8 steps +
+decode ≤ 5 % of the bar on a 2-core CPU. With a GPU and onnxruntime-gpu, `--device cuda` runs the
+UNet on the CUDA provider with IO binding (`livegen.engine.generator.OnnxDenoiser`).
+
+    livegen bench generator --model models/default --unet-checkpoint runs/unet
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+
+def _stats(ms: np.ndarray, bar_ms: float) -> dict[str, float]:
+    med, p99 = float(np.median(ms)), float(np.percentile(ms, 99))
+    return {"median_ms": med, "p99_ms": p99, "median_frac": med / bar_ms, "p99_frac": p99 / bar_ms}
+
+
+def bench(
+    gen,
+    bpm: float,
+    steps_list: list[int],
+    guidance: float,
+    runs: int,
+    torch_denoiser=None,
+) -> dict[str, Any]:
+    """Per step count: ORT bar time, and torch eager bar time when a torch denoiser is given."""
+    from livegen.engine.generator import BarRequest
+    from livegen.engine.sampler import bar_frames, bar_samples, noise
+
+    concept = None
+    if gen.concept_dim:
+        concept = np.zeros(gen.concept_dim, np.float32)
+        concept[0] = 1.0
+    bar_ms = 240_000.0 / bpm
+    n = bar_samples(bpm, gen.sample_rate)
+    t = bar_frames(n, gen.codec.hop)
+    out: dict[str, Any] = {
+        "bpm": bpm,
+        "bar_ms": bar_ms,
+        "frames": t,
+        "guidance": guidance,
+        "provider": gen.provider,
+        "runs": runs,
+        "steps": {},
+    }
+    # The pieces: one guided UNet evaluation (batch 2) and one decode.
+    x = noise(0, gen.spec.latent_dim, t)
+    pieces = {
+        "unet_batch2": lambda: gen.latents(x, n, concept, 1, guidance),
+        "decode": lambda: gen.decode_bar(x, n),
+    }
+    for name, fn in pieces.items():
+        out[name] = _stats(_times(fn, runs), bar_ms)
+    for steps in steps_list:
+        row: dict[str, Any] = {}
+        reqs = [BarRequest(bpm, concept, steps, guidance, seed) for seed in range(runs + 3)]
+        ms = []
+        for i, req in enumerate(reqs):
+            bar = gen.bar(req)
+            if i >= 3:
+                ms.append(bar.gen_ms)
+        row["onnxruntime"] = _stats(np.asarray(ms), bar_ms)
+        if torch_denoiser is not None:
+            ort_denoiser = gen.denoiser
+            gen.denoiser = torch_denoiser
+            try:
+                ms = [gen.bar(req).gen_ms for req in reqs][3:]
+            finally:
+                gen.denoiser = ort_denoiser
+            row["torch eager"] = _stats(np.asarray(ms), bar_ms)
+        out["steps"][str(steps)] = row
+    return out
+
+
+def _times(fn, runs: int, warm: int = 3) -> np.ndarray:
+    for _ in range(warm):
+        fn()
+    ms = np.empty(runs)
+    for i in range(runs):
+        t0 = time.perf_counter()
+        fn()
+        ms[i] = (time.perf_counter() - t0) * 1e3
+    return ms
+
+
+def report(r: dict[str, Any]) -> str:
+    lines = [
+        f"one bar at {r['bpm']:g} BPM ({r['bar_ms']:.0f} ms, {r['frames']} frames), guidance "
+        f"{r['guidance']:g} (cond + uncond batch 2), {r['runs']} runs, UNet on {r['provider']}",
+        f"  one guided UNet evaluation {r['unet_batch2']['median_ms']:.2f} ms (p99 "
+        f"{r['unet_batch2']['p99_ms']:.2f}); decode {r['decode']['median_ms']:.2f} ms (p99 "
+        f"{r['decode']['p99_ms']:.2f})",
+        "",
+        f"  {'steps':>5} {'engine':<12} {'median ms':>10} {'p99 ms':>8} {'median':>8} {'p99':>8}",
+    ]
+    for steps, row in r["steps"].items():
+        for engine, s in row.items():
+            lines.append(
+                f"  {steps:>5} {engine:<12} {s['median_ms']:>10.1f} {s['p99_ms']:>8.1f} "
+                f"{100 * s['median_frac']:>7.2f}% {100 * s['p99_frac']:>7.2f}%"
+            )
+    return "\n".join(lines)
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--model", type=Path, default=Path("models/default"), help="package")
+    parser.add_argument("--bpm", type=float, default=125.0)
+    parser.add_argument("--steps-list", default="1,2,4,8,16", help="step counts")
+    parser.add_argument("--guidance", type=float, default=3.0)
+    parser.add_argument("--runs", type=int, default=50, help="timed bars per step count")
+    parser.add_argument("--threads", type=int, default=2, help="CPU threads (both engines)")
+    parser.add_argument("--device", choices=("auto", "cpu", "cuda"), default="cpu")
+    parser.add_argument(
+        "--unet-checkpoint",
+        type=Path,
+        help="UNet training run: also time torch eager on the same weights",
+    )
+    parser.add_argument("--json", type=Path, help="also write the figures here")
+
+
+def run(args: argparse.Namespace) -> int:
+    from livegen.engine.generator import Generator
+
+    if args.runs < 1:
+        raise ValueError(f"--runs must be at least 1, got {args.runs}")
+    steps_list = [int(s) for s in args.steps_list.split(",") if s]
+    gen = Generator.load(args.model, args.device, args.threads)
+    torch_denoiser = None
+    if args.unet_checkpoint is not None:
+        import torch
+
+        from livegen.generator.export import load_unet
+        from livegen.generator.model import TorchDenoiser
+
+        torch.set_num_threads(args.threads)
+        torch.set_flush_denormal(True)
+        model, _ = load_unet(args.unet_checkpoint)
+        torch_denoiser = TorchDenoiser(model)
+    r = bench(gen, args.bpm, steps_list, args.guidance, args.runs, torch_denoiser)
+    print(report(r))
+    if args.json:
+        args.json.write_text(json.dumps(r, indent=2) + "\n")
+    return 0

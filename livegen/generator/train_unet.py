@@ -1,0 +1,183 @@
+"""`livegen train unet`: train the IADB latent UNet on the cached codec latents.
+
+Needs the corpus and a model package holding the exported codec and (for concept conditioning)
+the concept encoder. On first use it caches the corpus as circular bar latents with the package's
+codec (`--bars`, see `livegen.generator.bars`: ~3 min for 8,000 loops) and the concept vectors of
+every loop's audio and captions (run folder, ~1 min). A run folder resumes automatically;
+`--fresh` starts over.
+
+    livegen train unet --corpus data/corpus --model models/default --run-dir runs/unet
+    torchrun --nproc-per-node 4 -m livegen train unet --preset gpu --device cuda
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from livegen.generator.config import PRESETS, with_overrides
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--corpus", type=Path, default=Path("data/corpus"), help="corpus folder")
+    parser.add_argument(
+        "--model",
+        type=Path,
+        default=Path("models/default"),
+        help="model package with the codec (and concept encoder) to train for",
+    )
+    parser.add_argument(
+        "--bars",
+        type=Path,
+        default=Path("data/bars.npz"),
+        help="circular bar-latent cache (built from --corpus if missing)",
+    )
+    parser.add_argument("--no-concept", action="store_true", help="BPM conditioning only")
+    parser.add_argument("--run-dir", type=Path, default=Path("runs/unet"), help="output folder")
+    parser.add_argument(
+        "--preset",
+        choices=sorted(PRESETS),
+        default="cpu",
+        help="cpu: shipped default (~80 min, 2 cores); gpu: longer; smoke: minutes",
+    )
+    parser.add_argument("--resume", type=Path, help="checkpoint to resume (default: run dir's)")
+    parser.add_argument("--fresh", action="store_true", help="ignore a checkpoint in the run dir")
+    parser.add_argument("--device", choices=("auto", "cpu", "cuda"), default="auto")
+    parser.add_argument("--threads", type=int, help="torch CPU threads (default: all cores)")
+    parser.add_argument(
+        "--time-limit",
+        type=float,
+        metavar="MIN",
+        help="checkpoint and stop after MIN minutes (resume later)",
+    )
+    parser.add_argument("--no-progress", action="store_true", help="no progress bar")
+    g = parser.add_argument_group("overrides of the preset (a resumed run keeps its own)")
+    g.add_argument("--steps", type=int, help="total optimiser steps (may extend a resumed run)")
+    g.add_argument("--batch-size", type=int)
+    g.add_argument("--lr", type=float)
+    g.add_argument("--seed", type=int)
+    g.add_argument("--max-loops", type=int, help="use only the first N train loops")
+    g.add_argument("--channels", help="UNet widths per level, e.g. 64,96,128,160")
+    g.add_argument("--blocks", type=int, help="residual blocks per level and side")
+    g.add_argument("--p-drop-concept", type=float)
+    g.add_argument("--p-drop-bpm", type=float)
+    g.add_argument("--p-text", type=float)
+    g.add_argument("--log-every", type=int)
+    g.add_argument("--valid-every", type=int)
+    g.add_argument("--ckpt-every", type=int)
+
+
+def prepare(args: argparse.Namespace, concept: bool, main: bool):
+    """The bar cache and concept vectors (built on first use). Under DDP rank 0 builds them
+    while the others wait, then every rank reads them."""
+    import torch.distributed as td
+
+    from livegen.generator.bars import load_or_encode
+    from livegen.generator.concepts import load_or_compute
+
+    def build():
+        cache = load_or_encode(args.bars, args.model, args.corpus, args.threads, main)
+        concepts = None
+        if concept:
+            concepts = load_or_compute(
+                Path(args.run_dir) / "concepts.npz",
+                args.model,
+                args.corpus,
+                cache.ids,
+                cache.captions,
+                progress=main,
+            )
+        return cache, concepts
+
+    ddp = td.is_available() and td.is_initialized()
+    out = build() if main else None
+    if ddp:
+        td.barrier()
+    return out if out is not None else build()
+
+
+def load_data(args: argparse.Namespace, cache, concepts, train_cfg):
+    """Train/valid banks of the cache and the provenance stored in checkpoints."""
+    from livegen.generator.data import BarBank, describe
+
+    corpus = Path(args.corpus)
+    train_idx = cache.select("train")
+    if train_cfg.max_loops:
+        train_idx = train_idx[: train_cfg.max_loops]
+    bank = BarBank(cache, train_idx, concepts)
+    valid_idx = cache.select("valid")
+    valid = BarBank(cache, valid_idx, concepts) if len(valid_idx) else None
+    info = describe(cache, bank, valid, str(args.bars), str(corpus))
+    return bank, valid, info
+
+
+def run(args: argparse.Namespace) -> int:
+    import torch
+
+    from livegen.generator.config import TrainConfig, UNetConfig
+    from livegen.generator.trainer import CHECKPOINT_NAME, Trainer, read_checkpoint
+    from livegen.train.codec_model import setup_torch
+    from livegen.train.codec_train import setup_dist
+
+    setup_torch(args.threads)
+    unet_cfg, train_cfg = PRESETS[args.preset]
+    resume = args.resume
+    auto = Path(args.run_dir) / CHECKPOINT_NAME
+    if resume is None and auto.exists() and not args.fresh:
+        resume = auto
+    if resume is not None:
+        ckpt = read_checkpoint(resume)  # a resumed run keeps its configs; only --steps may change
+        unet_cfg = UNetConfig.from_dict(ckpt["config"])
+        train_cfg = with_overrides(TrainConfig.from_dict(ckpt["train_config"]), steps=args.steps)
+    else:
+        channels = tuple(int(c) for c in args.channels.split(",")) if args.channels else None
+        unet_cfg = with_overrides(unet_cfg, channels=channels, blocks=args.blocks)
+        train_cfg = with_overrides(
+            train_cfg,
+            steps=args.steps,
+            batch_size=args.batch_size,
+            lr=args.lr,
+            seed=args.seed,
+            max_loops=args.max_loops,
+            p_drop_concept=args.p_drop_concept,
+            p_drop_bpm=args.p_drop_bpm,
+            p_text=args.p_text,
+            log_every=args.log_every,
+            valid_every=args.valid_every,
+            ckpt_every=args.ckpt_every,
+        )
+    dist = setup_dist(args.device)
+    if args.no_concept:
+        unet_cfg = with_overrides(unet_cfg, concept_dim=0)
+    elif resume is None:
+        from livegen.engine.manifest import load_manifest
+
+        dim = int(load_manifest(args.model).section("concept")["dim"])
+        unet_cfg = with_overrides(unet_cfg, concept_dim=dim)
+    Path(args.run_dir).mkdir(parents=True, exist_ok=True)
+    cache, concepts = prepare(args, bool(unet_cfg.concept_dim), dist.main)
+    if resume is None:
+        unet_cfg = with_overrides(unet_cfg, latent_dim=int(cache.latents.shape[1]))
+    elif unet_cfg.latent_dim != cache.latents.shape[1]:
+        raise ValueError(
+            f"{args.bars}: {cache.latents.shape[1]}-d latents, the checkpoint's "
+            f"UNet takes {unet_cfg.latent_dim}"
+        )
+    bank, valid, info = load_data(args, cache, concepts, train_cfg)
+    trainer = Trainer(
+        train_cfg, unet_cfg, args.run_dir, bank, valid, dist, info, not args.no_progress
+    )
+    if resume is not None:
+        trainer.load(resume)
+        if dist.main:
+            print(f"resuming {resume} at step {trainer.step}")
+    summary = trainer.fit(args.time_limit * 60 if args.time_limit else None)
+    if dist.main:
+        state = "finished" if summary["finished"] else "paused"
+        print(
+            f"{state} at step {summary['step']}/{train_cfg.steps} after "
+            f"{summary['elapsed_s'] / 60:.1f} min; checkpoint {summary['checkpoint']}"
+        )
+    if dist.world_size > 1:
+        torch.distributed.destroy_process_group()
+    return 0

@@ -1,0 +1,294 @@
+"""The IADB training loop for the UNet: one script for one CPU, one GPU or torchrun DDP.
+
+IADB exactly as in the paper: x0 ~ N(0, I), x1 = a normalised bar, α ~ U(0, 1),
+x_α = (1 − α) x0 + α x1, loss ‖D(x_α, α) − (x1 − x0)‖². Conditions are dropped independently
+(concept, BPM) for classifier-free guidance. An EMA of the weights is kept and exported.
+
+Run folder: `checkpoint.pt` (model, EMA, optimiser, step, configs, data provenance, run info),
+`config.json`, `metrics.jsonl` (train loss every log_every steps, EMA valid loss), `loss_curve.png`.
+Starting again in the same folder resumes; batches depend only on (seed, rank, step).
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import math
+import os
+import platform
+import signal
+import threading
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+from tqdm import tqdm
+
+from livegen import __version__
+from livegen.generator.config import TrainConfig, UNetConfig
+from livegen.generator.data import BarBank, Batch, Dropout
+from livegen.generator.model import UNet1d, count_params
+from livegen.train.codec_train import Dist, MetricsLog
+from livegen.train.data import batch_rng
+
+CHECKPOINT_FORMAT = "livegen-unet"
+CHECKPOINT_NAME = "checkpoint.pt"
+
+
+def lr_at(cfg: TrainConfig, step: int) -> float:
+    """Linear warm-up, then cosine decay from lr to lr · lr_final at the last step."""
+    if step < cfg.warmup_steps:
+        return cfg.lr * (step + 1) / cfg.warmup_steps
+    t = min(max((step - cfg.warmup_steps) / max(1, cfg.steps - cfg.warmup_steps), 0.0), 1.0)
+    return float(cfg.lr * (cfg.lr_final + (1 - cfg.lr_final) * 0.5 * (1 + math.cos(math.pi * t))))
+
+
+def read_checkpoint(path: Path) -> dict[str, Any]:
+    """A UNet checkpoint (a run folder or the .pt file); clear errors for anything else."""
+    from livegen.engine.manifest import ModelFileError
+
+    path = Path(path)
+    if path.is_dir():
+        path = path / CHECKPOINT_NAME
+    if not path.is_file():
+        raise ModelFileError(f"{path}: no UNet checkpoint here (run `livegen train unet`)")
+    try:
+        ckpt = torch.load(path, map_location="cpu", weights_only=False)
+    except Exception as exc:
+        raise ModelFileError(f"{path}: not a readable checkpoint ({exc})") from exc
+    if not isinstance(ckpt, dict) or ckpt.get("format") != CHECKPOINT_FORMAT:
+        raise ModelFileError(f"{path}: not a livegen UNet checkpoint")
+    return ckpt
+
+
+def iadb_loss(model: torch.nn.Module, b: dict[str, torch.Tensor]) -> torch.Tensor:
+    """‖D(x_α, α) − (x1 − x0)‖² averaged over the batch."""
+    a = b["alpha"][:, None, None]
+    x_alpha = (1 - a) * b["x0"] + a * b["x1"]
+    concept = b["concept"] if b["concept"].shape[1] else None
+    d = model(x_alpha, b["alpha"], b["phase"], concept)
+    return torch.mean((d - (b["x1"] - b["x0"])) ** 2)
+
+
+class Trainer:
+    """State of one training run; `fit()` runs it to `cfg.steps` (or a time limit)."""
+
+    def __init__(
+        self,
+        cfg: TrainConfig,
+        unet_cfg: UNetConfig,
+        run_dir: Path,
+        bank: BarBank,
+        valid: BarBank | None,
+        dist: Dist,
+        data_info: dict[str, Any],
+        progress: bool = True,
+    ):
+        self.cfg, self.unet_cfg, self.run_dir = cfg, unet_cfg, Path(run_dir)
+        self.bank, self.valid, self.dist, self.data_info = bank, valid, dist, data_info
+        self.progress = progress and dist.main
+        torch.manual_seed(cfg.seed)  # same initial weights on every rank
+        self.model = UNet1d(unet_cfg).to(dist.device)
+        self.ema = copy.deepcopy(self.model).eval().requires_grad_(False)
+        self._params: list[torch.Tensor] = list(self.model.parameters())
+        self._ema_params: list[torch.Tensor] = list(self.ema.parameters())
+        self.opt = torch.optim.AdamW(self.model.parameters(), cfg.lr, weight_decay=cfg.weight_decay)
+        self.drop = Dropout(cfg.p_drop_concept, cfg.p_drop_bpm, cfg.p_text, cfg.concept_noise)
+        self.step = 0
+        self.run_info: dict[str, Any] = {
+            "started": datetime.now(UTC).isoformat(timespec="seconds"),
+            "elapsed_s": 0.0,
+            "world_size": dist.world_size,
+            "device": str(dist.device),
+            "threads": torch.get_num_threads(),
+            "host": platform.node(),
+            "torch": str(torch.__version__),
+            "livegen": __version__,
+            "finished": False,
+        }
+
+    # -- checkpoints ---------------------------------------------------------------------------
+    def state(self) -> dict[str, Any]:
+        return {
+            "format": CHECKPOINT_FORMAT,
+            "version": 1,
+            "step": self.step,
+            "config": self.unet_cfg.to_dict(),
+            "train_config": self.cfg.to_dict(),
+            "model": self.model.state_dict(),
+            "ema": self.ema.state_dict(),
+            "optimizer": self.opt.state_dict(),
+            "data": self.data_info,
+            "run": dict(self.run_info),
+        }
+
+    def save(self) -> Path | None:
+        """Write checkpoint.pt atomically and redraw the loss curve (rank 0 only)."""
+        if not self.dist.main:
+            return None
+        path = self.run_dir / CHECKPOINT_NAME
+        tmp = path.with_name(path.name + ".tmp")
+        torch.save(self.state(), tmp)
+        os.replace(tmp, path)
+        plot_losses(self.run_dir / "metrics.jsonl", self.run_dir / "loss_curve.png")
+        return path
+
+    def load(self, path: Path) -> None:
+        ckpt = read_checkpoint(path)
+        self.model.load_state_dict(ckpt["model"])
+        self.ema.load_state_dict(ckpt["ema"])
+        self.opt.load_state_dict(ckpt["optimizer"])
+        self.step = int(ckpt["step"])
+        self.run_info.update({k: v for k, v in ckpt.get("run", {}).items() if k != "finished"})
+        self.run_info["resumed_at_step"] = self.step
+
+    # -- steps ---------------------------------------------------------------------------------
+    def _tensors(self, b: Batch) -> dict[str, torch.Tensor]:
+        dev = self.dist.device
+        return {
+            k: torch.from_numpy(np.ascontiguousarray(getattr(b, k))).to(dev)
+            for k in ("x1", "x0", "alpha", "phase", "concept")
+        }
+
+    def train_step(self, model: torch.nn.Module, b: Batch) -> dict[str, float]:
+        for group in self.opt.param_groups:
+            group["lr"] = lr_at(self.cfg, self.step)
+        loss = iadb_loss(model, self._tensors(b))
+        self.opt.zero_grad(set_to_none=True)
+        loss.backward()
+        grad_norm = torch.nn.utils.clip_grad_norm_(self.model.parameters(), self.cfg.grad_clip)
+        self.opt.step()
+        with torch.no_grad():
+            decay = min(self.cfg.ema, (1 + self.step) / (10 + self.step))
+            torch._foreach_lerp_(self._ema_params, self._params, 1 - decay)
+        return {"loss": loss.item(), "grad_norm": float(grad_norm)}
+
+    @torch.no_grad()
+    def validate(self, batches: list[Batch]) -> dict[str, float]:
+        """EMA loss on fixed valid bars, noise and α (comparable across steps and runs)."""
+        total, n = 0.0, 0
+        for b in batches:
+            total += iadb_loss(self.ema, self._tensors(b)).item() * len(b.alpha)
+            n += len(b.alpha)
+        return {"valid_loss": total / max(n, 1)}
+
+    # -- the run -------------------------------------------------------------------------------
+    def fit(self, time_limit_s: float | None = None) -> dict[str, Any]:
+        cfg, dist = self.cfg, self.dist
+        if dist.main:
+            self.run_dir.mkdir(parents=True, exist_ok=True)
+            config = {
+                "unet": self.unet_cfg.to_dict(),
+                "train": cfg.to_dict(),
+                "data": self.data_info,
+            }
+            (self.run_dir / "config.json").write_text(json.dumps(config, indent=2) + "\n")
+            print(
+                f"UNet {count_params(self.model) / 1e6:.2f} M params; {len(self.bank)} train bars "
+                f"in {len(self.bank.buckets)} lengths; step {self.step}/{cfg.steps}"
+            )
+        log = MetricsLog(self.run_dir / "metrics.jsonl", self.step, dist.main)
+        valid = self.valid.fixed(cfg.valid_loops) if self.valid is not None and dist.main else None
+        model: torch.nn.Module = self.model
+        if dist.world_size > 1:
+            from torch.nn.parallel import DistributedDataParallel as DDP
+
+            model = DDP(
+                self.model, device_ids=[dist.device.index] if dist.device.type == "cuda" else None
+            )
+        stop = {"flag": False}
+        previous = signal.getsignal(signal.SIGTERM)
+        if threading.current_thread() is threading.main_thread():
+            signal.signal(signal.SIGTERM, lambda *_: stop.update(flag=True))
+        start, elapsed0 = time.monotonic(), float(self.run_info.get("elapsed_s", 0.0))
+        bar = tqdm(total=cfg.steps, initial=self.step, disable=not self.progress, unit="step")
+        window: list[dict[str, float]] = []
+        try:
+            while self.step < cfg.steps:
+                t0 = time.perf_counter()
+                rng = batch_rng(cfg.seed, dist.rank, self.step)
+                logs = self.train_step(model, self.bank.draw(rng, cfg.batch_size, self.drop))
+                logs["step_s"] = time.perf_counter() - t0
+                window.append(logs)
+                self.step += 1
+                self.run_info["elapsed_s"] = elapsed0 + time.monotonic() - start
+                bar.update(1)
+                if self.step % cfg.log_every == 0 or self.step == cfg.steps:
+                    mean = {k: float(np.mean([w[k] for w in window])) for k in window[-1]}
+                    log.write(kind="train", step=self.step, lr=lr_at(cfg, self.step - 1), **mean)
+                    bar.set_postfix(loss=f"{mean['loss']:.4f}")
+                    window = []
+                if valid and (self.step % cfg.valid_every == 0 or self.step == cfg.steps):
+                    log.write(kind="valid", step=self.step, **self.validate(valid))
+                out_of_time = time_limit_s is not None and time.monotonic() - start > time_limit_s
+                if self._agree_to_stop(stop["flag"] or out_of_time):
+                    self.save()
+                    if dist.main:
+                        print(
+                            f"\nstopped at step {self.step} (signal or time limit); run again to resume"
+                        )
+                    return self.summary(finished=False)
+                if self.step % cfg.ckpt_every == 0 and self.step < cfg.steps:
+                    self.save()
+        except KeyboardInterrupt:
+            self.save()
+            if dist.main:
+                print(f"\ninterrupted at step {self.step}: checkpoint saved, run again to resume")
+            raise
+        finally:
+            bar.close()
+            if threading.current_thread() is threading.main_thread():
+                signal.signal(signal.SIGTERM, previous)
+        self.run_info["finished"] = True
+        self.save()
+        if dist.world_size > 1:
+            torch.distributed.barrier()
+        return self.summary(finished=True)
+
+    def _agree_to_stop(self, local: bool) -> bool:
+        """Under DDP every rank must stop at the same step: vote every log_every steps."""
+        if self.dist.world_size == 1:
+            return local
+        if self.step % self.cfg.log_every:
+            return False
+        flag = torch.tensor([float(local)], device=self.dist.device)
+        torch.distributed.all_reduce(flag, op=torch.distributed.ReduceOp.MAX)
+        return bool(flag.item())
+
+    def summary(self, finished: bool) -> dict[str, Any]:
+        return {
+            "step": self.step,
+            "finished": finished,
+            "checkpoint": str(self.run_dir / CHECKPOINT_NAME),
+            "elapsed_s": self.run_info.get("elapsed_s", 0.0),
+        }
+
+
+def plot_losses(metrics: Path, out: Path) -> Path | None:
+    """Train loss and EMA valid loss against step (log scale); None if nothing logged yet."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    if not Path(metrics).exists():
+        return None
+    rows = [json.loads(ln) for ln in Path(metrics).read_text().splitlines() if ln.strip()]
+    train = [(r["step"], r["loss"]) for r in rows if r.get("kind") == "train"]
+    valid = [(r["step"], r["valid_loss"]) for r in rows if r.get("kind") == "valid"]
+    if not train:
+        return None
+    fig, ax = plt.subplots(figsize=(7, 4))
+    ax.plot(*zip(*train, strict=True), lw=1, label="train (IADB MSE)")
+    if valid:
+        ax.plot(*zip(*valid, strict=True), "o-", label="valid (EMA, fixed noise)")
+    ax.set(xlabel="step", ylabel="loss", yscale="log", title="UNet training")
+    ax.grid(alpha=0.3)
+    ax.legend()
+    fig.tight_layout()
+    fig.savefig(out, dpi=100)
+    plt.close(fig)
+    return Path(out)
