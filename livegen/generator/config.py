@@ -12,7 +12,7 @@ would take ~60 ms per evaluation, far beyond a 5 % budget for 8 steps.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, fields, replace
+from dataclasses import asdict, dataclass, fields
 from typing import Any
 
 from livegen.engine.sampler import PHASE_CHANNELS
@@ -111,8 +111,3 @@ PRESETS: dict[str, tuple[UNetConfig, TrainConfig]] = {
         ),
     ),
 }
-
-
-def with_overrides(cfg: Any, **overrides: Any) -> Any:
-    """`cfg` with the given fields replaced, ignoring None values (= "not given")."""
-    return replace(cfg, **{k: v for k, v in overrides.items() if v is not None})

@@ -15,7 +15,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from livegen.generator.config import PRESETS, with_overrides
+from livegen.generator.config import PRESETS
+from livegen.train.common import resume_path, with_overrides
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -115,16 +116,13 @@ def run(args: argparse.Namespace) -> int:
     import torch
 
     from livegen.generator.config import TrainConfig, UNetConfig
-    from livegen.generator.trainer import CHECKPOINT_NAME, Trainer, read_checkpoint
+    from livegen.generator.trainer import Trainer, read_checkpoint
     from livegen.train.codec_model import setup_torch
     from livegen.train.codec_train import setup_dist
 
     setup_torch(args.threads)
     unet_cfg, train_cfg = PRESETS[args.preset]
-    resume = args.resume
-    auto = Path(args.run_dir) / CHECKPOINT_NAME
-    if resume is None and auto.exists() and not args.fresh:
-        resume = auto
+    resume = resume_path(args.run_dir, args.resume, args.fresh)
     if resume is not None:
         ckpt = read_checkpoint(resume)  # a resumed run keeps its configs; only --steps may change
         unet_cfg = UNetConfig.from_dict(ckpt["config"])

@@ -32,10 +32,10 @@ from livegen.generator.config import TrainConfig, UNetConfig
 from livegen.generator.data import BarBank, Batch, Dropout
 from livegen.generator.model import UNet1d, count_params
 from livegen.train.codec_train import Dist, MetricsLog
+from livegen.train.common import CHECKPOINT_NAME, TrainerCommon
 from livegen.train.data import batch_rng
 
 CHECKPOINT_FORMAT = "livegen-unet"
-CHECKPOINT_NAME = "checkpoint.pt"
 
 
 def lr_at(cfg: TrainConfig, step: int) -> float:
@@ -73,7 +73,7 @@ def iadb_loss(model: torch.nn.Module, b: dict[str, torch.Tensor]) -> torch.Tenso
     return torch.mean((d - (b["x1"] - b["x0"])) ** 2)
 
 
-class Trainer:
+class Trainer(TrainerCommon):
     """State of one training run; `fit()` runs it to `cfg.steps` (or a time limit)."""
 
     def __init__(
@@ -247,24 +247,6 @@ class Trainer:
         if dist.world_size > 1:
             torch.distributed.barrier()
         return self.summary(finished=True)
-
-    def _agree_to_stop(self, local: bool) -> bool:
-        """Under DDP every rank must stop at the same step: vote every log_every steps."""
-        if self.dist.world_size == 1:
-            return local
-        if self.step % self.cfg.log_every:
-            return False
-        flag = torch.tensor([float(local)], device=self.dist.device)
-        torch.distributed.all_reduce(flag, op=torch.distributed.ReduceOp.MAX)
-        return bool(flag.item())
-
-    def summary(self, finished: bool) -> dict[str, Any]:
-        return {
-            "step": self.step,
-            "finished": finished,
-            "checkpoint": str(self.run_dir / CHECKPOINT_NAME),
-            "elapsed_s": self.run_info.get("elapsed_s", 0.0),
-        }
 
 
 def plot_losses(metrics: Path, out: Path) -> Path | None:

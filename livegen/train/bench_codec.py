@@ -109,8 +109,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     import torch
 
-    from livegen.train.codec_config import with_overrides
     from livegen.train.codec_model import build_codec, load_codec
+    from livegen.train.common import with_overrides
 
     torch.manual_seed(0)
     models: list[tuple[str, CodecModel]] = []

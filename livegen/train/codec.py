@@ -18,7 +18,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from livegen.train.codec_config import PRESETS, with_overrides
+from livegen.train.codec_config import PRESETS
+from livegen.train.common import resume_path, with_overrides
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -67,15 +68,12 @@ def run(args: argparse.Namespace) -> int:
     import torch
 
     from livegen.train.codec_config import CodecConfig, TrainConfig
-    from livegen.train.codec_model import CHECKPOINT_NAME, read_checkpoint, setup_torch
+    from livegen.train.codec_model import read_checkpoint, setup_torch
     from livegen.train.codec_train import Trainer, setup_dist
 
     setup_torch(args.threads)
     codec_cfg, train_cfg = PRESETS[args.preset]
-    resume = args.resume
-    auto = Path(args.run_dir) / CHECKPOINT_NAME
-    if resume is None and auto.exists() and not args.fresh:
-        resume = auto
+    resume = resume_path(args.run_dir, args.resume, args.fresh)
     if resume is not None:
         ckpt = read_checkpoint(resume)  # a resumed run keeps its configs; only --steps may change
         codec_cfg = CodecConfig.from_dict(ckpt["config"])

@@ -11,7 +11,7 @@ kernel alone took ~30 % of the decoder's time.
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass, fields, replace
+from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 from typing import Any
 
@@ -142,11 +142,6 @@ PRESETS: dict[str, tuple[CodecConfig, TrainConfig]] = {
         ),
     ),
 }
-
-
-def with_overrides(cfg: Any, **overrides: Any) -> Any:
-    """`cfg` with the given fields replaced, ignoring None values (= "not given")."""
-    return replace(cfg, **{k: v for k, v in overrides.items() if v is not None})
 
 
 def add_codec_arguments(parser: Any, required: bool = True) -> None:

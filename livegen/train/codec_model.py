@@ -21,9 +21,9 @@ from torch import nn
 
 from livegen.engine.manifest import ModelFileError
 from livegen.train.codec_config import OFFICIAL, OFFICIAL_CONFIGS, SOURCES, CodecConfig
+from livegen.train.common import CHECKPOINT_NAME
 
 CHECKPOINT_FORMAT = "livegen-codec"
-CHECKPOINT_NAME = "checkpoint.pt"
 # Shortest input the graphs take: the kernel-7 convs reflect-pad 3 (6 when causal) frames.
 MIN_FRAMES = 8
 

@@ -39,6 +39,7 @@ from livegen.train.codec_model import (
     latent_stats,
     read_checkpoint,
 )
+from livegen.train.common import TrainerCommon
 from livegen.train.data import LoopBank, batch_rng
 from livegen.train.losses import (
     MultiScaleMelLoss,
@@ -108,7 +109,7 @@ class MetricsLog:
                 f.write(json.dumps(row) + "\n")
 
 
-class Trainer:
+class Trainer(TrainerCommon):
     """State of one training run; `fit()` runs it to `cfg.steps` (or a time limit)."""
 
     def __init__(
@@ -356,21 +357,3 @@ class Trainer:
         if dist.world_size > 1:
             torch.distributed.barrier()
         return self.summary(finished=True)
-
-    def _agree_to_stop(self, local: bool) -> bool:
-        """Under DDP every rank must stop at the same step: vote every log_every steps."""
-        if self.dist.world_size == 1:
-            return local
-        if self.step % self.cfg.log_every:
-            return False
-        flag = torch.tensor([float(local)], device=self.dist.device)
-        torch.distributed.all_reduce(flag, op=torch.distributed.ReduceOp.MAX)
-        return bool(flag.item())
-
-    def summary(self, finished: bool) -> dict[str, Any]:
-        return {
-            "step": self.step,
-            "finished": finished,
-            "checkpoint": str(self.run_dir / CHECKPOINT_NAME),
-            "elapsed_s": self.run_info.get("elapsed_s", 0.0),
-        }
