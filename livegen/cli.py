@@ -53,6 +53,7 @@ COMMANDS: tuple[tuple[tuple[str, ...], str, str], ...] = (
         "livegen.eval.bench_generator",
         "bar time: onnxruntime vs torch eager",
     ),
+    (("serve",), "livegen.server.serve", "the real-time loop daemon: MIDI clock, OSC, audio out"),
     (
         ("demo",),
         "livegen.demo",

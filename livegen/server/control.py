@@ -1,0 +1,327 @@
+"""The control thread's work: OSC commands, timed bundles, prompt embedding results, beats out.
+
+`Controller.step(now)` is called in a loop by the daemon's control thread (and directly by tests):
+
+- datagrams from the `OscServer` queue (at most `batch` per step, so a flood cannot hog the
+  interpreter) go through `control.osc.handle_packet`; errors go back as `/livegen/error s s`;
+- commands with a future time tag wait in a heap and are applied when due (never by sleeping);
+- generation settings are published as an immutable `producer.Settings` (one reference swap,
+  a new `version` each time) once a prompt's embedding is ready (`concepts.ConceptWorker`);
+- clock events: every `Beat` goes to subscribers as `/livegen/beat i i` (bar, beat; 0-based, as
+  the clock counts) and every downbeat as `/livegen/bar i`, when the clock reports it; a
+  transport change bumps `transport_epoch` (the producer then re-plans).
+
+`SharedClock` puts one lock around the current clock source (the producer, control and status
+threads all query it; the audio callback never does) and lets `/livegen/clock` switch sources.
+"""
+
+from __future__ import annotations
+
+import heapq
+import itertools
+import math
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import replace
+from fractions import Fraction
+from typing import Any
+
+from livegen.clock.events import PPQN, Beat, ClockEvent, TransportChanged
+from livegen.clock.sources import ClockSource, ClockState, InternalClock
+from livegen.control import commands as cmd
+from livegen.control.osc import Incoming, Reply, encode, error_reply, handle_packet
+from livegen.control.state import Session, apply, status_args
+from livegen.server.concepts import ConceptRequest, ConceptWorker
+from livegen.server.oscserver import OscServer, Sender
+from livegen.server.producer import Settings
+
+MAX_SUBSCRIBERS = 16
+
+
+class SharedClock:
+    """A `ClockSource` that delegates, under a lock, to the current source."""
+
+    def __init__(self, source: ClockSource) -> None:
+        self._source = source
+        self._lock = threading.Lock()
+        self.name = source.name
+
+    @property
+    def source(self) -> ClockSource:
+        return self._source
+
+    def state(self, t: float | None = None) -> ClockState:
+        with self._lock:
+            return self._source.state(t)
+
+    def time_of_tick(self, tick: int | Fraction) -> Fraction | None:
+        with self._lock:
+            return self._source.time_of_tick(tick)
+
+    def poll(self, t: float | None = None) -> list[ClockEvent]:
+        with self._lock:
+            return self._source.poll(t)
+
+    def run(self, action: Callable[[ClockSource], Any]) -> Any:
+        """Call `action(source)` under the lock (transport and tempo changes)."""
+        with self._lock:
+            return action(self._source)
+
+    def switch(self, source: ClockSource) -> ClockSource:
+        with self._lock:
+            old, self._source = self._source, source
+            self.name = source.name
+        return old
+
+    def close(self) -> None:
+        with self._lock:
+            self._source.close()
+
+
+class Controller:
+    """Args:
+    session: the initial session.
+    clock: the shared clock.
+    concepts: the embedding worker.
+    osc: the UDP shell (None: no OSC, e.g. in tests that call `handle` directly).
+    set_gain: sets the callback's target gain.
+    live: returns what the daemon measures (bpm, bar, beat, gen_ms, late_bars, underruns…).
+    make_clock: builds a source by name ("midi" | "internal") for `/livegen/clock`.
+    reply_to: send every reply there instead of to the sender (`--reply`).
+    start_lead: the internal clock's first downbeat is this far ahead of a `/livegen/play`.
+    now: the clock's time function.
+    batch: datagrams handled per step at most.
+    """
+
+    def __init__(
+        self,
+        session: Session,
+        clock: SharedClock,
+        concepts: ConceptWorker,
+        osc: OscServer | None = None,
+        set_gain: Callable[[float], None] = lambda gain: None,
+        live: Callable[[], dict[str, Any]] = dict,
+        make_clock: Callable[[str], ClockSource] | None = None,
+        reply_to: Sender | None = None,
+        start_lead: float = 0.3,
+        now: Callable[[], float] = time.monotonic,
+        batch: int = 32,
+    ) -> None:
+        self.session = session
+        self.clock = clock
+        self.concepts = concepts
+        self.osc = osc
+        self._set_gain = set_gain
+        self._live = live
+        self._make_clock = make_clock
+        self.reply_to = reply_to
+        self.start_lead = start_lead
+        self._now = now
+        self.batch = batch
+        self._version = itertools.count(1)
+        self._ticket = 0
+        self._good = (session.prompts, session.audio_prompt, None)  # last embedded + vector
+        self.unknown_words: tuple[str, ...] = ()
+        self.settings = self._settings(0, None)
+        self.transport_epoch = 0
+        self.subscribers: set[Sender] = set()
+        self._timed: list[tuple[float, int, Incoming]] = []
+        self._seq = itertools.count()
+        self._last_overload = 0.0
+        self.notice = ""  # the latest event worth showing (clock lost, errors)
+        self.sent = 0
+        self.applied = 0
+
+    # --- the loop body ----------------------------------------------------------------------
+    def step(self, now: float | None = None) -> float:
+        """Handle what is due; returns when to step again at the latest."""
+        now = self._now() if now is None else now
+        if self.osc is not None:
+            for packet in self.osc.drain(self.batch):
+                self.handle(packet.data, packet.sender, packet.t, packet.wall)
+            self._report_overload(now)
+        while self._timed and self._timed[0][0] <= now:
+            self.apply(heapq.heappop(self._timed)[2])
+        for result in self.concepts.collect():
+            self._concept_ready(result)
+        for event in self.clock.poll(now):
+            self._clock_event(event)
+        wake = now + 0.02
+        if self._timed:
+            wake = min(wake, self._timed[0][0])
+        state = self.clock.state(now)
+        if state.playing and state.bpm:
+            to_beat = (PPQN - state.song_tick % PPQN) * 60.0 / (PPQN * state.bpm)
+            wake = min(wake, now + to_beat + 0.0005)
+        return wake
+
+    def handle(self, data: bytes, sender: Sender, t: float, wall: float) -> None:
+        """One datagram received at monotonic `t` (`wall`: the same instant on time.time())."""
+        incoming, errors = handle_packet(data, sender, wall)
+        for reply in errors:
+            self.send(reply)
+        for item in incoming:
+            if item.when is not None and item.when > wall:
+                due = t + (item.when - wall)
+                heapq.heappush(self._timed, (due, next(self._seq), item))
+            else:
+                self.apply(item)
+
+    def apply(self, item: Incoming) -> None:
+        command, sender = item.command, item.sender
+        self.applied += 1
+        before = self.session
+        match command:
+            case cmd.StatusRequest():
+                self.send(Reply("/livegen/status", self.status(), sender))
+                return
+            case cmd.Subscribe(on):
+                target = self.reply_to or sender
+                if on and len(self.subscribers) < MAX_SUBSCRIBERS:
+                    self.subscribers.add(target)
+                elif not on:
+                    self.subscribers.discard(target)
+                return
+            case cmd.Play() | cmd.Stop() | cmd.SetBpm():
+                if not isinstance(self.clock.source, InternalClock):
+                    if not isinstance(command, cmd.SetBpm):
+                        reason = "the transport follows the MIDI clock: use the DAW's play/stop"
+                        self.send(error_reply(_address(command), reason, sender))
+                        return
+                self._transport(command)
+            case cmd.SetClock(source):
+                if not self._switch_clock(source, sender):
+                    return
+            case cmd.SetGain(value):
+                self._set_gain(value)
+        self.session = apply(self.session, command)
+        if isinstance(command, (cmd.SetPrompts, cmd.SetAudioPrompt)):
+            self._ticket += 1
+            request = ConceptRequest(
+                self._ticket, self.session.prompts, self.session.audio_prompt, sender
+            )
+            if self.concepts.conditioner is None:
+                self._concept_ready(self.concepts.embed_now(request))
+            else:
+                self.concepts.submit(request)
+        elif _generation(before) != _generation(self.session):
+            self.settings = self._settings(next(self._version), self._good[2])
+
+    # --- replies ------------------------------------------------------------------------------
+    def send(self, reply: Reply) -> None:
+        if self.osc is not None:
+            self.osc.send(reply.encode(), self.reply_to or reply.to)
+            self.sent += 1
+
+    def status(self) -> tuple[Any, ...]:
+        live = self._live()
+        extras: tuple[Any, ...] = ("budget_ms", float(live.get("budget_ms", 0.0)))
+        extras += ("latency_ms", float(live.get("latency_ms", 0.0)))
+        extras += ("osc_dropped", int(self.osc.dropped if self.osc else 0))
+        return status_args(self.session, live) + extras
+
+    def _broadcast(self, address: str, args: tuple[Any, ...]) -> None:
+        if self.osc is None or not self.subscribers:
+            return
+        data = encode(address, args)
+        for target in list(self.subscribers):
+            self.osc.send(data, target)
+            self.sent += 1
+
+    def _report_overload(self, now: float) -> None:
+        if self.osc is None or not self.osc.overloaded or now - self._last_overload < 1.0:
+            return
+        self._last_overload = now
+        targets, self.osc.overloaded = self.osc.overloaded, set()
+        reason = f"overload: {self.osc.dropped} datagrams dropped so far; send less often"
+        for target in targets:
+            self.send(error_reply("", reason, target))
+        self.notice = reason
+
+    # --- internals ----------------------------------------------------------------------------
+    def _settings(self, version: int, vector: Any) -> Settings:
+        s = self.session
+        state = self.clock.state()
+        bpm = state.bpm if state.bpm and math.isfinite(state.bpm) else s.bpm
+        return Settings(
+            version, s.prompts, vector, s.steps, s.guidance, s.seed, s.variation, s.hold, bpm
+        )
+
+    def _concept_ready(self, result: Any) -> None:
+        request = result.request
+        if request.ticket != self._ticket:
+            return  # a newer prompt is on its way
+        if result.error is not None:
+            prompts, audio, _ = self._good
+            self.session = replace(self.session, prompts=prompts, audio_prompt=audio)
+            address = "/livegen/audio_prompt" if request.audio_prompt else "/livegen/prompt"
+            if request.sender is not None:
+                self.send(error_reply(address, result.error, request.sender))
+            self.notice = f"prompt refused: {result.error}"
+            return
+        self._good = (request.prompts, request.audio_prompt, result.vector)
+        self.unknown_words = result.unknown_words
+        self.settings = self._settings(next(self._version), result.vector)
+
+    def _clock_event(self, event: ClockEvent) -> None:
+        if isinstance(event, Beat):
+            self._broadcast("/livegen/beat", (event.bar, event.beat))
+            if event.downbeat:
+                self._broadcast("/livegen/bar", (event.bar,))
+        elif isinstance(event, TransportChanged):
+            self.transport_epoch += 1
+            self.notice = "transport: play" if event.playing else "transport: stop"
+        else:
+            self.notice = type(event).__name__.replace("Clock", "clock ").lower()
+
+    def _transport(self, command: cmd.Command) -> None:
+        now = self._now()
+
+        def act(source: ClockSource) -> None:
+            assert isinstance(source, InternalClock)
+            if isinstance(command, cmd.Play) and not source.playing:
+                source.start(now + self.start_lead)
+            elif isinstance(command, cmd.Stop):
+                source.stop(now)
+            elif isinstance(command, cmd.SetBpm):
+                source.set_bpm(command.value, now)
+
+        if isinstance(self.clock.source, InternalClock):
+            self.clock.run(act)
+            self.transport_epoch += 1
+
+    def _switch_clock(self, name: str, sender: Sender) -> bool:
+        if name == self.clock.name:
+            return True
+        if self._make_clock is None:
+            self.send(error_reply("/livegen/clock", "switching clocks is not available", sender))
+            return False
+        try:
+            new = self._make_clock(name)
+        except (OSError, ValueError) as exc:
+            self.send(error_reply("/livegen/clock", str(exc), sender))
+            return False
+        now = self._now()
+        state = self.clock.state(now)
+        if isinstance(new, InternalClock) and not new.playing:
+            if state.playing:
+                # Carry on from the next whole tick, exactly where the old clock puts it.
+                tick = math.ceil(state.song_tick)
+                when = self.clock.time_of_tick(tick)
+                new.locate(tick)
+                new.resume(float(when) if when is not None else now + self.start_lead)
+            else:
+                new.start(now + self.start_lead)
+        self.clock.switch(new).close()
+        self.transport_epoch += 1
+        return True
+
+
+def _generation(s: Session) -> tuple[Any, ...]:
+    """The session fields a bar depends on (prompts go through the embedding first)."""
+    return (s.steps, s.guidance, s.seed, s.variation, s.hold)
+
+
+def _address(command: cmd.Command) -> str:
+    return {cmd.Play: "/livegen/play", cmd.Stop: "/livegen/stop"}.get(type(command), "")

@@ -1,0 +1,248 @@
+"""The audio output: the real-time callback (`OutputEngine`) and the sounddevice stream around it.
+
+Real-time contract of `OutputEngine.callback` (python-sounddevice's rules): it fills `outdata[:]`
+every time; never blocks, locks, logs or does I/O; allocates no arrays (every operation writes
+into preallocated memory through `out=`). Per block it:
+
+1. keeps its frame counter on the stream's clock: when, after an underflow flag, the stream
+   time (`time.currentTime`) stays at least about a block ahead of the frames rendered for
+   `WATCH` callbacks, whole cycles went by unplayed (a JACK xrun skips periods), and the counter
+   jumps over them, so the bars that follow still land on the clock's downbeats instead of
+   periods late (a callback that was only delayed, and caught up, moves nothing);
+2. renders the bars (`BarPlayer.render`: placement, declick, repeat-when-late);
+3. applies the gain with a linear ramp from the last block's gain to the target (no zipper noise
+   when a performer moves a fader), and counts `output_underflow` flags;
+4. logs (frame, time.monotonic(), dac delay) for the time base (`timebase.CallbackLog`);
+5. pushes what it played into the recorder's ring.
+
+Other threads only write `target_gain` (a float) and read the counters.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from livegen.audio.player import BarPlayer
+from livegen.server.recorder import RecordRing
+from livegen.server.timebase import CallbackLog
+
+NO_DEVICE_HELP = (
+    "no audio output device: PortAudio sees no sound card and no JACK server is running. "
+    "Start one, e.g. `jackd --no-realtime -d dummy -r 48000 -p 256 &` (inaudible, for a "
+    "headless machine), or plug in a sound card; `--device NAME` picks an output"
+)
+
+
+# How fast (s per s) the envelope of stream time vs frames may rise: it follows a sound card whose
+# crystal is slower than the system clock (tens of ppm) and forgets a late callback's jitter.
+CREEP = 1e-3
+WATCH = 16  # callbacks watched after an underflow flag before lost cycles are skipped over
+
+
+class AudioDeviceError(OSError):
+    """The output could not be opened; the message says why and what to try."""
+
+
+class OutputEngine:
+    """Args:
+    player: the bar player (its `render` is called from the callback).
+    sample_rate: the stream's rate (Hz).
+    channels: output channels.
+    log: observations for the time base.
+    record: the recorder's ring, or None.
+    max_block: largest block the gain ramp is precomputed for (larger blocks get a step).
+    gain: initial gain.
+    now: the clock's time function (`time.monotonic`; must match the clock source's).
+    """
+
+    def __init__(
+        self,
+        player: BarPlayer,
+        sample_rate: int,
+        channels: int = 2,
+        log: CallbackLog | None = None,
+        record: RecordRing | None = None,
+        max_block: int = 16384,
+        gain: float = 1.0,
+        now: Any = time.monotonic,
+    ) -> None:
+        self.player = player
+        self.sample_rate = int(sample_rate)
+        self.channels = channels
+        self.log = log or CallbackLog()
+        self.record = record
+        self.target_gain = float(gain)
+        self._gain = float(gain)
+        self._steps = np.arange(1, max_block + 1, dtype=np.float32)[:, None]  # [max_block, 1]
+        self._ramp = np.zeros((max_block, 1), np.float32)
+        self._now = now
+        self.frame = 0  # first frame of the next block
+        self.blocks = 0
+        self.underflows = 0
+        self.errors = 0
+        self.max_frames = 0  # the largest block seen (for the scheduler's lead)
+        self.lost_frames = 0  # frames the stream went past without asking us (xruns)
+        self.underflow_frames = np.zeros(64, np.int64)  # where the last 64 underflows were
+        self._base: float | None = None  # lower envelope of currentTime - frame / rate
+        self._watch = 0  # callbacks left to look for a gap after an underflow flag
+        self._watch_min = np.inf  # least lateness seen in the watch window (s)
+
+    def callback(self, outdata: np.ndarray, frames: int, time_info: Any, status: Any) -> None:
+        """The PortAudio callback (see the module docstring for its contract)."""
+        t = self._now()
+        try:
+            if status.output_underflow:
+                self.underflow_frames[self.underflows % len(self.underflow_frames)] = self.frame
+                self.underflows += 1
+                if self._watch == 0:
+                    self._watch, self._watch_min = WATCH, np.inf
+            self._follow_stream_time(time_info.currentTime, frames)
+            self.player.render(outdata, self.frame)
+            self._apply_gain(outdata, frames)
+        except Exception:  # never let an exception stop the stream: play silence, count it
+            outdata.fill(0.0)
+            self.errors += 1
+        self.log.push(self.frame, t, time_info.outputBufferDacTime - time_info.currentTime)
+        if self.record is not None:
+            self.record.push(outdata)
+        self.frame += frames
+        self.blocks += 1
+        if frames > self.max_frames:
+            self.max_frames = frames
+
+    def _follow_stream_time(self, current: float, frames: int) -> None:
+        offset = current - self.frame / self.sample_rate
+        base = self._base
+        if base is None:
+            self._base = offset
+            return
+        if offset < base:
+            self._base = base = offset
+        elif self._watch == 0:
+            self._base = base + CREEP * frames / self.sample_rate
+        if self._watch > 0:
+            # Lost cycles leave every later callback late by the same amount; a callback that
+            # was only delayed (and the ones bunched after it) comes back to the envelope. So
+            # jump only by what the whole watch window stayed above it.
+            self._watch_min = min(self._watch_min, offset - base)
+            self._watch -= 1
+            if self._watch == 0:
+                lost = round(self._watch_min * self.sample_rate)
+                if lost >= 0.9 * frames:
+                    self.frame += lost
+                    self.lost_frames += lost
+
+    def _apply_gain(self, out: np.ndarray, n: int) -> None:
+        g0, g1 = self._gain, self.target_gain
+        if g0 == g1 or n > len(self._steps):
+            if g1 != 1.0:
+                np.multiply(out, g1, out=out)
+        else:
+            ramp = self._ramp[:n]
+            np.multiply(self._steps[:n], (g1 - g0) / n, out=ramp)
+            np.add(ramp, g0, out=ramp)
+            np.multiply(out, ramp, out=out)
+        self._gain = g1
+
+
+@dataclass(frozen=True)
+class StreamInfo:
+    device: str
+    host_api: str
+    sample_rate: int
+    blocksize: int
+    latency: float  # PortAudio's reported output latency (s)
+
+
+def output_devices(sd: Any) -> list[tuple[int, Any]]:
+    """(index, info) of every output PortAudio knows. PortAudio lists devices once, when it
+    starts: with none (a JACK server started after this process), it is restarted once."""
+    devices = [(i, d) for i, d in enumerate(sd.query_devices()) if d["max_output_channels"] > 0]
+    if not devices:
+        sd._terminate()
+        sd._initialize()
+        devices = [(i, d) for i, d in enumerate(sd.query_devices()) if d["max_output_channels"] > 0]
+    return devices
+
+
+def choose_output_device(sd: Any, name: str | int | None) -> int:
+    """Index of the output device whose name contains `name` (default device if None)."""
+    if isinstance(name, int):
+        return name
+    devices = output_devices(sd)
+    if not devices:
+        raise AudioDeviceError(NO_DEVICE_HELP)
+    if name is None:
+        default = sd.default.device[1]
+        if default is not None and default >= 0:
+            return int(default)
+        return devices[0][0]
+    matches = [i for i, d in devices if name.lower() in d["name"].lower()]
+    exact = [i for i in matches if sd.query_devices(i)["name"].lower() == name.lower()]
+    if len(exact) == 1 or len(matches) == 1:
+        return (exact or matches)[0]
+    listing = "; ".join(d["name"] for _, d in devices)
+    if not matches:
+        raise AudioDeviceError(f"no output device matches {name!r}. Outputs: {listing}")
+    raise AudioDeviceError(f"{name!r} matches several outputs ({listing}); be more specific")
+
+
+class AudioOutput:
+    """A sounddevice `OutputStream` driving `engine.callback`.
+
+    Args:
+        engine: the callback's state.
+        device: output device name (substring; None = default).
+        sample_rate: Hz (None = the device's default; under JACK it must be the server's).
+        blocksize: frames per callback (0 = whatever the host prefers, JACK's period).
+        latency: "low", "high" or seconds (PortAudio's suggested latency).
+    """
+
+    def __init__(
+        self,
+        engine: OutputEngine,
+        device: str | int | None = None,
+        sample_rate: int | None = None,
+        blocksize: int = 0,
+        latency: str | float = "low",
+    ) -> None:
+        try:
+            import sounddevice as sd
+        except OSError as exc:  # libportaudio2 missing
+            raise AudioDeviceError(f"PortAudio is not available ({exc}); {NO_DEVICE_HELP}") from exc
+        self._sd = sd
+        index = choose_output_device(sd, device)
+        info = sd.query_devices(index)
+        rate = int(sample_rate or info["default_samplerate"])
+        try:
+            self.stream = sd.OutputStream(
+                device=index,
+                samplerate=rate,
+                channels=engine.channels,
+                dtype="float32",
+                blocksize=blocksize,
+                latency=latency,
+                callback=engine.callback,
+                prime_output_buffers_using_stream_callback=True,
+            )
+        except sd.PortAudioError as exc:
+            hint = " (under JACK the rate must be the server's)" if sample_rate else ""
+            raise AudioDeviceError(
+                f"cannot open '{info['name']}' at {rate} Hz{hint}: {exc}"
+            ) from exc
+        host_api = sd.query_hostapis(info["hostapi"])["name"]
+        self.info = StreamInfo(info["name"], host_api, rate, blocksize, float(self.stream.latency))
+        self.engine = engine
+
+    def start(self) -> None:
+        self.stream.start()
+
+    def close(self) -> None:
+        try:
+            self.stream.stop()
+        finally:
+            self.stream.close()

@@ -1,0 +1,306 @@
+"""`livegen serve`: the daemon's command line, start-up order and clean shutdown.
+
+    livegen serve --model models/default                     # follow MIDI clock on "livegen"
+    livegen serve --clock internal --bpm 124 --record set.wav
+    livegen serve --source loops --clock internal            # no model: corpus loops (demo)
+
+Start-up order (what makes the first bar land on a downbeat within ~3 s): open the output (a
+readable error without a sound card or JACK server), bind OSC, open the clock, start the stream,
+embed the first prompt and warm the model up (its render times seed the budget, its last bar is
+the pre-roll), start the threads, wait until the callback has mapped frames to time, then start
+the internal clock far enough ahead for the first bar. SIGINT/SIGTERM stop the threads, the
+stream, finalize the recording, close the ports, and exit 0.
+
+MIDI clock over JACK: RtMidi stamps every event of a JACK cycle with the time its process
+callback runs and drops the event's frame offset, so a sample-accurate sender's ticks (a DAW's
+JACK MIDI out, jack_midi_clock) arrive stamped up to one period early, half a period on average
+(2.7 ms at 256 frames): measured here as a constant -2.4 ms error at the loop starts. When both
+the MIDI input and the audio run on JACK and `--midi-latency-ms` is left at 0, the daemon shifts
+the ticks half a period later (`jack_midi_shift`). The real fix is frame-accurate stamping in
+the clock room's JACK input.
+
+`start(args, source=...)` does all of it but the waiting, for tests and the benchmark.
+"""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import sys
+import threading
+import time
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+from livegen.clock.options import add_arguments as add_clock_arguments
+from livegen.clock.options import make_clock
+from livegen.clock.sources import ClockSource, InternalClock
+from livegen.concept.conditioner import add_concept_arguments
+from livegen.control.state import Session
+from livegen.server.daemon import Daemon
+from livegen.server.oscserver import OscServer, parse_host_port
+from livegen.server.output import (
+    NO_DEVICE_HELP,
+    AudioDeviceError,
+    AudioOutput,
+    choose_output_device,
+)
+from livegen.server.recorder import Recorder
+from livegen.server.source import BarSource, GeneratorSource, LoopSource
+from livegen.server.status import StatusLine
+
+SWITCH_INTERVAL = 0.001  # s: how long another Python thread may hold the GIL from the callback
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--model", type=Path, default=Path("models/default"), help="model folder")
+    parser.add_argument(
+        "--source",
+        choices=("model", "loops"),
+        default="model",
+        help="model: the generator in --model (default); loops: corpus loops stretched to the "
+        "tempo, no model (demos, tests)",
+    )
+    parser.add_argument("--compute", choices=("auto", "cpu", "cuda"), default="auto",
+                        help="where the model runs (default auto)")  # fmt: skip
+    parser.add_argument("--threads", type=int, default=None, help="model threads (default: ORT)")
+    s = parser.add_argument_group("session")
+    s.add_argument("--prompt", default="minimal techno", help="first text prompt")
+    s.add_argument("--steps", type=int, default=8, help="deblending steps per bar (default 8)")
+    s.add_argument("--guidance", type=float, default=3.0, help="guidance scale (default 3)")
+    s.add_argument("--seed", type=int, default=0, help="noise seed (default 0)")
+    s.add_argument("--variation", type=float, default=0.0, help="noise variation 0..1")
+    a = parser.add_argument_group("audio")
+    a.add_argument("--device", help="output device whose name contains this (default: default)")
+    a.add_argument("--sample-rate", type=int, default=None, help="Hz (default: the device's)")
+    a.add_argument("--blocksize", type=int, default=0, help="frames per callback (0: host's)")
+    a.add_argument("--latency", type=_latency, default="low", help="low, high or seconds")
+    a.add_argument("--output-offset-ms", type=float, default=0.0, metavar="MS",
+                   help="output latency PortAudio does not report (DAC, speakers), added")  # fmt: skip
+    a.add_argument("--gain", type=float, default=1.0, help="output gain (linear, default 1)")
+    a.add_argument("--record", type=Path, metavar="FILE", help="record what plays (.wav/.flac)")
+    o = parser.add_argument_group("OSC")
+    o.add_argument("--osc-host", default="127.0.0.1", help="listen address (0.0.0.0: network)")
+    o.add_argument("--osc-port", type=int, default=9000, help="UDP port (default 9000)")
+    o.add_argument("--osc-allow", action="append", metavar="ADDR",
+                   help="accept OSC only from these sender addresses (repeat or comma-separate)")  # fmt: skip
+    o.add_argument("--reply", type=parse_host_port, metavar="HOST:PORT",
+                   help="send all replies there instead of to the sender")  # fmt: skip
+    parser.add_argument("--quiet", action="store_true", help="no status line")
+    add_clock_arguments(parser)
+    add_concept_arguments(parser)
+
+
+def _latency(text: str) -> str | float:
+    if text in ("low", "high"):
+        return text
+    try:
+        return float(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"latency: low, high or seconds, not {text!r}") from exc
+
+
+@dataclass
+class Server:
+    """A running daemon and its stream (from `start`)."""
+
+    daemon: Daemon
+    output: AudioOutput
+    started: float  # time.monotonic() when `start` was called
+    switch_interval: float
+    midi_shift: float = 0.0  # s the JACK MIDI ticks were moved later (see the module docstring)
+
+    def stop(self) -> None:
+        self.daemon.stop()
+        self.output.close()
+        self.daemon.close()
+        sys.setswitchinterval(self.switch_interval)
+
+
+def load_source(args: argparse.Namespace) -> BarSource:
+    if args.source == "loops":
+        return LoopSource()
+    try:
+        import livegen.engine.generator  # noqa: F401
+    except ModuleNotFoundError as exc:
+        raise ValueError(
+            "this checkout has no generator runtime (livegen.engine.generator); "
+            "use --source loops to run without a model"
+        ) from exc
+    source: BarSource = GeneratorSource.load(args.model, device=args.compute, threads=args.threads)
+    return source
+
+
+def load_conditioner(args: argparse.Namespace) -> Any | None:
+    """The concept encoder, or None with `--source loops` when the model folder has none."""
+    from livegen.concept.conditioner import from_args
+
+    try:
+        return from_args(args, args.model)
+    except (OSError, ValueError) as exc:  # ModelFileError is a ValueError or OSError
+        if args.source == "loops":
+            return None
+        raise ValueError(f"cannot load the concept encoder from {args.model}: {exc}") from exc
+
+
+def start(
+    args: argparse.Namespace,
+    source: BarSource | None = None,
+    conditioner: Any | None = None,
+    status: StatusLine | None = None,
+) -> Server:
+    """Open everything, warm up, start the stream and the threads; returns the running server.
+
+    `source` and `conditioner` default to what `args` ask for (tests inject their own).
+    """
+    started = time.monotonic()
+    switch_interval = sys.getswitchinterval()
+    injected = source is not None
+    source = source or load_source(args)
+    if conditioner is None and not injected:
+        conditioner = load_conditioner(args)
+    model_dim = getattr(source, "concept_dim", None)
+    if conditioner is not None and model_dim is not None and model_dim != conditioner.dim:
+        if model_dim:
+            raise ValueError(
+                f"the concept encoder makes {conditioner.dim}-d vectors, the generator takes "
+                f"{model_dim}-d: use the encoder shipped with the model"
+            )
+        conditioner = None  # an unconditioned model: prompts only name the session
+    try:
+        import sounddevice as sd  # imported late: PortAudio lists the devices there are now
+    except OSError as exc:
+        raise AudioDeviceError(f"PortAudio is not available ({exc}); {NO_DEVICE_HELP}") from exc
+
+    device = choose_output_device(sd, args.device)
+    rate = int(args.sample_rate or sd.query_devices(device)["default_samplerate"])
+    allow = {a.strip() for item in args.osc_allow or () for a in item.split(",") if a.strip()}
+    osc = OscServer(args.osc_host, args.osc_port, allow or None)
+    opened: list[Any] = [osc]
+    try:
+        clock = make_clock(args, now=time.monotonic)
+        opened.append(clock)
+        recorder = Recorder(args.record, rate) if args.record else None
+        session = Session(
+            prompts=((args.prompt, 1.0),),
+            steps=args.steps,
+            guidance=args.guidance,
+            seed=args.seed,
+            variation=args.variation,
+            clock=args.clock,
+            bpm=float(args.bpm),
+        )
+        daemon = Daemon(
+            source,
+            clock,
+            session,
+            rate,
+            conditioner=conditioner,
+            osc=osc,
+            recorder=recorder,
+            make_clock=lambda name: _make_clock(args, name, session.bpm),
+            reply_to=args.reply,
+            gain=args.gain,
+            output_offset=args.output_offset_ms / 1000.0,
+            status=status,
+        )
+        output = AudioOutput(daemon.engine, device, rate, args.blocksize, args.latency)
+    except BaseException:
+        for thing in opened:
+            thing.close()
+        raise
+    sys.setswitchinterval(SWITCH_INTERVAL)
+    output.start()
+    server = Server(daemon, output, started, switch_interval)
+    try:
+        daemon.prepare()
+        daemon.start()
+        if not daemon.wait_ready():
+            raise OSError(f"the audio stream on '{output.info.device}' does not run")
+        server.midi_shift = jack_midi_shift(
+            clock, output.info.host_api, daemon.engine.max_frames, rate, args.midi_latency_ms
+        )
+        if isinstance(clock, InternalClock):
+            line = daemon.frames.line
+            lead = daemon.scheduler.budget + (line.latency if line else 0.0) + 0.1
+            first = time.monotonic() + lead
+            daemon.clock.run(lambda c: c.start(first) if isinstance(c, InternalClock) else None)
+    except BaseException:
+        server.stop()
+        raise
+    return server
+
+
+def jack_midi_shift(
+    clock: ClockSource, host_api: str, period: int, rate: int, user_latency_ms: float
+) -> float:
+    """Move JACK MIDI ticks half a JACK period later (module docstring); returns the shift (s)."""
+    inner = getattr(clock, "clock", None)
+    if user_latency_ms != 0 or getattr(clock, "api", "") != "jack" or "JACK" not in host_api:
+        return 0.0
+    if inner is None or not hasattr(inner, "config") or period <= 0:
+        return 0.0
+    shift = period / rate / 2.0
+    inner.config = replace(inner.config, latency=inner.config.latency - shift)
+    return shift
+
+
+def _make_clock(args: argparse.Namespace, name: str, bpm: float) -> ClockSource:
+    if name == "internal":
+        return InternalClock(args.bpm if args.clock == "internal" else bpm, time.monotonic,
+                             playing=False)  # fmt: skip
+    return make_clock(argparse.Namespace(**{**vars(args), "clock": "midi"}), now=time.monotonic)
+
+
+def run(args: argparse.Namespace) -> int:
+    """`livegen serve`: run until SIGINT or SIGTERM; 0 on a clean stop, 1 if it cannot start."""
+    from livegen.clock.midi_io import MidiPortError
+
+    status = StatusLine(enabled=not args.quiet)
+    stop = threading.Event()
+    previous = {
+        sig: signal.signal(sig, lambda *_: stop.set()) for sig in (signal.SIGINT, signal.SIGTERM)
+    }
+    try:
+        try:
+            server = start(args, status=status)
+        except (AudioDeviceError, MidiPortError, OSError, ValueError) as exc:
+            print(f"livegen serve: {exc}", file=sys.stderr)
+            return 1
+        d, info = server.daemon, server.output.info
+        osc = d.osc.address if d.osc else None
+        status.message(
+            f"livegen serve: {info.device} ({info.host_api}) {info.sample_rate} Hz, output latency "
+            f"{d.live()['latency_ms']:.1f} ms; OSC on {osc[0]}:{osc[1]}; clock {d.clock.name}; "
+            f"source {type(d.source).__name__}; budget {d.scheduler.budget * 1e3:.0f} ms"
+            if osc else "livegen serve: running"
+        )  # fmt: skip
+        reported = False
+        while not stop.wait(0.1):
+            if not reported and d.first_bar_at is not None:
+                reported = True
+                status.message(
+                    f"first bar audible {d.first_bar_at - server.started:.2f} s after start"
+                )
+        server.stop()
+        rec = d.recorder
+        status.message(
+            f"stopped: {d.scheduler.placed} bars placed, {d.late_bars} late, "
+            f"{d.engine.underflows} underruns"
+            + (f"; recorded {rec.frames / info.sample_rate:.1f} s to {rec.path}" if rec else "")
+        )
+        return 0
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="livegen serve", description=__doc__.splitlines()[0])
+    add_arguments(parser)
+    return run(parser.parse_args(argv))
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,78 @@
+"""Frames ↔ clock time from callback observations (virtual: jitter, crystal drift, ring wrap)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from livegen.clock.sources import InternalClock
+from livegen.server.timebase import CallbackLog, ClockTimeline, FrameClock, Line
+
+RATE = 48_000
+BLOCK = 256
+
+
+def observations(seconds: float, ppm: float, jitter_ms: float, seed: int = 0):
+    """Callbacks of a card whose crystal runs `ppm` fast, entered late by exponential jitter."""
+    rng = np.random.default_rng(seed)
+    frames = np.arange(0, int(seconds * RATE), BLOCK, dtype=np.int64)
+    due = 50.0 + frames / (RATE * (1 + ppm * 1e-6))
+    late = rng.exponential(jitter_ms * 1e-3, len(frames))
+    late[rng.random(len(frames)) < 0.01] += 0.004  # the odd scheduling hiccup
+    return frames, due, late
+
+
+@pytest.mark.parametrize("ppm", [-80.0, 0.0, 120.0])
+def test_the_lower_envelope_recovers_when_a_frame_is_due(ppm):
+    frames, due, late = observations(12.0, ppm, jitter_ms=0.3)
+    clock = FrameClock(RATE, output_offset=0.002)
+    log = CallbackLog(1024)  # smaller than the run: the ring wraps many times
+    for start in range(0, len(frames), 100):  # ingested in batches, as the producer does
+        for f, t in zip(
+            frames[start : start + 100],
+            due[start : start + 100] + late[start : start + 100],
+            strict=True,
+        ):
+            log.push(int(f), float(t), 0.0107)
+        line = clock.ingest(log)
+    assert line is not None
+    # predict 2 s ahead of the last observation, where the next bars are placed
+    future = frames[-1] + 2 * RATE
+    truth = 50.0 + future / (RATE * (1 + ppm * 1e-6))
+    assert line.callback_time(future) == pytest.approx(truth, abs=0.1e-3)
+    assert line.speaker_time(future) == pytest.approx(truth + 0.0107 + 0.002, abs=0.1e-3)
+    assert line.frame_at_speaker(line.speaker_time(future)) == pytest.approx(future, abs=1e-3)
+
+
+def test_the_log_ring_reads_only_what_is_new():
+    log = CallbackLog(64)
+    for i in range(10):
+        log.push(i * 256, float(i), 0.01)
+    frames, _times, _dacs, seen = log.read(0)
+    assert list(frames) == [i * 256 for i in range(10)] and seen == 10
+    for i in range(10, 200):
+        log.push(i * 256, float(i), 0.01)
+    frames, _times, _, seen = log.read(seen)
+    assert seen == 200 and frames[-1] == 199 * 256 and len(frames) <= 64
+    assert np.all(np.diff(frames) == 256)  # contiguous, newest kept
+    with pytest.raises(ValueError):
+        CallbackLog(100)
+
+
+def test_a_timeline_plans_bars_on_the_streams_frames():
+    t = [10.0]
+    clock = InternalClock("120", lambda: t[0], playing=False)
+    clock.start(11.0)
+    frames = FrameClock(RATE)
+    timeline = ClockTimeline(clock, frames)
+    assert timeline.plan(0, None) is None  # no observation yet: no map
+    frames.line = Line(RATE, 0, 10.0, 0.0, 0.005)
+    plan = timeline.plan(1, None)
+    # bar 1 is heard at 13.0; frames reach the speaker 5 ms after 10.0 + F / rate
+    assert (
+        plan is not None and plan.start == round((13.0 - 10.005) * RATE) and plan.length == 96_000
+    )
+    assert timeline.plan(2, plan.end + 7).start == plan.end + 7  # a committed start is kept
+    assert timeline.current_bar(12.9) == 0 and timeline.current_bar(13.1) == 1
+    clock.stop(14.0)
+    assert timeline.current_bar(14.1) is None
