@@ -1,7 +1,7 @@
 """The `livegen` command: parses arguments and hands over to the room that does the work.
 
-Each room's module is imported only when its subcommand runs, so `livegen --help` is instant and the
-runtime commands never pull in training dependencies.
+Only the module of the command being run is imported (not even the others' arguments), so
+`livegen --help` is instant and `livegen serve` starts without loading the training rooms.
 """
 
 from __future__ import annotations
@@ -69,7 +69,19 @@ GROUP_HELP = {
 }
 
 
-def build_parser() -> argparse.ArgumentParser:
+def selected_command(argv: Sequence[str]) -> tuple[str, ...] | None:
+    """The command path that `argv` names, if any (only its module gets imported)."""
+    words = tuple(argv[:2])
+    for path, _, _ in COMMANDS:
+        if words[: len(path)] == path:
+            return path
+    return None
+
+
+def build_parser(
+    selected: tuple[str, ...] | None = None, load_all: bool = False
+) -> argparse.ArgumentParser:
+    """The whole command tree; only the selected command's module is imported (all if load_all)."""
     parser = argparse.ArgumentParser(
         prog="livegen",
         description="livegen: real-time generative techno loops that follow your clock.",
@@ -87,17 +99,19 @@ def build_parser() -> argparse.ArgumentParser:
                 group.set_defaults(_group=group)
             sub = groups[path[0]].add_parser(path[1], help=help_text, description=help_text)
         sub.set_defaults(_module=module)
-        _add_arguments(sub, module)
+        if load_all or path == selected:
+            _add_arguments(sub, module)
     return parser
 
 
 def _add_arguments(sub: argparse.ArgumentParser, module: str) -> None:
-    # Argument definitions live beside the code; importing the module is cheap for these rooms.
+    # Argument definitions live beside the code; their modules import torch only inside `run`.
     importlib.import_module(module).add_arguments(sub)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
+    argv = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser(selected_command(argv))
     args = parser.parse_args(argv)
     module = getattr(args, "_module", None)
     if module is None:
