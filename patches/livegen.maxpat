@@ -1,0 +1,2901 @@
+{
+ "patcher": {
+  "fileversion": 1,
+  "appversion": {
+   "major": 8,
+   "minor": 5,
+   "revision": 5,
+   "architecture": "x64",
+   "modernui": 1
+  },
+  "classnamespace": "box",
+  "rect": [
+   40.0,
+   80.0,
+   1500.0,
+   760.0
+  ],
+  "openinpresentation": 0,
+  "default_fontsize": 12.0,
+  "gridsize": [
+   15.0,
+   15.0
+  ],
+  "boxes": [
+   {
+    "box": {
+     "id": "obj-1",
+     "maxclass": "comment",
+     "numinlets": 1,
+     "numoutlets": 0,
+     "patching_rect": [
+      20,
+      10,
+      900,
+      20
+     ],
+     "text": "livegen: start the daemon with  livegen serve --clock internal --bpm 124 --reply 127.0.0.1:9001  then use the controls below (see patches/README.md)"
+    }
+   },
+   {
+    "box": {
+     "id": "obj-2",
+     "maxclass": "newobj",
+     "numinlets": 1,
+     "numoutlets": 0,
+     "patching_rect": [
+      20,
+      700,
+      150,
+      22
+     ],
+     "text": "udpsend 127.0.0.1 9000"
+    }
+   },
+   {
+    "box": {
+     "id": "obj-3",
+     "maxclass": "newobj",
+     "numinlets": 1,
+     "numoutlets": 1,
+     "patching_rect": [
+      620,
+      40,
+      110,
+      22
+     ],
+     "outlettype": [
+      ""
+     ],
+     "text": "udpreceive 9001"
+    }
+   },
+   {
+    "box": {
+     "id": "obj-4",
+     "maxclass": "newobj",
+     "numinlets": 1,
+     "numoutlets": 1,
+     "patching_rect": [
+      20,
+      40,
+      60,
+      22
+     ],
+     "outlettype": [
+      ""
+     ],
+     "text": "loadbang"
+    }
+   },
+   {
+    "box": {
+     "id": "obj-5",
+     "maxclass": "message",
+     "numinlets": 2,
+     "numoutlets": 1,
+     "patching_rect": [
+      20,
+      70,
+      140,
+      22
+     ],
+     "outlettype": [
+      ""
+     ],
+     "text": "/livegen/subscribe 1"
+    }
+   },
+   {
+    "box": {
+     "id": "obj-6",
+     "maxclass": "comment",
+     "numinlets": 1,
+     "numoutlets": 0,
+     "patching_rect": [
+      20,
+      110,
+      200,
+      20
+     ],
+     "text": "transport"
+    }
+   },
+   {
+    "box": {
+     "id": "obj-7",
+     "maxclass": "message",
+     "numinlets": 2,
+     "numoutlets": 1,
+     "patching_rect": [
+      20,
+      135,
+      90,
+      22
+     ],
+     "outlettype": [
+      ""
+     ],
+     "text": "/livegen/play"
+    }
+   },
+   {
+    "box": {
+     "id": "obj-8",
+     "maxclass": "message",
+     "numinlets": 2,
+     "numoutlets": 1,
+     "patching_rect": [
+      120,
+      135,
+      90,
+      22
+     ],
+     "outlettype": [
+      ""
+     ],
+     "text": "/livegen/stop"
+    }
+   },
+   {
+    "box": {
+     "id": "obj-9",
+     "maxclass": "toggle",
+     "numinlets": 1,
+     "numoutlets": 1,
+     "patching_rect": [
+      230,
+      135,
+      22,
+      22
+     ],
+     "outlettype": [
+      ""
+     ]
+    }
+   },
+   {
+    "box": {
+     "id": "obj-10",
+     "maxclass": "newobj",
+     "numinlets": 1,
+     "numoutlets": 1,
+     "patching_rect": [
+      230,
+      165,
+      140,
+      22
+     ],
+     "outlettype": [
+      ""
+     ],
+     "text": "prepend /livegen/hold"
+    }
+   },
+   {
+    "box": {
+     "id": "obj-11",
+     "maxclass": "comment",
+     "numinlets": 1,
+     "numoutlets": 0,
+     "patching_rect": [
+      256,
+      135,
+      60,
+      20
+     ],
+     "text": "hold"
+    }
+   },
+   {
+    "box": {
+     "id": "obj-12",
+     "maxclass": "message",
+     "numinlets": 2,
+     "numoutlets": 1,
+     "patching_rect": [
+      20,
+      195,
+      150,
+      22
+     ],
+     "outlettype": [
+      ""
+     ],
+     "text": "/livegen/clock internal"
+    }
+   },
+   {
+    "box": {
+     "id": "obj-13",
+     "maxclass": "message",
+     "numinlets": 2,
+     "numoutlets": 1,
+     "patching_rect": [
+      180,
+      195,
+      130,
+      22
+     ],
+     "outlettype": [
+      ""
+     ],
+     "text": "/livegen/clock midi"
+    }
+   },
+   {
+    "box": {
+     "id": "obj-14",
+     "maxclass": "comment",
+     "numinlets": 1,
+     "numoutlets": 0,
+     "patching_rect": [
+      20,
+      235,
+      500,
+      20
+     ],
+     "text": "prompt: type, press Enter (or click send); or click an example"
+    }
+   },
+   {
+    "box": {
+     "id": "obj-15",
+     "maxclass": "textedit",
+     "numinlets": 1,
+     "numoutlets": 4,
+     "patching_rect": [
+      20,
+      260,
+      300,
+      40
+     ],
+     "outlettype": [
+      "",
+      "",
+      "",
+      ""
+     ],
+     "text": "minimal techno",
+     "keymode": 1,
+     "lines": 1
+    }
+   },
+   {
+    "box": {
+     "id": "obj-16",
+     "maxclass": "button",
+     "numinlets": 1,
+     "numoutlets": 1,
+     "patching_rect": [
+      330,
+      260,
+      24,
+      24
+     ],
+     "outlettype": [
+      ""
+     ]
+    }
+   },
+   {
+    "box": {
+     "id": "obj-17",
+     "maxclass": "comment",
+     "numinlets": 1,
+     "numoutlets": 0,
+     "patching_rect": [
+      358,
+      262,
+      40,
+      20
+     ],
+     "text": "send"
+    }
+   },
+   {
+    "box": {
+     "id": "obj-18",
+     "maxclass": "newobj",
+     "numinlets": 2,
+     "numoutlets": 2,
+     "patching_rect": [
+      20,
+      310,
+      70,
+      22
+     ],
+     "outlettype": [
+      "",
+      ""
+     ],
+     "text": "route text"
+    }
+   },
+   {
+    "box": {
+     "id": "obj-19",
+     "maxclass": "newobj",
+     "numinlets": 1,
+     "numoutlets": 1,
+     "patching_rect": [
+      20,
+      340,
+      60,
+      22
+     ],
+     "outlettype": [
+      ""
+     ],
+     "text": "tosymbol"
+    }
+   },
+   {
+    "box": {
+     "id": "obj-20",
+     "maxclass": "newobj",
+     "numinlets": 1,
+     "numoutlets": 1,
+     "patching_rect": [
+      20,
+      370,
+      150,
+      22
+     ],
+     "outlettype": [
+      ""
+     ],
+     "text": "prepend /livegen/prompt"
+    }
+   },
+   {
+    "box": {
+     "id": "obj-21",
+     "maxclass": "message",
+     "numinlets": 2,
+     "numoutlets": 1,
+     "patching_rect": [
+      420,
+      260,
+      330,
+      22
+     ],
+     "outlettype": [
+      ""
+     ],
+     "text": "/livegen/prompt \"dark acid techno\""
+    }
+   },
+   {
+    "box": {
+     "id": "obj-22",
+     "maxclass": "message",
+     "numinlets": 2,
+     "numoutlets": 1,
+     "patching_rect": [
+      420,
+      290,
+      330,
+      22
+     ],
+     "outlettype": [
+      ""
+     ],
+     "text": "/livegen/prompt \"dark acid techno\" 0.7 \"dub chords\" 0.3"
+    }
+   },
+   {
+    "box": {
+     "id": "obj-23",
+     "maxclass": "message",
+     "numinlets": 2,
+     "numoutlets": 1,
+     "patching_rect": [
+      420,
+      320,
+      330,
+      22
+     ],
+     "outlettype": [
+      ""
+     ],
+     "text": "/livegen/prompt \"industrial kick rumble\""
+    }
+   },
+   {
+    "box": {
+     "id": "obj-24",
+     "maxclass": "comment",
+     "numinlets": 1,
+     "numoutlets": 0,
+     "patching_rect": [
+      20,
+      410,
+      600,
+      20
+     ],
+     "text": "guidance / steps / variation / gain (dials), seed, BPM"
+    }
+   },
+   {
+    "box": {
+     "id": "obj-25",
+     "maxclass": "comment",
+     "numinlets": 1,
+     "numoutlets": 0,
+     "patching_rect": [
+      20,
+      435,
+      100,
+      20
+     ],
+     "text": "guidance"
+    }
+   },
+   {
+    "box": {
+     "id": "obj-26",
+     "maxclass": "dial",
+     "numinlets": 1,
+     "numoutlets": 1,
+     "patching_rect": [
+      20,
+      455,
+      50,
+      50
+     ],
+     "outlettype": [
+      ""
+     ],
+     "floatoutput": 1,
+     "min": 0.0,
+     "size": 20.0,
+     "mult": 1.0
+    }
+   },
+   {
+    "box": {
+     "id": "obj-27",
+     "maxclass": "flonum",
+     "numinlets": 1,
+     "numoutlets": 2,
+     "patching_rect": [
+      75,
+      470,
+      60,
+      22
+     ],
+     "outlettype": [
+      "",
+      ""
+     ]
+    }
+   },
+   {
+    "box": {
+     "id": "obj-28",
+     "maxclass": "newobj",
+     "numinlets": 1,
+     "numoutlets": 1,
+     "patching_rect": [
+      20,
+      515,
+      140,
+      22
+     ],
+     "outlettype": [
+      ""
+     ],
+     "text": "prepend /livegen/guidance"
+    }
+   },
+   {
+    "box": {
+     "id": "obj-29",
+     "maxclass": "comment",
+     "numinlets": 1,
+     "numoutlets": 0,
+     "patching_rect": [
+      170,
+      435,
+      100,
+      20
+     ],
+     "text": "steps"
+    }
+   },
+   {
+    "box": {
+     "id": "obj-30",
+     "maxclass": "dial",
+     "numinlets": 1,
+     "numoutlets": 1,
+     "patching_rect": [
+      170,
+      455,
+      50,
+      50
+     ],
+     "outlettype": [
+      ""
+     ],
+     "floatoutput": 0,
+     "min": 1.0,
+     "size": 64.0,
+     "mult": 1.0
+    }
+   },
+   {
+    "box": {
+     "id": "obj-31",
+     "maxclass": "number",
+     "numinlets": 1,
+     "numoutlets": 2,
+     "patching_rect": [
+      225,
+      470,
+      60,
+      22
+     ],
+     "outlettype": [
+      "",
+      ""
+     ]
+    }
+   },
+   {
+    "box": {
+     "id": "obj-32",
+     "maxclass": "newobj",
+     "numinlets": 1,
+     "numoutlets": 1,
+     "patching_rect": [
+      170,
+      515,
+      140,
+      22
+     ],
+     "outlettype": [
+      ""
+     ],
+     "text": "prepend /livegen/steps"
+    }
+   },
+   {
+    "box": {
+     "id": "obj-33",
+     "maxclass": "comment",
+     "numinlets": 1,
+     "numoutlets": 0,
+     "patching_rect": [
+      320,
+      435,
+      100,
+      20
+     ],
+     "text": "variation"
+    }
+   },
+   {
+    "box": {
+     "id": "obj-34",
+     "maxclass": "dial",
+     "numinlets": 1,
+     "numoutlets": 1,
+     "patching_rect": [
+      320,
+      455,
+      50,
+      50
+     ],
+     "outlettype": [
+      ""
+     ],
+     "floatoutput": 1,
+     "min": 0.0,
+     "size": 1.0,
+     "mult": 1.0
+    }
+   },
+   {
+    "box": {
+     "id": "obj-35",
+     "maxclass": "flonum",
+     "numinlets": 1,
+     "numoutlets": 2,
+     "patching_rect": [
+      375,
+      470,
+      60,
+      22
+     ],
+     "outlettype": [
+      "",
+      ""
+     ]
+    }
+   },
+   {
+    "box": {
+     "id": "obj-36",
+     "maxclass": "newobj",
+     "numinlets": 1,
+     "numoutlets": 1,
+     "patching_rect": [
+      320,
+      515,
+      140,
+      22
+     ],
+     "outlettype": [
+      ""
+     ],
+     "text": "prepend /livegen/variation"
+    }
+   },
+   {
+    "box": {
+     "id": "obj-37",
+     "maxclass": "comment",
+     "numinlets": 1,
+     "numoutlets": 0,
+     "patching_rect": [
+      470,
+      435,
+      100,
+      20
+     ],
+     "text": "gain"
+    }
+   },
+   {
+    "box": {
+     "id": "obj-38",
+     "maxclass": "dial",
+     "numinlets": 1,
+     "numoutlets": 1,
+     "patching_rect": [
+      470,
+      455,
+      50,
+      50
+     ],
+     "outlettype": [
+      ""
+     ],
+     "floatoutput": 1,
+     "min": 0.0,
+     "size": 4.0,
+     "mult": 1.0
+    }
+   },
+   {
+    "box": {
+     "id": "obj-39",
+     "maxclass": "flonum",
+     "numinlets": 1,
+     "numoutlets": 2,
+     "patching_rect": [
+      525,
+      470,
+      60,
+      22
+     ],
+     "outlettype": [
+      "",
+      ""
+     ]
+    }
+   },
+   {
+    "box": {
+     "id": "obj-40",
+     "maxclass": "newobj",
+     "numinlets": 1,
+     "numoutlets": 1,
+     "patching_rect": [
+      470,
+      515,
+      140,
+      22
+     ],
+     "outlettype": [
+      ""
+     ],
+     "text": "prepend /livegen/gain"
+    }
+   },
+   {
+    "box": {
+     "id": "obj-41",
+     "maxclass": "number",
+     "numinlets": 1,
+     "numoutlets": 2,
+     "patching_rect": [
+      620,
+      455,
+      90,
+      22
+     ],
+     "outlettype": [
+      "",
+      ""
+     ],
+     "minimum": 0,
+     "maximum": 2147483647
+    }
+   },
+   {
+    "box": {
+     "id": "obj-42",
+     "maxclass": "comment",
+     "numinlets": 1,
+     "numoutlets": 0,
+     "patching_rect": [
+      715,
+      455,
+      40,
+      20
+     ],
+     "text": "seed"
+    }
+   },
+   {
+    "box": {
+     "id": "obj-43",
+     "maxclass": "newobj",
+     "numinlets": 1,
+     "numoutlets": 1,
+     "patching_rect": [
+      620,
+      485,
+      130,
+      22
+     ],
+     "outlettype": [
+      ""
+     ],
+     "text": "prepend /livegen/seed"
+    }
+   },
+   {
+    "box": {
+     "id": "obj-44",
+     "maxclass": "flonum",
+     "numinlets": 1,
+     "numoutlets": 2,
+     "patching_rect": [
+      620,
+      515,
+      60,
+      22
+     ],
+     "outlettype": [
+      "",
+      ""
+     ],
+     "minimum": 20.0,
+     "maximum": 300.0
+    }
+   },
+   {
+    "box": {
+     "id": "obj-45",
+     "maxclass": "comment",
+     "numinlets": 1,
+     "numoutlets": 0,
+     "patching_rect": [
+      685,
+      515,
+      40,
+      20
+     ],
+     "text": "BPM"
+    }
+   },
+   {
+    "box": {
+     "id": "obj-46",
+     "maxclass": "newobj",
+     "numinlets": 1,
+     "numoutlets": 1,
+     "patching_rect": [
+      620,
+      545,
+      130,
+      22
+     ],
+     "outlettype": [
+      ""
+     ],
+     "text": "prepend /livegen/bpm"
+    }
+   },
+   {
+    "box": {
+     "id": "obj-47",
+     "maxclass": "comment",
+     "numinlets": 1,
+     "numoutlets": 0,
+     "patching_rect": [
+      820,
+      40,
+      620,
+      20
+     ],
+     "text": "four weighted prompts: type each text + Enter, move the weights (weights send at once), click send"
+    }
+   },
+   {
+    "box": {
+     "id": "obj-48",
+     "maxclass": "newobj",
+     "numinlets": 8,
+     "numoutlets": 1,
+     "patching_rect": [
+      820,
+      330,
+      230,
+      22
+     ],
+     "outlettype": [
+      ""
+     ],
+     "text": "pack s 1. s 0. s 0. s 0."
+    }
+   },
+   {
+    "box": {
+     "id": "obj-49",
+     "maxclass": "newobj",
+     "numinlets": 1,
+     "numoutlets": 1,
+     "patching_rect": [
+      820,
+      360,
+      150,
+      22
+     ],
+     "outlettype": [
+      ""
+     ],
+     "text": "prepend /livegen/prompt"
+    }
+   },
+   {
+    "box": {
+     "id": "obj-50",
+     "maxclass": "newobj",
+     "numinlets": 1,
+     "numoutlets": 4,
+     "patching_rect": [
+      820,
+      300,
+      100,
+      22
+     ],
+     "outlettype": [
+      "",
+      "",
+      "",
+      ""
+     ],
+     "text": "t b b b b"
+    }
+   },
+   {
+    "box": {
+     "id": "obj-51",
+     "maxclass": "button",
+     "numinlets": 1,
+     "numoutlets": 1,
+     "patching_rect": [
+      940,
+      300,
+      24,
+      24
+     ],
+     "outlettype": [
+      ""
+     ]
+    }
+   },
+   {
+    "box": {
+     "id": "obj-52",
+     "maxclass": "comment",
+     "numinlets": 1,
+     "numoutlets": 0,
+     "patching_rect": [
+      968,
+      302,
+      40,
+      20
+     ],
+     "text": "send"
+    }
+   },
+   {
+    "box": {
+     "id": "obj-53",
+     "maxclass": "newobj",
+     "numinlets": 1,
+     "numoutlets": 2,
+     "patching_rect": [
+      1020,
+      300,
+      40,
+      22
+     ],
+     "outlettype": [
+      "",
+      ""
+     ],
+     "text": "t b b"
+    }
+   },
+   {
+    "box": {
+     "id": "obj-54",
+     "maxclass": "textedit",
+     "numinlets": 1,
+     "numoutlets": 4,
+     "patching_rect": [
+      820,
+      70,
+      150,
+      40
+     ],
+     "outlettype": [
+      "",
+      "",
+      "",
+      ""
+     ],
+     "text": "minimal techno",
+     "keymode": 1,
+     "lines": 1
+    }
+   },
+   {
+    "box": {
+     "id": "obj-55",
+     "maxclass": "newobj",
+     "numinlets": 2,
+     "numoutlets": 2,
+     "patching_rect": [
+      820,
+      115,
+      70,
+      22
+     ],
+     "outlettype": [
+      "",
+      ""
+     ],
+     "text": "route text"
+    }
+   },
+   {
+    "box": {
+     "id": "obj-56",
+     "maxclass": "newobj",
+     "numinlets": 1,
+     "numoutlets": 1,
+     "patching_rect": [
+      820,
+      140,
+      60,
+      22
+     ],
+     "outlettype": [
+      ""
+     ],
+     "text": "tosymbol"
+    }
+   },
+   {
+    "box": {
+     "id": "obj-57",
+     "maxclass": "slider",
+     "numinlets": 1,
+     "numoutlets": 1,
+     "patching_rect": [
+      820,
+      175,
+      140,
+      20
+     ],
+     "outlettype": [
+      ""
+     ],
+     "floatoutput": 1,
+     "min": 0.0,
+     "size": 10.0,
+     "mult": 1.0
+    }
+   },
+   {
+    "box": {
+     "id": "obj-58",
+     "maxclass": "flonum",
+     "numinlets": 1,
+     "numoutlets": 2,
+     "patching_rect": [
+      820,
+      200,
+      50,
+      22
+     ],
+     "outlettype": [
+      "",
+      ""
+     ]
+    }
+   },
+   {
+    "box": {
+     "id": "obj-59",
+     "maxclass": "newobj",
+     "numinlets": 1,
+     "numoutlets": 2,
+     "patching_rect": [
+      820,
+      230,
+      40,
+      22
+     ],
+     "outlettype": [
+      "",
+      ""
+     ],
+     "text": "t b f"
+    }
+   },
+   {
+    "box": {
+     "id": "obj-60",
+     "maxclass": "message",
+     "numinlets": 2,
+     "numoutlets": 1,
+     "patching_rect": [
+      820,
+      260,
+      70,
+      22
+     ],
+     "outlettype": [
+      ""
+     ],
+     "text": "set 1.0"
+    }
+   },
+   {
+    "box": {
+     "id": "obj-61",
+     "maxclass": "textedit",
+     "numinlets": 1,
+     "numoutlets": 4,
+     "patching_rect": [
+      980,
+      70,
+      150,
+      40
+     ],
+     "outlettype": [
+      "",
+      "",
+      "",
+      ""
+     ],
+     "text": "dub chords",
+     "keymode": 1,
+     "lines": 1
+    }
+   },
+   {
+    "box": {
+     "id": "obj-62",
+     "maxclass": "newobj",
+     "numinlets": 2,
+     "numoutlets": 2,
+     "patching_rect": [
+      980,
+      115,
+      70,
+      22
+     ],
+     "outlettype": [
+      "",
+      ""
+     ],
+     "text": "route text"
+    }
+   },
+   {
+    "box": {
+     "id": "obj-63",
+     "maxclass": "newobj",
+     "numinlets": 1,
+     "numoutlets": 1,
+     "patching_rect": [
+      980,
+      140,
+      60,
+      22
+     ],
+     "outlettype": [
+      ""
+     ],
+     "text": "tosymbol"
+    }
+   },
+   {
+    "box": {
+     "id": "obj-64",
+     "maxclass": "slider",
+     "numinlets": 1,
+     "numoutlets": 1,
+     "patching_rect": [
+      980,
+      175,
+      140,
+      20
+     ],
+     "outlettype": [
+      ""
+     ],
+     "floatoutput": 1,
+     "min": 0.0,
+     "size": 10.0,
+     "mult": 1.0
+    }
+   },
+   {
+    "box": {
+     "id": "obj-65",
+     "maxclass": "flonum",
+     "numinlets": 1,
+     "numoutlets": 2,
+     "patching_rect": [
+      980,
+      200,
+      50,
+      22
+     ],
+     "outlettype": [
+      "",
+      ""
+     ]
+    }
+   },
+   {
+    "box": {
+     "id": "obj-66",
+     "maxclass": "newobj",
+     "numinlets": 1,
+     "numoutlets": 2,
+     "patching_rect": [
+      980,
+      230,
+      40,
+      22
+     ],
+     "outlettype": [
+      "",
+      ""
+     ],
+     "text": "t b f"
+    }
+   },
+   {
+    "box": {
+     "id": "obj-67",
+     "maxclass": "message",
+     "numinlets": 2,
+     "numoutlets": 1,
+     "patching_rect": [
+      980,
+      260,
+      70,
+      22
+     ],
+     "outlettype": [
+      ""
+     ],
+     "text": "set 0.0"
+    }
+   },
+   {
+    "box": {
+     "id": "obj-68",
+     "maxclass": "textedit",
+     "numinlets": 1,
+     "numoutlets": 4,
+     "patching_rect": [
+      1140,
+      70,
+      150,
+      40
+     ],
+     "outlettype": [
+      "",
+      "",
+      "",
+      ""
+     ],
+     "text": "acid bassline",
+     "keymode": 1,
+     "lines": 1
+    }
+   },
+   {
+    "box": {
+     "id": "obj-69",
+     "maxclass": "newobj",
+     "numinlets": 2,
+     "numoutlets": 2,
+     "patching_rect": [
+      1140,
+      115,
+      70,
+      22
+     ],
+     "outlettype": [
+      "",
+      ""
+     ],
+     "text": "route text"
+    }
+   },
+   {
+    "box": {
+     "id": "obj-70",
+     "maxclass": "newobj",
+     "numinlets": 1,
+     "numoutlets": 1,
+     "patching_rect": [
+      1140,
+      140,
+      60,
+      22
+     ],
+     "outlettype": [
+      ""
+     ],
+     "text": "tosymbol"
+    }
+   },
+   {
+    "box": {
+     "id": "obj-71",
+     "maxclass": "slider",
+     "numinlets": 1,
+     "numoutlets": 1,
+     "patching_rect": [
+      1140,
+      175,
+      140,
+      20
+     ],
+     "outlettype": [
+      ""
+     ],
+     "floatoutput": 1,
+     "min": 0.0,
+     "size": 10.0,
+     "mult": 1.0
+    }
+   },
+   {
+    "box": {
+     "id": "obj-72",
+     "maxclass": "flonum",
+     "numinlets": 1,
+     "numoutlets": 2,
+     "patching_rect": [
+      1140,
+      200,
+      50,
+      22
+     ],
+     "outlettype": [
+      "",
+      ""
+     ]
+    }
+   },
+   {
+    "box": {
+     "id": "obj-73",
+     "maxclass": "newobj",
+     "numinlets": 1,
+     "numoutlets": 2,
+     "patching_rect": [
+      1140,
+      230,
+      40,
+      22
+     ],
+     "outlettype": [
+      "",
+      ""
+     ],
+     "text": "t b f"
+    }
+   },
+   {
+    "box": {
+     "id": "obj-74",
+     "maxclass": "message",
+     "numinlets": 2,
+     "numoutlets": 1,
+     "patching_rect": [
+      1140,
+      260,
+      70,
+      22
+     ],
+     "outlettype": [
+      ""
+     ],
+     "text": "set 0.0"
+    }
+   },
+   {
+    "box": {
+     "id": "obj-75",
+     "maxclass": "textedit",
+     "numinlets": 1,
+     "numoutlets": 4,
+     "patching_rect": [
+      1300,
+      70,
+      150,
+      40
+     ],
+     "outlettype": [
+      "",
+      "",
+      "",
+      ""
+     ],
+     "text": "industrial noise",
+     "keymode": 1,
+     "lines": 1
+    }
+   },
+   {
+    "box": {
+     "id": "obj-76",
+     "maxclass": "newobj",
+     "numinlets": 2,
+     "numoutlets": 2,
+     "patching_rect": [
+      1300,
+      115,
+      70,
+      22
+     ],
+     "outlettype": [
+      "",
+      ""
+     ],
+     "text": "route text"
+    }
+   },
+   {
+    "box": {
+     "id": "obj-77",
+     "maxclass": "newobj",
+     "numinlets": 1,
+     "numoutlets": 1,
+     "patching_rect": [
+      1300,
+      140,
+      60,
+      22
+     ],
+     "outlettype": [
+      ""
+     ],
+     "text": "tosymbol"
+    }
+   },
+   {
+    "box": {
+     "id": "obj-78",
+     "maxclass": "slider",
+     "numinlets": 1,
+     "numoutlets": 1,
+     "patching_rect": [
+      1300,
+      175,
+      140,
+      20
+     ],
+     "outlettype": [
+      ""
+     ],
+     "floatoutput": 1,
+     "min": 0.0,
+     "size": 10.0,
+     "mult": 1.0
+    }
+   },
+   {
+    "box": {
+     "id": "obj-79",
+     "maxclass": "flonum",
+     "numinlets": 1,
+     "numoutlets": 2,
+     "patching_rect": [
+      1300,
+      200,
+      50,
+      22
+     ],
+     "outlettype": [
+      "",
+      ""
+     ]
+    }
+   },
+   {
+    "box": {
+     "id": "obj-80",
+     "maxclass": "newobj",
+     "numinlets": 1,
+     "numoutlets": 2,
+     "patching_rect": [
+      1300,
+      230,
+      40,
+      22
+     ],
+     "outlettype": [
+      "",
+      ""
+     ],
+     "text": "t b f"
+    }
+   },
+   {
+    "box": {
+     "id": "obj-81",
+     "maxclass": "message",
+     "numinlets": 2,
+     "numoutlets": 1,
+     "patching_rect": [
+      1300,
+      260,
+      70,
+      22
+     ],
+     "outlettype": [
+      ""
+     ],
+     "text": "set 0.0"
+    }
+   },
+   {
+    "box": {
+     "id": "obj-82",
+     "maxclass": "comment",
+     "numinlets": 1,
+     "numoutlets": 0,
+     "patching_rect": [
+      620,
+      70,
+      300,
+      20
+     ],
+     "text": "from the daemon: bar . beat (from 0), BPM, gen time, errors"
+    }
+   },
+   {
+    "box": {
+     "id": "obj-83",
+     "maxclass": "newobj",
+     "numinlets": 2,
+     "numoutlets": 5,
+     "patching_rect": [
+      620,
+      100,
+      420,
+      22
+     ],
+     "outlettype": [
+      "",
+      "",
+      "",
+      "",
+      ""
+     ],
+     "text": "route /livegen/beat /livegen/bar /livegen/status /livegen/error"
+    }
+   },
+   {
+    "box": {
+     "id": "obj-84",
+     "maxclass": "newobj",
+     "numinlets": 1,
+     "numoutlets": 2,
+     "patching_rect": [
+      620,
+      130,
+      60,
+      22
+     ],
+     "outlettype": [
+      "",
+      ""
+     ],
+     "text": "unpack 0 0"
+    }
+   },
+   {
+    "box": {
+     "id": "obj-85",
+     "maxclass": "number",
+     "numinlets": 1,
+     "numoutlets": 2,
+     "patching_rect": [
+      620,
+      160,
+      50,
+      22
+     ],
+     "outlettype": [
+      "",
+      ""
+     ]
+    }
+   },
+   {
+    "box": {
+     "id": "obj-86",
+     "maxclass": "number",
+     "numinlets": 1,
+     "numoutlets": 2,
+     "patching_rect": [
+      680,
+      160,
+      40,
+      22
+     ],
+     "outlettype": [
+      "",
+      ""
+     ]
+    }
+   },
+   {
+    "box": {
+     "id": "obj-87",
+     "maxclass": "comment",
+     "numinlets": 1,
+     "numoutlets": 0,
+     "patching_rect": [
+      725,
+      160,
+      60,
+      20
+     ],
+     "text": "bar . beat"
+    }
+   },
+   {
+    "box": {
+     "id": "obj-88",
+     "maxclass": "newobj",
+     "numinlets": 2,
+     "numoutlets": 2,
+     "patching_rect": [
+      620,
+      200,
+      70,
+      22
+     ],
+     "outlettype": [
+      "",
+      ""
+     ],
+     "text": "zl.iter 2"
+    }
+   },
+   {
+    "box": {
+     "id": "obj-89",
+     "maxclass": "newobj",
+     "numinlets": 2,
+     "numoutlets": 3,
+     "patching_rect": [
+      620,
+      230,
+      120,
+      22
+     ],
+     "outlettype": [
+      "",
+      "",
+      ""
+     ],
+     "text": "route bpm gen_ms"
+    }
+   },
+   {
+    "box": {
+     "id": "obj-90",
+     "maxclass": "flonum",
+     "numinlets": 1,
+     "numoutlets": 2,
+     "patching_rect": [
+      620,
+      260,
+      60,
+      22
+     ],
+     "outlettype": [
+      "",
+      ""
+     ]
+    }
+   },
+   {
+    "box": {
+     "id": "obj-91",
+     "maxclass": "flonum",
+     "numinlets": 1,
+     "numoutlets": 2,
+     "patching_rect": [
+      700,
+      260,
+      60,
+      22
+     ],
+     "outlettype": [
+      "",
+      ""
+     ]
+    }
+   },
+   {
+    "box": {
+     "id": "obj-92",
+     "maxclass": "comment",
+     "numinlets": 1,
+     "numoutlets": 0,
+     "patching_rect": [
+      620,
+      285,
+      60,
+      20
+     ],
+     "text": "BPM"
+    }
+   },
+   {
+    "box": {
+     "id": "obj-93",
+     "maxclass": "comment",
+     "numinlets": 1,
+     "numoutlets": 0,
+     "patching_rect": [
+      700,
+      285,
+      60,
+      20
+     ],
+     "text": "gen ms"
+    }
+   },
+   {
+    "box": {
+     "id": "obj-94",
+     "maxclass": "toggle",
+     "numinlets": 1,
+     "numoutlets": 1,
+     "patching_rect": [
+      620,
+      320,
+      22,
+      22
+     ],
+     "outlettype": [
+      ""
+     ]
+    }
+   },
+   {
+    "box": {
+     "id": "obj-95",
+     "maxclass": "comment",
+     "numinlets": 1,
+     "numoutlets": 0,
+     "patching_rect": [
+      646,
+      320,
+      120,
+      20
+     ],
+     "text": "poll status"
+    }
+   },
+   {
+    "box": {
+     "id": "obj-96",
+     "maxclass": "newobj",
+     "numinlets": 2,
+     "numoutlets": 1,
+     "patching_rect": [
+      620,
+      350,
+      80,
+      22
+     ],
+     "outlettype": [
+      ""
+     ],
+     "text": "metro 1000"
+    }
+   },
+   {
+    "box": {
+     "id": "obj-97",
+     "maxclass": "message",
+     "numinlets": 2,
+     "numoutlets": 1,
+     "patching_rect": [
+      620,
+      380,
+      110,
+      22
+     ],
+     "outlettype": [
+      ""
+     ],
+     "text": "/livegen/status"
+    }
+   },
+   {
+    "box": {
+     "id": "obj-98",
+     "maxclass": "newobj",
+     "numinlets": 1,
+     "numoutlets": 1,
+     "patching_rect": [
+      620,
+      420,
+      80,
+      22
+     ],
+     "outlettype": [
+      ""
+     ],
+     "text": "prepend set"
+    }
+   },
+   {
+    "box": {
+     "id": "obj-99",
+     "maxclass": "message",
+     "numinlets": 2,
+     "numoutlets": 1,
+     "patching_rect": [
+      620,
+      450,
+      380,
+      22
+     ],
+     "outlettype": [
+      ""
+     ],
+     "text": ""
+    }
+   }
+  ],
+  "lines": [
+   {
+    "patchline": {
+     "source": [
+      "obj-4",
+      0
+     ],
+     "destination": [
+      "obj-5",
+      0
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "source": [
+      "obj-5",
+      0
+     ],
+     "destination": [
+      "obj-2",
+      0
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "source": [
+      "obj-7",
+      0
+     ],
+     "destination": [
+      "obj-2",
+      0
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "source": [
+      "obj-8",
+      0
+     ],
+     "destination": [
+      "obj-2",
+      0
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "source": [
+      "obj-9",
+      0
+     ],
+     "destination": [
+      "obj-10",
+      0
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "source": [
+      "obj-10",
+      0
+     ],
+     "destination": [
+      "obj-2",
+      0
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "source": [
+      "obj-12",
+      0
+     ],
+     "destination": [
+      "obj-2",
+      0
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "source": [
+      "obj-13",
+      0
+     ],
+     "destination": [
+      "obj-2",
+      0
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "source": [
+      "obj-16",
+      0
+     ],
+     "destination": [
+      "obj-15",
+      0
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "source": [
+      "obj-15",
+      0
+     ],
+     "destination": [
+      "obj-18",
+      0
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "source": [
+      "obj-18",
+      0
+     ],
+     "destination": [
+      "obj-19",
+      0
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "source": [
+      "obj-19",
+      0
+     ],
+     "destination": [
+      "obj-20",
+      0
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "source": [
+      "obj-20",
+      0
+     ],
+     "destination": [
+      "obj-2",
+      0
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "source": [
+      "obj-21",
+      0
+     ],
+     "destination": [
+      "obj-2",
+      0
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "source": [
+      "obj-22",
+      0
+     ],
+     "destination": [
+      "obj-2",
+      0
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "source": [
+      "obj-23",
+      0
+     ],
+     "destination": [
+      "obj-2",
+      0
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "source": [
+      "obj-26",
+      0
+     ],
+     "destination": [
+      "obj-27",
+      0
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "source": [
+      "obj-26",
+      0
+     ],
+     "destination": [
+      "obj-28",
+      0
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "source": [
+      "obj-28",
+      0
+     ],
+     "destination": [
+      "obj-2",
+      0
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "source": [
+      "obj-30",
+      0
+     ],
+     "destination": [
+      "obj-31",
+      0
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "source": [
+      "obj-30",
+      0
+     ],
+     "destination": [
+      "obj-32",
+      0
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "source": [
+      "obj-32",
+      0
+     ],
+     "destination": [
+      "obj-2",
+      0
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "source": [
+      "obj-34",
+      0
+     ],
+     "destination": [
+      "obj-35",
+      0
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "source": [
+      "obj-34",
+      0
+     ],
+     "destination": [
+      "obj-36",
+      0
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "source": [
+      "obj-36",
+      0
+     ],
+     "destination": [
+      "obj-2",
+      0
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "source": [
+      "obj-38",
+      0
+     ],
+     "destination": [
+      "obj-39",
+      0
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "source": [
+      "obj-38",
+      0
+     ],
+     "destination": [
+      "obj-40",
+      0
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "source": [
+      "obj-40",
+      0
+     ],
+     "destination": [
+      "obj-2",
+      0
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "source": [
+      "obj-41",
+      0
+     ],
+     "destination": [
+      "obj-43",
+      0
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "source": [
+      "obj-43",
+      0
+     ],
+     "destination": [
+      "obj-2",
+      0
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "source": [
+      "obj-44",
+      0
+     ],
+     "destination": [
+      "obj-46",
+      0
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "source": [
+      "obj-46",
+      0
+     ],
+     "destination": [
+      "obj-2",
+      0
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "source": [
+      "obj-48",
+      0
+     ],
+     "destination": [
+      "obj-49",
+      0
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "source": [
+      "obj-49",
+      0
+     ],
+     "destination": [
+      "obj-2",
+      0
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "source": [
+      "obj-51",
+      0
+     ],
+     "destination": [
+      "obj-50",
+      0
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "source": [
+      "obj-4",
+      0
+     ],
+     "destination": [
+      "obj-53",
+      0
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "source": [
+      "obj-54",
+      0
+     ],
+     "destination": [
+      "obj-55",
+      0
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "source": [
+      "obj-55",
+      0
+     ],
+     "destination": [
+      "obj-56",
+      0
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "source": [
+      "obj-56",
+      0
+     ],
+     "destination": [
+      "obj-48",
+      0
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "source": [
+      "obj-57",
+      0
+     ],
+     "destination": [
+      "obj-58",
+      0
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "source": [
+      "obj-57",
+      0
+     ],
+     "destination": [
+      "obj-59",
+      0
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "source": [
+      "obj-59",
+      1
+     ],
+     "destination": [
+      "obj-48",
+      1
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "source": [
+      "obj-59",
+      0
+     ],
+     "destination": [
+      "obj-50",
+      0
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "source": [
+      "obj-53",
+      0
+     ],
+     "destination": [
+      "obj-60",
+      0
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "source": [
+      "obj-60",
+      0
+     ],
+     "destination": [
+      "obj-57",
+      0
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "source": [
+      "obj-50",
+      3
+     ],
+     "destination": [
+      "obj-54",
+      0
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "source": [
+      "obj-61",
+      0
+     ],
+     "destination": [
+      "obj-62",
+      0
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "source": [
+      "obj-62",
+      0
+     ],
+     "destination": [
+      "obj-63",
+      0
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "source": [
+      "obj-63",
+      0
+     ],
+     "destination": [
+      "obj-48",
+      2
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "source": [
+      "obj-64",
+      0
+     ],
+     "destination": [
+      "obj-65",
+      0
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "source": [
+      "obj-64",
+      0
+     ],
+     "destination": [
+      "obj-66",
+      0
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "source": [
+      "obj-66",
+      1
+     ],
+     "destination": [
+      "obj-48",
+      3
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "source": [
+      "obj-66",
+      0
+     ],
+     "destination": [
+      "obj-50",
+      0
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "source": [
+      "obj-53",
+      0
+     ],
+     "destination": [
+      "obj-67",
+      0
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "source": [
+      "obj-67",
+      0
+     ],
+     "destination": [
+      "obj-64",
+      0
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "source": [
+      "obj-50",
+      2
+     ],
+     "destination": [
+      "obj-61",
+      0
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "source": [
+      "obj-68",
+      0
+     ],
+     "destination": [
+      "obj-69",
+      0
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "source": [
+      "obj-69",
+      0
+     ],
+     "destination": [
+      "obj-70",
+      0
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "source": [
+      "obj-70",
+      0
+     ],
+     "destination": [
+      "obj-48",
+      4
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "source": [
+      "obj-71",
+      0
+     ],
+     "destination": [
+      "obj-72",
+      0
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "source": [
+      "obj-71",
+      0
+     ],
+     "destination": [
+      "obj-73",
+      0
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "source": [
+      "obj-73",
+      1
+     ],
+     "destination": [
+      "obj-48",
+      5
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "source": [
+      "obj-73",
+      0
+     ],
+     "destination": [
+      "obj-50",
+      0
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "source": [
+      "obj-53",
+      0
+     ],
+     "destination": [
+      "obj-74",
+      0
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "source": [
+      "obj-74",
+      0
+     ],
+     "destination": [
+      "obj-71",
+      0
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "source": [
+      "obj-50",
+      1
+     ],
+     "destination": [
+      "obj-68",
+      0
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "source": [
+      "obj-75",
+      0
+     ],
+     "destination": [
+      "obj-76",
+      0
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "source": [
+      "obj-76",
+      0
+     ],
+     "destination": [
+      "obj-77",
+      0
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "source": [
+      "obj-77",
+      0
+     ],
+     "destination": [
+      "obj-48",
+      6
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "source": [
+      "obj-78",
+      0
+     ],
+     "destination": [
+      "obj-79",
+      0
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "source": [
+      "obj-78",
+      0
+     ],
+     "destination": [
+      "obj-80",
+      0
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "source": [
+      "obj-80",
+      1
+     ],
+     "destination": [
+      "obj-48",
+      7
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "source": [
+      "obj-80",
+      0
+     ],
+     "destination": [
+      "obj-50",
+      0
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "source": [
+      "obj-53",
+      0
+     ],
+     "destination": [
+      "obj-81",
+      0
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "source": [
+      "obj-81",
+      0
+     ],
+     "destination": [
+      "obj-78",
+      0
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "source": [
+      "obj-50",
+      0
+     ],
+     "destination": [
+      "obj-75",
+      0
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "source": [
+      "obj-3",
+      0
+     ],
+     "destination": [
+      "obj-83",
+      0
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "source": [
+      "obj-83",
+      0
+     ],
+     "destination": [
+      "obj-84",
+      0
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "source": [
+      "obj-84",
+      0
+     ],
+     "destination": [
+      "obj-85",
+      0
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "source": [
+      "obj-84",
+      1
+     ],
+     "destination": [
+      "obj-86",
+      0
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "source": [
+      "obj-83",
+      2
+     ],
+     "destination": [
+      "obj-88",
+      0
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "source": [
+      "obj-88",
+      0
+     ],
+     "destination": [
+      "obj-89",
+      0
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "source": [
+      "obj-89",
+      0
+     ],
+     "destination": [
+      "obj-90",
+      0
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "source": [
+      "obj-89",
+      1
+     ],
+     "destination": [
+      "obj-91",
+      0
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "source": [
+      "obj-4",
+      0
+     ],
+     "destination": [
+      "obj-94",
+      0
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "source": [
+      "obj-94",
+      0
+     ],
+     "destination": [
+      "obj-96",
+      0
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "source": [
+      "obj-96",
+      0
+     ],
+     "destination": [
+      "obj-97",
+      0
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "source": [
+      "obj-97",
+      0
+     ],
+     "destination": [
+      "obj-2",
+      0
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "source": [
+      "obj-83",
+      3
+     ],
+     "destination": [
+      "obj-98",
+      0
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "source": [
+      "obj-98",
+      0
+     ],
+     "destination": [
+      "obj-99",
+      0
+     ]
+    }
+   }
+  ]
+ }
+}

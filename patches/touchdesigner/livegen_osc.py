@@ -1,0 +1,114 @@
+"""livegen from TouchDesigner: put this in a Text DAT (e.g. `livegen`) next to an OSC Out DAT
+named `oscout1` (Network Address 127.0.0.1, Network Port 9000), then call it from anywhere:
+
+    mod('livegen').send_prompts([('dark acid techno', 0.7), ('dub chords', 0.3)])
+    mod('livegen').set_guidance(me.par.value0)      # e.g. from a Parameter Execute DAT
+
+Every function sends one message of the daemon's OSC address space (docs/osc.md); values are
+clamped to the documented ranges, so a slider can never make the daemon answer with an error.
+Replies (beats, bars, status) arrive on the reply port: see README.md next to this file.
+"""
+
+OSC_OUT = "oscout1"  # the OSC Out DAT this script sends through
+MAX_PROMPTS = 8
+
+
+def _send(address, args=()):
+    op(OSC_OUT).sendOSC(address, list(args))  # noqa: F821 (op is TouchDesigner's global)
+
+
+def _clamp(value, lo, hi):
+    return max(lo, min(hi, float(value)))
+
+
+def send_prompt(text, weight=1.0):
+    """One text prompt (weight 0..10)."""
+    _send("/livegen/prompt", [str(text), _clamp(weight, 0.0, 10.0)])
+
+
+def send_prompts(prompts):
+    """Up to 8 weighted prompts mixed into one concept: [(text, weight), ...]."""
+    args = []
+    for text, weight in list(prompts)[:MAX_PROMPTS]:
+        args += [str(text), _clamp(weight, 0.0, 10.0)]
+    _send("/livegen/prompt", args)
+
+
+def send_audio_prompt(path, weight=1.0):
+    """A reference audio file on the daemon's machine; weight 0 removes it."""
+    _send("/livegen/audio_prompt", [str(path), _clamp(weight, 0.0, 10.0)])
+
+
+def set_guidance(value):
+    """Classifier-free guidance scale 0..20 (0 and 1 are unguided)."""
+    _send("/livegen/guidance", [_clamp(value, 0.0, 20.0)])
+
+
+def set_steps(value):
+    """Deblending steps per bar, 1..64."""
+    _send("/livegen/steps", [round(_clamp(value, 1, 64))])
+
+
+def set_variation(value):
+    """How far the next bar's noise moves from the current one, 0..1."""
+    _send("/livegen/variation", [_clamp(value, 0.0, 1.0)])
+
+
+def set_gain(value):
+    """Output gain, linear 0..4 (1 = unity)."""
+    _send("/livegen/gain", [_clamp(value, 0.0, 4.0)])
+
+
+def set_seed(value):
+    """Noise seed 0..2147483647."""
+    _send("/livegen/seed", [int(_clamp(int(value), 0, 2**31 - 1))])
+
+
+def set_hold(on):
+    """1 = keep repeating the current bar."""
+    _send("/livegen/hold", [1 if on else 0])
+
+
+def set_bpm(value):
+    """Tempo of the internal clock, 20..300."""
+    _send("/livegen/bpm", [_clamp(value, 20.0, 300.0)])
+
+
+def set_clock(source):
+    """'internal' or 'midi'."""
+    if source not in ("internal", "midi"):
+        raise ValueError("clock source is 'internal' or 'midi'")
+    _send("/livegen/clock", [source])
+
+
+def play():
+    _send("/livegen/play")
+
+
+def stop():
+    _send("/livegen/stop")
+
+
+def subscribe(on=True):
+    """Ask for /livegen/beat i i and /livegen/bar i on the reply port."""
+    _send("/livegen/subscribe", [1 if on else 0])
+
+
+def request_status():
+    """Ask for /livegen/status key value ... (bpm, bar, beat, gen_ms, ...)."""
+    _send("/livegen/status")
+
+
+# Parameter name -> setter, for a Parameter Execute DAT on a custom COMP:
+#     def onValueChange(par, prev):
+#         mod('livegen').PARAMETERS.get(par.name, lambda v: None)(par.eval())
+PARAMETERS = {
+    "Guidance": set_guidance,
+    "Steps": set_steps,
+    "Variation": set_variation,
+    "Gain": set_gain,
+    "Seed": set_seed,
+    "Hold": set_hold,
+    "Bpm": set_bpm,
+    "Prompt": send_prompt,
+}

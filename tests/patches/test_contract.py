@@ -1,0 +1,226 @@
+"""Every control in every patch sends an address the daemon accepts, with arguments it accepts.
+
+Read statically: the Pd patch's `[oscformat livegen NAME]` objects and what feeds them (message
+boxes, widget ranges, [pack]), the Max patch's message boxes and `[prepend /livegen/...]`, and the
+addresses in the TouchDesigner script (with `ast`). `livegen.control.osc.parse` must accept them.
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from livegen.control.osc import ADDRESSES, OscError, parse
+
+sys.path.insert(0, str(Path(__file__).parent))
+import pdfile
+
+PATCHES = Path(__file__).parents[2] / "patches"
+
+
+def accept(address: str, args: list) -> None:
+    assert address in ADDRESSES, f"{address} is not in the OSC address space"
+    try:
+        parse(address, args)
+    except OscError as exc:
+        pytest.fail(f"the daemon refuses {address} {args}: {exc.reason}")
+
+
+# Pure Data -----------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def pd_patch() -> pdfile.Patch:
+    return pdfile.read(PATCHES / "livegen.pd")
+
+
+def pd_sends(patch: pdfile.Patch) -> dict[str, list[list]]:
+    sends: dict[str, list[list]] = {}
+    for box in patch.boxes:
+        if box.name == "oscformat":
+            address = "/" + "/".join(box.atoms[1:])
+            sends.setdefault(address, []).extend(pdfile.examples_into(patch, box, 0) or [[]])
+    return sends
+
+
+def test_pd_every_oscformat_sends_an_accepted_message(pd_patch):
+    sends = pd_sends(pd_patch)
+    for address, examples in sends.items():
+        assert examples, f"nothing feeds [oscformat] for {address}"
+        for args in examples:
+            # Pd numbers are 32-bit floats: 2147483647 arrives as 2147483648
+            accept(address, [float(np.float32(a)) if isinstance(a, float) else a for a in args])
+
+
+def test_pd_covers_the_performer_controls(pd_patch):
+    wanted = {"/livegen/" + a for a in "prompt guidance steps variation gain seed hold play stop "
+              "subscribe status".split()}  # fmt: skip
+    assert wanted <= set(pd_sends(pd_patch))
+
+
+def test_pd_four_weighted_slots_send_one_prompt_message(pd_patch):
+    packs = [b for b in pd_patch.boxes if b.name == "pack"]
+    assert [b.atoms[1:] for b in packs] == [["s", "f"] * 4]
+    high, mixed = pdfile.examples(pd_patch, packs[0])
+    assert high[1::2] == [10.0] * 4 and mixed[1::2] == [10.0, 0.0, 0.0, 0.0]  # slider ranges
+    assert all(isinstance(t, str) and t for t in high[::2])
+
+
+def test_pd_every_send_reaches_netsend_and_replies_are_routed(pd_patch):
+    (netsend,) = [b for b in pd_patch.boxes if b.name == "netsend"]
+    assert netsend.atoms[1:] == ["-u", "-b"]
+    for box in pd_patch.boxes:
+        if box.name == "oscformat":
+            assert netsend in pd_patch.targets(box.index)
+    names = [" ".join(b.atoms) for b in pd_patch.boxes if b.kind == "obj"]
+    assert "netreceive -u -b" in names and "oscparse" in names
+    assert "route beat bar status error" in names and "route bpm gen_ms" in names
+    assert "metro 1000" in names
+
+
+# Max -----------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def max_patch() -> dict:
+    return json.loads((PATCHES / "livegen.maxpat").read_text())["patcher"]
+
+
+def max_boxes(patcher: dict) -> dict[str, dict]:
+    return {b["box"]["id"]: b["box"] for b in patcher["boxes"]}
+
+
+def test_max_structure_is_valid(max_patch):
+    assert max_patch["fileversion"] == 1 and len(max_patch["rect"]) == 4
+    ids = [b["box"]["id"] for b in max_patch["boxes"]]
+    assert len(ids) == len(set(ids))
+    boxes = max_boxes(max_patch)
+    for box in boxes.values():
+        assert len(box["patching_rect"]) == 4 and box["numinlets"] >= 0 and box["numoutlets"] >= 0
+    for line in max_patch["lines"]:
+        (src, outlet), (dst, inlet) = line["patchline"]["source"], line["patchline"]["destination"]
+        assert src in boxes and dst in boxes, line
+        assert 0 <= outlet < boxes[src]["numoutlets"], line
+        assert 0 <= inlet < boxes[dst]["numinlets"], line
+
+
+def _max_args(text: str) -> tuple[str, list]:
+    import shlex
+
+    words = shlex.split(text)
+    values: list = []
+    for w in words[1:]:
+        try:
+            values.append(float(w))
+        except ValueError:
+            values.append(w)
+    return words[0], values
+
+
+def test_max_every_send_is_an_accepted_message(max_patch):
+    boxes = max_boxes(max_patch)
+    seen = set()
+    for box in boxes.values():
+        text = box.get("text", "")
+        if box["maxclass"] == "message" and text.startswith("/livegen/"):
+            address, args = _max_args(text.replace("$1", "1"))
+            accept(address, args)
+            seen.add(address)
+        if box["maxclass"] == "newobj" and text.startswith("prepend /livegen/"):
+            address = text.split()[1]
+            assert address in ADDRESSES
+            seen.add(address)
+            # what feeds it: dials/sliders/numbers with their ranges, toggles, textedit
+            for line in max_patch["lines"]:
+                src, dst = line["patchline"]["source"][0], line["patchline"]["destination"][0]
+                if dst == box["id"]:
+                    for args in _max_examples(boxes[src]):
+                        accept(address, args)
+    wanted = {"/livegen/" + a for a in "prompt guidance steps variation gain seed hold play stop "
+              "subscribe status".split()}  # fmt: skip
+    assert wanted <= seen
+
+
+def _max_examples(box: dict) -> list[list]:
+    kind = box["maxclass"]
+    if kind in ("dial", "slider"):
+        lo = box.get("min", 0.0)
+        size = box.get("size", 128.0)
+        mult = box.get("mult", 1.0)
+        # output = min + value * mult; value is 0..size-1 (ints) or up to size (floats)
+        top = size if box.get("floatoutput") else size - 1
+        return [[lo], [lo + top * mult]]
+    if kind in ("number", "flonum"):
+        return [[box["minimum"]], [box["maximum"]]]
+    if kind == "toggle":
+        return [[0], [1]]
+    if kind == "newobj" and box["text"] == "tosymbol":  # typed words joined into one symbol
+        return [["dark acid techno"]]
+    if kind == "newobj" and box["text"] == "pack s 1. s 0. s 0. s 0.":  # the four slots
+        return [["minimal techno", 1.0, "dub chords", 0.0, "acid bassline", 0.0, "noise", 10.0]]
+    return pytest.fail(f"cannot tell what {box['id']} ({kind} {box.get('text', '')}) sends")
+
+
+def test_max_replies_are_routed(max_patch):
+    texts = [b["text"] for b in max_boxes(max_patch).values() if b["maxclass"] == "newobj"]
+    assert "udpsend 127.0.0.1 9000" in texts and "udpreceive 9001" in texts
+    assert "route /livegen/beat /livegen/bar /livegen/status /livegen/error" in texts
+
+
+# TouchDesigner -------------------------------------------------------------------------------
+
+
+def td_sends() -> list[tuple[str, ast.Call]]:
+    """Every sendOSC(address, args) call in the script whose address is a string literal."""
+    tree = ast.parse((PATCHES / "touchdesigner" / "livegen_osc.py").read_text())
+    calls = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call) and getattr(node.func, "attr", None) == "sendOSC":
+            calls.append(node)
+    return calls
+
+
+def test_td_sends_only_known_addresses_and_covers_the_controls():
+    tree = ast.parse((PATCHES / "touchdesigner" / "livegen_osc.py").read_text())
+    addresses = {n.value for n in ast.walk(tree)
+                 if isinstance(n, ast.Constant) and isinstance(n.value, str)
+                 and n.value.startswith("/livegen/")}  # fmt: skip
+    assert addresses <= set(ADDRESSES), addresses - set(ADDRESSES)
+    wanted = {"/livegen/" + a for a in "prompt guidance steps variation gain seed hold play stop "
+              "subscribe status bpm".split()}  # fmt: skip
+    assert wanted <= addresses
+
+
+def test_td_functions_send_what_the_daemon_accepts():
+    """Run the script against a stand-in for op('oscout1') and check every message it sends."""
+    sent: list[tuple[str, list]] = []
+
+    class OscOut:
+        def sendOSC(self, address, args):
+            sent.append((address, list(args)))
+
+    namespace = {"op": lambda name: OscOut()}
+    exec(compile((PATCHES / "touchdesigner" / "livegen_osc.py").read_text(), "livegen_osc.py",
+                 "exec"), namespace)  # fmt: skip
+    namespace["send_prompt"]("dark acid techno", 0.7)
+    namespace["send_prompts"]([("dark acid techno", 0.7), ("dub chords", 0.3)])
+    namespace["set_guidance"](4.5)
+    namespace["set_steps"](6)
+    namespace["set_variation"](0.2)
+    namespace["set_gain"](1.0)
+    namespace["set_seed"](42)
+    namespace["set_hold"](True)
+    namespace["set_bpm"](124)
+    namespace["play"]()
+    namespace["stop"]()
+    namespace["subscribe"]()
+    namespace["request_status"]()
+    assert len(sent) == 13
+    for address, args in sent:
+        accept(address, args)
+    assert td_sends()

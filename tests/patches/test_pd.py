@@ -1,0 +1,109 @@
+"""patches/livegen.pd against a running daemon, headless: Pd sends, the daemon applies, Pd shows.
+
+The daemon runs in-process (`serve.start`, `--source loops --clock internal`, on the JACK dummy
+server of tests/server/conftest.py) with `--reply` to the port the patch listens on. Pd opens the
+real patch plus tests/patches/drive_livegen.pd, which prints what the patch's reply display
+received (`[s livegen-beat]`, `[s livegen-bpm]`); the controls are driven through their receive
+names with `pd -send`, exactly as a click on them would send.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import subprocess
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from livegen.server import serve
+from livegen.server.source import LoopSource
+
+pytestmark = pytest.mark.skipif(
+    shutil.which("pd") is None or shutil.which("jackd") is None,
+    reason="Pure Data (pd) or jackd is not installed",
+)
+ROOT = Path(__file__).parents[2]
+
+
+@pytest.fixture
+def daemon(jack_server, free_port_fn):
+    osc, reply = free_port_fn(), free_port_fn()
+    parser = argparse.ArgumentParser()
+    serve.add_arguments(parser)
+    args = parser.parse_args(["--source", "loops", "--quiet", "--clock", "internal", "--bpm", "124",
+                              "--osc-port", str(osc), "--reply", f"127.0.0.1:{reply}"])  # fmt: skip
+    server = serve.start(args, source=LoopSource())
+    try:
+        yield server, osc, reply
+    finally:
+        server.stop()
+
+
+class Pd:
+    """A headless Pd; its console (Pd prints to stderr) collected line by line."""
+
+    def __init__(self, *sends: str) -> None:
+        command = ["pd", "-nogui", "-noaudio", "-nomidi", "-nrt"]
+        for message in sends:
+            command += ["-send", message]
+        command += ["-open", str(ROOT / "patches" / "livegen.pd"),
+                    "-open", str(Path(__file__).with_name("drive_livegen.pd"))]  # fmt: skip
+        self.proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                                     text=True)  # fmt: skip
+        self.lines: list[str] = []
+        threading.Thread(target=self._read, daemon=True).start()
+
+    def _read(self) -> None:
+        assert self.proc.stdout is not None
+        for line in self.proc.stdout:
+            self.lines.append(line.strip())
+
+    def wait_for(self, prefix: str, timeout: float) -> str:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            for line in list(self.lines):
+                if line.startswith(prefix):
+                    return line
+            time.sleep(0.05)
+        raise AssertionError(f"Pd printed no {prefix!r} within {timeout} s: {self.lines}")
+
+    def close(self) -> None:
+        self.proc.terminate()
+        try:
+            self.proc.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+
+
+def wait_until(condition, timeout: float) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.05)
+    return condition()
+
+
+def test_the_pd_patch_drives_the_daemon_and_shows_its_beat(daemon):
+    server, osc, reply = daemon
+    controller = server.daemon.controller
+    pd = Pd(f"livegen-ports {osc} {reply}", "lg-guidance 4.5", "lg-steps 6",
+            "lg-prompt-words list dark acid techno")  # fmt: skip
+    try:
+        assert wait_until(lambda: controller.session.guidance == 4.5, 5.0), controller.session
+        assert wait_until(lambda: controller.session.steps == 6, 2.0)
+        assert wait_until(lambda: controller.session.prompts == (("dark acid techno", 1.0),), 2.0)
+        beat = pd.wait_for("BEAT:", timeout=8.0)  # subscribed on load: /livegen/beat bar beat
+        bar, n = (float(x) for x in beat.split(":")[1].split())
+        assert bar >= 0 and 0 <= n < 4
+        bpm = pd.wait_for("BPM:", timeout=3.0)  # [metro 1000] polls /livegen/status
+        assert float(bpm.split(":")[1]) == pytest.approx(124.0)
+        pd.wait_for("GEN_MS:", timeout=1.0)
+    finally:
+        pd.close()
+    # (the patch first listens on its default port 9001, which may be taken on a shared machine)
+    errors = [line for line in pd.lines if "error" in line and "listen failed" not in line]
+    assert not errors, pd.lines
