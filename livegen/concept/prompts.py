@@ -15,23 +15,12 @@ from typing import Any
 import numpy as np
 
 from livegen.corpus import captions as cap
+from livegen.corpus.styles import INSTRUMENTS
 
 # Attributes the model learns to read (audio aux head) and prompts may constrain.
-BINARY = (
-    "kick",
-    "clap",
-    "snare",
-    "closed_hat",
-    "open_hat",
-    "rim",
-    "perc",
-    "bass",
-    "acid",
-    "stabs",
-    "pad",
-    "hats",
-    "four_on_the_floor",
-)
+# The corpus's instruments in its order (the attribute head's outputs follow it), then two
+# derived attributes.
+BINARY = (*INSTRUMENTS, "hats", "four_on_the_floor")
 CATEGORICAL: dict[str, tuple[str, ...]] = {
     "brightness": ("dark", "neutral", "bright"),
     "tempo_class": ("slow", "mid", "fast"),
