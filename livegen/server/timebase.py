@@ -106,6 +106,12 @@ class FrameClock:
         envelope: seconds of recent observations whose lower envelope sets the intercept.
         max_ppm: the fitted rate may differ from nominal by at most this (real crystals: < 100).
         min_span: seconds of observations before the slope is fitted (0 until then).
+        chunk: seconds per chunk when looking for a step in the time base.
+        step: a jump of the chunks' floor by more than this many seconds is a step (an xrun the
+            output's frame counter did not measure exactly, a suspended machine): what came
+            before it is shifted onto the new level, so the line is right again within two
+            chunks instead of fitting a slope across the step (~4 ms off for ten seconds, seen
+            on JACK).
     """
 
     def __init__(
@@ -116,6 +122,8 @@ class FrameClock:
         envelope: float = 1.0,
         max_ppm: float = 500.0,
         min_span: float = 2.0,
+        chunk: float = 0.25,
+        step: float = 0.5e-3,
     ) -> None:
         self.sample_rate = int(sample_rate)
         self.output_offset = float(output_offset)
@@ -123,6 +131,10 @@ class FrameClock:
         self.envelope = envelope
         self.max_ppm = max_ppm
         self.min_span = min_span
+        self.chunk = chunk
+        self.step = step
+        self.steps = 0  # steps found (status, tests)
+        self._slope = 0.0  # the last fitted slope: detrends the chunk floors
         self._frames = np.zeros(0, np.int64)
         self._times = np.zeros(0, np.float64)
         self._dacs = np.zeros(0, np.float64)
@@ -152,19 +164,49 @@ class FrameClock:
 
     def _fit(self) -> Line:
         rate = self.sample_rate
+        self._level_step()
         frames, times = self._frames, self._times
         ref = int(frames[-1])
         x = (frames - ref).astype(np.float64)
         y = times - frames / rate  # offset of each callback from the nominal frame clock
-        slope = 0.0
+        slope = self._slope
         if x[-1] - x[0] >= self.min_span * rate:
             slope = float(np.polyfit(x, y, 1)[0])
             bound = self.max_ppm * 1e-6 / rate
-            slope = min(max(slope, -bound), bound)
+            slope = self._slope = min(max(slope, -bound), bound)
         recent = x >= -self.envelope * rate
         intercept = float(np.min(y[recent] - slope * x[recent]))
         dac = float(np.median(self._dacs[-64:]))
         return Line(rate, ref, intercept, slope, max(dac, 0.0) + self.output_offset)
+
+    def _level_step(self) -> None:
+        """Shift the observations before a step in the floor of whole chunks onto the new level.
+
+        Chunks are cut back from the newest observation, so each is complete; the floor (least
+        offset, detrended by the last slope) of a chunk ignores callbacks that were only late.
+        Callbacks run late, never early: a newest floor below the level of the chunks before it
+        is a step at once; a rise must hold for two chunks, since a stalled machine can leave
+        one whole chunk late.
+        """
+        rate, frames = self.sample_rate, self._frames
+        x = frames - frames[-1]
+        chunk = np.floor(-x / (self.chunk * rate)).astype(np.int64)  # 0 = newest
+        complete = int(chunk[0])  # the oldest chunk may be partial
+        if complete < 3:
+            return
+        y = self._times - frames / rate - self._slope * x
+        floors = np.full(complete + 1, np.inf)
+        np.minimum.at(floors, chunk, y)
+        floors = floors[:complete]
+        older = 1
+        jump = floors[0] - floors[1:5].min()
+        if jump > -self.step:
+            older = 2
+            jump = floors[:2].min() - floors[2:6].min()
+            if jump < self.step:
+                return
+        self._times = np.where(chunk >= older, self._times + jump, self._times)
+        self.steps += 1
 
 
 class ClockTimeline:

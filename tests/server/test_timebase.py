@@ -76,3 +76,44 @@ def test_a_timeline_plans_bars_on_the_streams_frames():
     assert timeline.current_bar(12.9) == 0 and timeline.current_bar(13.1) == 1
     clock.stop(14.0)
     assert timeline.current_bar(14.1) is None
+
+
+def _fit_through(frames, times, until_s):
+    clock = FrameClock(RATE)
+    n = int(until_s * RATE / BLOCK)
+    for start in range(0, n, 20):  # batches of ~0.1 s, as the producer ingests them
+        line = clock.observe(frames[start : min(start + 20, n)], times[start : min(start + 20, n)],
+                             np.full(min(20, n - start), 0.01))  # fmt: skip
+    return clock, line
+
+
+@pytest.mark.parametrize("step_ms", [3.0, -2.0, 0.8])
+def test_a_step_in_the_time_base_is_followed_within_a_second(step_ms):
+    """An xrun the frame counter measured a few ms wrong shifts every later callback: the line
+    must follow at once instead of fitting a slope across the step (ms off for ~10 s)."""
+    frames, due, late = observations(14.0, 60.0, jitter_ms=0.2, seed=3)
+    times = due + late
+    after = frames >= 8 * RATE
+    times[after] += step_ms * 1e-3
+    truth = 50.0 + frames / (RATE * (1 + 60e-6)) + np.where(after, step_ms * 1e-3, 0.0)
+    for seconds_after in (0.8, 3.0, 6.0):
+        clock, line = _fit_through(frames, times, 8.0 + seconds_after)
+        future = int(8.0 + seconds_after + 2.0) * RATE  # where the next bars are placed
+        want = 50.0 + future / (RATE * (1 + 60e-6)) + step_ms * 1e-3
+        assert line.callback_time(future) == pytest.approx(want, abs=0.15e-3), seconds_after
+        assert clock.steps >= 1
+    assert truth[-1] > 0  # (the truth used above, for the reader)
+
+
+def test_one_stalled_chunk_is_not_a_step():
+    """A stall leaves ~0.3 s of callbacks late, then they catch up: the time base stays put."""
+    frames, due, late = observations(12.0, 0.0, jitter_ms=0.2, seed=4)
+    times = due + late
+    stall = (frames >= 6.0 * RATE) & (frames < 6.3 * RATE)
+    times[stall] += 0.002
+    for until in (6.3, 6.5, 7.0, 9.0):
+        clock, line = _fit_through(frames, times, until)
+        future = int((until + 2.0) * RATE)
+        # (2 ms off if the stall were taken for a step; the slope fit moves ~0.2 ms at most)
+        assert line.callback_time(future) == pytest.approx(50.0 + future / RATE, abs=0.4e-3)
+        assert clock.steps == 0
