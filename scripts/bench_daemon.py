@@ -54,6 +54,13 @@ def wait_port(port: str) -> None:
         time.sleep(0.05)
 
 
+def rss_mb() -> float:
+    """This process's resident set (the daemon runs in it), from /proc."""
+    with open("/proc/self/status") as f:
+        kb = next(int(line.split()[1]) for line in f if line.startswith("VmRSS:"))
+    return kb / 1024
+
+
 def percentiles(values: list[float]) -> str:
     if not values:
         return "-"
@@ -116,8 +123,12 @@ def main(argv: list[str] | None = None) -> int:
         next_change = time.monotonic() + 4 * bar
         prompts = ["dark hypnotic techno", "acid techno", "dub techno chords", "minimal house"]
         k = 0
+        rss: list[tuple[float, float]] = []  # (s since start, MB), after the first minute
         while time.monotonic() < end:
             time.sleep(0.5)
+            since = time.monotonic() - t0
+            if since > 60 and (not rss or since - rss[-1][0] >= 10):
+                rss.append((since, rss_mb()))
             state = d.clock.state()
             if state.playing and state.bpm:
                 tempo_errors.append(abs(state.bpm - args.bpm))
@@ -163,6 +174,11 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{'startup to running (s)':38} {startup:8.2f}")
     print(f"{'first bar audible after start (s)':38} "
           f"{(d.first_bar_at or float('nan')) - server.started:8.2f}")  # fmt: skip
+    if len(rss) >= 2:
+        t, mb = np.asarray(rss).T
+        growth = np.polyfit(t / 60, mb, 1)[0]  # a leak shows as a steady slope, not noise
+        print(f"{'RSS (MB) after 1 min / at end':38} {mb[0]:8.1f} {mb[-1]:8.1f}")
+        print(f"{'RSS trend (MB per minute)':38} {growth:8.2f}")
     counts = (f"bars placed {d.scheduler.placed}, redone {d.scheduler.redone}, skipped "
               f"{d.scheduler.skipped}, shifted {d.scheduler.shifted}, late bars {d.late_bars}, "
               f"underruns {d.engine.underflows}, lost frames {d.engine.lost_frames}, "
