@@ -8,7 +8,8 @@ Start-up order (what makes the first bar land on a downbeat within ~3 s): open t
 readable error without a sound card or JACK server), bind OSC, open the clock, start the stream,
 embed the first prompt and warm the model up (its render times seed the budget, its last bar is
 the pre-roll), start the threads, wait until the callback has mapped frames to time, then start
-the internal clock far enough ahead for the first bar. SIGINT/SIGTERM stop the threads, the
+the internal clock far enough ahead for the first bar, and last serve OSCQuery (a port in use
+only turns discovery off, with a one-line reason). SIGINT/SIGTERM stop the threads, the
 stream, finalize the recording, close the ports, and exit 0.
 
 MIDI clock over JACK: RtMidi stamps every event of a JACK cycle with the time its process
@@ -39,6 +40,7 @@ from livegen.clock.sources import ClockSource, InternalClock
 from livegen.concept.conditioner import add_concept_arguments
 from livegen.control.state import Session
 from livegen.server.daemon import Daemon
+from livegen.server.oscquery import OscQueryServer
 from livegen.server.oscserver import OscServer, parse_host_port
 from livegen.server.output import (
     NO_DEVICE_HELP,
@@ -87,6 +89,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                    help="accept OSC only from these sender addresses (repeat or comma-separate)")  # fmt: skip
     o.add_argument("--reply", type=parse_host_port, metavar="HOST:PORT",
                    help="send all replies there instead of to the sender")  # fmt: skip
+    o.add_argument("--oscquery-port", type=int, metavar="PORT",
+                   help="OSCQuery discovery (HTTP/JSON) on this TCP port, on --osc-host "
+                   "(default: --osc-port + 1)")  # fmt: skip
+    o.add_argument("--no-oscquery", action="store_true", help="do not serve OSCQuery")
     parser.add_argument("--quiet", action="store_true", help="no status line")
     add_clock_arguments(parser)
     add_concept_arguments(parser)
@@ -110,8 +116,12 @@ class Server:
     started: float  # time.monotonic() when `start` was called
     switch_interval: float
     midi_shift: float = 0.0  # s the JACK MIDI ticks were moved later (see the module docstring)
+    oscquery: OscQueryServer | None = None
+    oscquery_error: str = ""  # why OSCQuery is off although asked for (the daemon runs on)
 
     def stop(self) -> None:
+        if self.oscquery is not None:
+            self.oscquery.close()
         self.daemon.stop()
         self.output.close()
         self.daemon.close()
@@ -226,10 +236,30 @@ def start(
             lead = daemon.scheduler.budget + (line.latency if line else 0.0) + 0.1
             first = time.monotonic() + lead
             daemon.clock.run(lambda c: c.start(first) if isinstance(c, InternalClock) else None)
+        server.oscquery, server.oscquery_error = open_oscquery(args, daemon)
     except BaseException:
         server.stop()
         raise
     return server
+
+
+def open_oscquery(args: argparse.Namespace, daemon: Daemon) -> tuple[OscQueryServer | None, str]:
+    """Serve OSCQuery next to the OSC server; a port in use turns it off with a reason, since
+    discovery is a convenience and must not keep the music from starting."""
+    if args.no_oscquery or daemon.osc is None:
+        return None, ""
+    host, osc_port = daemon.osc.address
+    port = args.oscquery_port
+    if port is None:
+        port = args.osc_port + 1 if 0 < args.osc_port < 65535 else 0
+    try:
+        server = OscQueryServer(
+            lambda: daemon.controller.session, (host, osc_port), host, port, daemon.osc.allow
+        )
+    except OSError as exc:
+        return None, str(exc)
+    server.start()
+    return server, ""
 
 
 def jack_midi_shift(
@@ -276,6 +306,10 @@ def run(args: argparse.Namespace) -> int:
             f"source {type(d.source).__name__}; budget {d.scheduler.budget * 1e3:.0f} ms"
             if osc else "livegen serve: running"
         )  # fmt: skip
+        if server.oscquery is not None:
+            status.message(f"OSCQuery on {server.oscquery.url}")
+        elif server.oscquery_error:
+            status.message(f"livegen serve: {server.oscquery_error}; running without OSCQuery")
         reported = False
         while not stop.wait(0.1):
             if not reported and d.first_bar_at is not None:
