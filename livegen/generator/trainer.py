@@ -16,16 +16,13 @@ import json
 import math
 import os
 import platform
-import signal
-import threading
-import time
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import torch
-from tqdm import tqdm
 
 from livegen import __version__
 from livegen.generator.config import TrainConfig, UNetConfig
@@ -199,49 +196,14 @@ class Trainer(TrainerCommon):
             model = DDP(
                 self.model, device_ids=[dist.device.index] if dist.device.type == "cuda" else None
             )
-        stop = {"flag": False}
-        previous = signal.getsignal(signal.SIGTERM)
-        if threading.current_thread() is threading.main_thread():
-            signal.signal(signal.SIGTERM, lambda *_: stop.update(flag=True))
-        start, elapsed0 = time.monotonic(), float(self.run_info.get("elapsed_s", 0.0))
-        bar = tqdm(total=cfg.steps, initial=self.step, disable=not self.progress, unit="step")
-        window: list[dict[str, float]] = []
-        try:
-            while self.step < cfg.steps:
-                t0 = time.perf_counter()
-                rng = batch_rng(cfg.seed, dist.rank, self.step)
-                logs = self.train_step(model, self.bank.draw(rng, cfg.batch_size, self.drop))
-                logs["step_s"] = time.perf_counter() - t0
-                window.append(logs)
-                self.step += 1
-                self.run_info["elapsed_s"] = elapsed0 + time.monotonic() - start
-                bar.update(1)
-                if self.step % cfg.log_every == 0 or self.step == cfg.steps:
-                    mean = {k: float(np.mean([w[k] for w in window])) for k in window[-1]}
-                    log.write(kind="train", step=self.step, lr=lr_at(cfg, self.step - 1), **mean)
-                    bar.set_postfix(loss=f"{mean['loss']:.4f}")
-                    window = []
-                if valid and (self.step % cfg.valid_every == 0 or self.step == cfg.steps):
-                    log.write(kind="valid", step=self.step, **self.validate(valid))
-                out_of_time = time_limit_s is not None and time.monotonic() - start > time_limit_s
-                if self._agree_to_stop(stop["flag"] or out_of_time):
-                    self.save()
-                    if dist.main:
-                        print(
-                            f"\nstopped at step {self.step} (signal or time limit); run again to resume"
-                        )
-                    return self.summary(finished=False)
-                if self.step % cfg.ckpt_every == 0 and self.step < cfg.steps:
-                    self.save()
-        except KeyboardInterrupt:
-            self.save()
-            if dist.main:
-                print(f"\ninterrupted at step {self.step}: checkpoint saved, run again to resume")
-            raise
-        finally:
-            bar.close()
-            if threading.current_thread() is threading.main_thread():
-                signal.signal(signal.SIGTERM, previous)
+
+        def step() -> dict[str, float]:
+            rng = batch_rng(cfg.seed, dist.rank, self.step)
+            return self.train_step(model, self.bank.draw(rng, cfg.batch_size, self.drop))
+
+        validate = (lambda: self.validate(valid)) if valid else None
+        if not self.run_steps(step, log, partial(lr_at, cfg), validate, time_limit_s):
+            return self.summary(finished=False)
         self.run_info["finished"] = True
         self.save()
         if dist.world_size > 1:

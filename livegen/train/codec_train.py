@@ -15,19 +15,15 @@ import json
 import math
 import os
 import platform
-import signal
-import threading
-import time
 import warnings
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import torch
 import torch.nn.functional as F
-from tqdm import tqdm
 
 from livegen import __version__
 from livegen.train.codec_config import CodecConfig, TrainConfig
@@ -299,53 +295,15 @@ class Trainer(TrainerCommon):
                 f"{count_params(self.model.decoder) / 1e6:.2f} M params (encoder + decoder); "
                 f"{len(bank)} train loops per rank x {dist.world_size}; step {self.step}/{cfg.steps}"
             )
-        stop = {"flag": False}
-        previous = signal.getsignal(signal.SIGTERM)
-        if threading.current_thread() is threading.main_thread():
-            signal.signal(signal.SIGTERM, lambda *_: stop.update(flag=True))
-        start = time.monotonic()
-        elapsed0 = float(self.run_info.get("elapsed_s", 0.0))
-        bar = tqdm(total=cfg.steps, initial=self.step, disable=not self.progress, unit="step")
-        window: list[dict[str, float]] = []
-        try:
-            while self.step < cfg.steps:
-                t0 = time.perf_counter()
-                x = bank.crops(batch_rng(cfg.seed, dist.rank, self.step), cfg.batch_size, crop)
-                xt = torch.from_numpy(x)[:, None].to(dist.device)
-                logs = self.train_step(model, disc, xt)
-                logs["step_s"] = time.perf_counter() - t0
-                window.append(logs)
-                self.step += 1
-                self.run_info["elapsed_s"] = elapsed0 + time.monotonic() - start
-                bar.update(1)
-                if self.step % cfg.log_every == 0 or self.step == cfg.steps:
-                    mean = {k: float(np.mean([w[k] for w in window if k in w])) for k in window[-1]}
-                    log.write(kind="train", step=self.step, lr=lr_at(cfg, self.step - 1), **mean)
-                    bar.set_postfix(loss=f"{mean['loss']:.3f}", mel=f"{mean['mel']:.3f}")
-                    window = []
-                if valid is not None and (
-                    self.step % cfg.valid_every == 0 or self.step == cfg.steps
-                ):
-                    log.write(kind="valid", step=self.step, **self.validate(valid))
-                out_of_time = time_limit_s is not None and time.monotonic() - start > time_limit_s
-                if self._agree_to_stop(stop["flag"] or out_of_time):
-                    self.save()
-                    if dist.main:
-                        print(
-                            f"\nstopped at step {self.step} (signal or time limit); run again to resume"
-                        )
-                    return self.summary(finished=False)
-                if self.step % cfg.ckpt_every == 0 and self.step < cfg.steps:
-                    self.save()
-        except KeyboardInterrupt:
-            self.save()
-            if dist.main:
-                print(f"\ninterrupted at step {self.step}: checkpoint saved, run again to resume")
-            raise
-        finally:
-            bar.close()
-            if threading.current_thread() is threading.main_thread():
-                signal.signal(signal.SIGTERM, previous)
+
+        def step() -> dict[str, float]:
+            x = bank.crops(batch_rng(cfg.seed, dist.rank, self.step), cfg.batch_size, crop)
+            return self.train_step(model, disc, torch.from_numpy(x)[:, None].to(dist.device))
+
+        validate = (lambda: self.validate(valid)) if valid is not None else None
+        shown = lambda m: {"loss": f"{m['loss']:.3f}", "mel": f"{m['mel']:.3f}"}  # noqa: E731
+        if not self.run_steps(step, log, partial(lr_at, cfg), validate, time_limit_s, shown):
+            return self.summary(finished=False)
         if dist.main:
             n = len(bank) if cfg.stats_loops == 0 else min(cfg.stats_loops, len(bank))
             mean_, std_ = latent_stats(
