@@ -1813,6 +1813,398 @@
      ],
      "text": ""
     }
+   },
+   {
+    "box": {
+     "id": "obj-100",
+     "maxclass": "comment",
+     "numinlets": 1,
+     "numoutlets": 0,
+     "patching_rect": [
+      820,
+      400,
+      620,
+      20
+     ],
+     "text": "scenes (the daemon's --config file, counted from 0): click one or choose a number; recalled at the next downbeat"
+    }
+   },
+   {
+    "box": {
+     "id": "obj-101",
+     "maxclass": "message",
+     "numinlets": 2,
+     "numoutlets": 1,
+     "patching_rect": [
+      820,
+      425,
+      100,
+      22
+     ],
+     "outlettype": [
+      ""
+     ],
+     "text": "/livegen/scene 0"
+    }
+   },
+   {
+    "box": {
+     "id": "obj-102",
+     "maxclass": "message",
+     "numinlets": 2,
+     "numoutlets": 1,
+     "patching_rect": [
+      930,
+      425,
+      100,
+      22
+     ],
+     "outlettype": [
+      ""
+     ],
+     "text": "/livegen/scene 1"
+    }
+   },
+   {
+    "box": {
+     "id": "obj-103",
+     "maxclass": "message",
+     "numinlets": 2,
+     "numoutlets": 1,
+     "patching_rect": [
+      1040,
+      425,
+      100,
+      22
+     ],
+     "outlettype": [
+      ""
+     ],
+     "text": "/livegen/scene 2"
+    }
+   },
+   {
+    "box": {
+     "id": "obj-104",
+     "maxclass": "message",
+     "numinlets": 2,
+     "numoutlets": 1,
+     "patching_rect": [
+      1150,
+      425,
+      100,
+      22
+     ],
+     "outlettype": [
+      ""
+     ],
+     "text": "/livegen/scene 3"
+    }
+   },
+   {
+    "box": {
+     "id": "obj-105",
+     "maxclass": "number",
+     "numinlets": 1,
+     "numoutlets": 2,
+     "patching_rect": [
+      1270,
+      425,
+      50,
+      22
+     ],
+     "outlettype": [
+      "",
+      ""
+     ],
+     "minimum": 0,
+     "maximum": 127
+    }
+   },
+   {
+    "box": {
+     "id": "obj-106",
+     "maxclass": "newobj",
+     "numinlets": 1,
+     "numoutlets": 1,
+     "patching_rect": [
+      1270,
+      455,
+      140,
+      22
+     ],
+     "outlettype": [
+      ""
+     ],
+     "text": "prepend /livegen/scene"
+    }
+   },
+   {
+    "box": {
+     "id": "obj-107",
+     "maxclass": "comment",
+     "numinlets": 1,
+     "numoutlets": 0,
+     "patching_rect": [
+      820,
+      495,
+      640,
+      20
+     ],
+     "text": "morph: type a prompt + Enter (or click morph); weight = its share at the end (1 = only it); over this many bars from the next downbeat"
+    }
+   },
+   {
+    "box": {
+     "id": "obj-108",
+     "maxclass": "textedit",
+     "numinlets": 1,
+     "numoutlets": 4,
+     "patching_rect": [
+      820,
+      520,
+      200,
+      40
+     ],
+     "outlettype": [
+      "",
+      "",
+      "",
+      ""
+     ],
+     "text": "dark acid techno",
+     "keymode": 1,
+     "lines": 1
+    }
+   },
+   {
+    "box": {
+     "id": "obj-109",
+     "maxclass": "button",
+     "numinlets": 1,
+     "numoutlets": 1,
+     "patching_rect": [
+      1030,
+      520,
+      24,
+      24
+     ],
+     "outlettype": [
+      ""
+     ]
+    }
+   },
+   {
+    "box": {
+     "id": "obj-110",
+     "maxclass": "comment",
+     "numinlets": 1,
+     "numoutlets": 0,
+     "patching_rect": [
+      1058,
+      522,
+      50,
+      20
+     ],
+     "text": "morph"
+    }
+   },
+   {
+    "box": {
+     "id": "obj-111",
+     "maxclass": "flonum",
+     "numinlets": 1,
+     "numoutlets": 2,
+     "patching_rect": [
+      1120,
+      520,
+      50,
+      22
+     ],
+     "outlettype": [
+      "",
+      ""
+     ],
+     "minimum": 0.0,
+     "maximum": 1.0
+    }
+   },
+   {
+    "box": {
+     "id": "obj-112",
+     "maxclass": "comment",
+     "numinlets": 1,
+     "numoutlets": 0,
+     "patching_rect": [
+      1175,
+      520,
+      80,
+      20
+     ],
+     "text": "weight"
+    }
+   },
+   {
+    "box": {
+     "id": "obj-113",
+     "maxclass": "number",
+     "numinlets": 1,
+     "numoutlets": 2,
+     "patching_rect": [
+      1260,
+      520,
+      50,
+      22
+     ],
+     "outlettype": [
+      "",
+      ""
+     ],
+     "minimum": 1,
+     "maximum": 128
+    }
+   },
+   {
+    "box": {
+     "id": "obj-114",
+     "maxclass": "comment",
+     "numinlets": 1,
+     "numoutlets": 0,
+     "patching_rect": [
+      1315,
+      520,
+      40,
+      20
+     ],
+     "text": "bars"
+    }
+   },
+   {
+    "box": {
+     "id": "obj-115",
+     "maxclass": "newobj",
+     "numinlets": 2,
+     "numoutlets": 2,
+     "patching_rect": [
+      820,
+      570,
+      70,
+      22
+     ],
+     "outlettype": [
+      "",
+      ""
+     ],
+     "text": "route text"
+    }
+   },
+   {
+    "box": {
+     "id": "obj-116",
+     "maxclass": "newobj",
+     "numinlets": 1,
+     "numoutlets": 1,
+     "patching_rect": [
+      820,
+      600,
+      60,
+      22
+     ],
+     "outlettype": [
+      ""
+     ],
+     "text": "tosymbol"
+    }
+   },
+   {
+    "box": {
+     "id": "obj-117",
+     "maxclass": "newobj",
+     "numinlets": 3,
+     "numoutlets": 1,
+     "patching_rect": [
+      820,
+      630,
+      120,
+      22
+     ],
+     "outlettype": [
+      ""
+     ],
+     "text": "pack s 1. 4"
+    }
+   },
+   {
+    "box": {
+     "id": "obj-118",
+     "maxclass": "newobj",
+     "numinlets": 1,
+     "numoutlets": 1,
+     "patching_rect": [
+      820,
+      660,
+      150,
+      22
+     ],
+     "outlettype": [
+      ""
+     ],
+     "text": "prepend /livegen/morph"
+    }
+   },
+   {
+    "box": {
+     "id": "obj-119",
+     "maxclass": "message",
+     "numinlets": 2,
+     "numoutlets": 1,
+     "patching_rect": [
+      1000,
+      630,
+      220,
+      22
+     ],
+     "outlettype": [
+      ""
+     ],
+     "text": "/livegen/morph \"dub chords\" 1. 8"
+    }
+   },
+   {
+    "box": {
+     "id": "obj-120",
+     "maxclass": "message",
+     "numinlets": 2,
+     "numoutlets": 1,
+     "patching_rect": [
+      1120,
+      550,
+      50,
+      22
+     ],
+     "outlettype": [
+      ""
+     ],
+     "text": "set 1."
+    }
+   },
+   {
+    "box": {
+     "id": "obj-121",
+     "maxclass": "message",
+     "numinlets": 2,
+     "numoutlets": 1,
+     "patching_rect": [
+      1260,
+      550,
+      50,
+      22
+     ],
+     "outlettype": [
+      ""
+     ],
+     "text": "set 4"
+    }
    }
   ],
   "lines": [
@@ -2892,6 +3284,234 @@
      ],
      "destination": [
       "obj-99",
+      0
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "source": [
+      "obj-101",
+      0
+     ],
+     "destination": [
+      "obj-2",
+      0
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "source": [
+      "obj-102",
+      0
+     ],
+     "destination": [
+      "obj-2",
+      0
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "source": [
+      "obj-103",
+      0
+     ],
+     "destination": [
+      "obj-2",
+      0
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "source": [
+      "obj-104",
+      0
+     ],
+     "destination": [
+      "obj-2",
+      0
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "source": [
+      "obj-105",
+      0
+     ],
+     "destination": [
+      "obj-106",
+      0
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "source": [
+      "obj-106",
+      0
+     ],
+     "destination": [
+      "obj-2",
+      0
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "source": [
+      "obj-109",
+      0
+     ],
+     "destination": [
+      "obj-108",
+      0
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "source": [
+      "obj-108",
+      0
+     ],
+     "destination": [
+      "obj-115",
+      0
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "source": [
+      "obj-115",
+      0
+     ],
+     "destination": [
+      "obj-116",
+      0
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "source": [
+      "obj-116",
+      0
+     ],
+     "destination": [
+      "obj-117",
+      0
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "source": [
+      "obj-111",
+      0
+     ],
+     "destination": [
+      "obj-117",
+      1
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "source": [
+      "obj-113",
+      0
+     ],
+     "destination": [
+      "obj-117",
+      2
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "source": [
+      "obj-117",
+      0
+     ],
+     "destination": [
+      "obj-118",
+      0
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "source": [
+      "obj-118",
+      0
+     ],
+     "destination": [
+      "obj-2",
+      0
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "source": [
+      "obj-119",
+      0
+     ],
+     "destination": [
+      "obj-2",
+      0
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "source": [
+      "obj-4",
+      0
+     ],
+     "destination": [
+      "obj-120",
+      0
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "source": [
+      "obj-4",
+      0
+     ],
+     "destination": [
+      "obj-121",
+      0
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "source": [
+      "obj-120",
+      0
+     ],
+     "destination": [
+      "obj-111",
+      0
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "source": [
+      "obj-121",
+      0
+     ],
+     "destination": [
+      "obj-113",
       0
      ]
     }

@@ -1,4 +1,4 @@
-"""The clock room: where livegen's bars come from (MIDI clock, internal clock; Link later).
+"""The clock room: where livegen's bars come from (MIDI clock, Ableton Link, internal clock).
 
 What the scheduler and the audio side use::
 
@@ -9,7 +9,8 @@ What the scheduler and the audio side use::
     for event in clock.poll(): ...                    # Beat / TransportChanged / ClockLost…
 
 Pure logic (events, tempo, transport, timeline, sources, midi_clock, simulate) imports numpy at
-most; only midi_io.py touches a port. Importing this package opens nothing.
+most; only midi_io.py touches a port and only link.py's `LinkClock` joins a Link session.
+Importing this package opens nothing.
 """
 
 from livegen.clock.events import (

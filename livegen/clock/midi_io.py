@@ -20,7 +20,7 @@ import collections
 import sys
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from fractions import Fraction
 from typing import Any
 
@@ -146,6 +146,29 @@ def choose_port(ports: Sequence[str], wanted: str) -> int:
     raise MidiPortError(f"{wanted!r} matches several MIDI inputs ({names}); be more specific")
 
 
+def open_input(
+    api: str, port: str | None, virtual_name: str, port_name: str, client_name: str = "livegen"
+) -> tuple[Any, str]:
+    """A MidiIn (not yet listening) on the existing output port whose name contains `port`, or
+    on a new virtual input `virtual_name:port_name` when `port` is None; and the port's name."""
+    rtmidi = _rtmidi()
+    midi_in = _open_midi_in(api, virtual_name if port is None else client_name)
+    try:
+        if port is None:
+            midi_in.open_virtual_port(port_name)
+            return midi_in, f"{virtual_name}:{port_name}"
+        ports = midi_in.get_ports()
+        index = choose_port(ports, port)
+        midi_in.open_port(index, port_name)
+        return midi_in, str(ports[index])
+    except rtmidi.RtMidiError as exc:
+        midi_in.delete()
+        raise MidiPortError(_explain(api, exc)) from exc
+    except MidiPortError:
+        midi_in.delete()
+        raise
+
+
 class MidiClockInput:
     """A `ClockSource` that follows MIDI clock from a real port.
 
@@ -176,23 +199,11 @@ class MidiClockInput:
         # Consumers (scheduler, OSC replies) may query from different threads; the pure clock is
         # single-threaded. The RtMidi callback never takes this lock.
         self._lock = threading.Lock()
+        # Channel messages (notes, CCs) arriving on the clock's port go to these, in RtMidi's
+        # thread with their stamp (MIDI control shares the port this way).
+        self.listeners: list[Callable[[list[int], float], None]] = []
         rtmidi = _rtmidi()
-        self._midi_in = _open_midi_in(api, virtual_name if port is None else "livegen")
-        try:
-            if port is None:
-                self._midi_in.open_virtual_port(DEFAULT_PORT_NAME)
-                self.port_name = f"{virtual_name}:{DEFAULT_PORT_NAME}"
-            else:
-                ports = self._midi_in.get_ports()
-                index = choose_port(ports, port)
-                self._midi_in.open_port(index, DEFAULT_PORT_NAME)
-                self.port_name = ports[index]
-        except rtmidi.RtMidiError as exc:
-            self._midi_in.delete()
-            raise MidiPortError(_explain(api, exc)) from exc
-        except MidiPortError:
-            self._midi_in.delete()
-            raise
+        self._midi_in, self.port_name = open_input(api, port, virtual_name, DEFAULT_PORT_NAME)
         self.api = str(rtmidi.get_api_name(self._midi_in.get_current_api()))
         self._midi_in.ignore_types(sysex=False, timing=False, active_sense=False)
         self._midi_in.set_callback(self._on_message)
@@ -201,7 +212,11 @@ class MidiClockInput:
         # Runs in RtMidi's thread (for JACK: the JACK process thread). Stamp and queue, nothing
         # else: deque.append is atomic under the GIL.
         data_bytes, delta = message
-        self._queue.append((data_bytes, self._stamper.stamp(delta, self._now())))
+        t = self._stamper.stamp(delta, self._now())
+        self._queue.append((data_bytes, t))
+        if data_bytes and data_bytes[0] < 0xF0:
+            for listener in self.listeners:
+                listener(data_bytes, t)
 
     def _drain(self) -> None:
         while self._queue:

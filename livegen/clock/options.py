@@ -28,21 +28,23 @@ def _bpm(text: str) -> str:
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    """Add the clock options (`--clock`, `--bpm`, `--midi-in`, `--midi-virtual`, `--midi-api`)."""
+    """Add the clock options (`--clock`, `--bpm`, `--midi-*`, `--link-*`)."""
     from livegen.clock.midi_io import API_NAMES
 
     group = parser.add_argument_group("clock")
     group.add_argument(
         "--clock",
-        choices=("midi", "internal"),
+        choices=("midi", "internal", "link"),
         default="midi",
-        help="follow MIDI clock from a DAW (default) or run the internal clock",
+        help="follow MIDI clock from a DAW (default), run the internal clock, or join the "
+        "Ableton Link session on the network",
     )
     group.add_argument(
         "--bpm",
         type=_bpm,
         default=DEFAULT_BPM,
-        help=f"tempo of the internal clock (default {DEFAULT_BPM}; exact, e.g. 123.45)",
+        help=f"tempo of the internal clock, or of a Link session livegen starts alone "
+        f"(default {DEFAULT_BPM}; exact, e.g. 123.45)",
     )
     source = group.add_mutually_exclusive_group()
     source.add_argument(
@@ -69,12 +71,36 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="MS",
         help="how late the MIDI clock arrives; beats are placed this much earlier (default 0)",
     )
+    group.add_argument(
+        "--link-offset-ms",
+        type=float,
+        default=0.0,
+        metavar="MS",
+        help="play this much later than the Link session's beats (negative: earlier; default 0). "
+        "The output latency is compensated already (see --output-offset-ms)",
+    )
+    group.add_argument(
+        "--link-start-stop",
+        action="store_true",
+        help="follow and share the Link session's play/stop (start/stop sync); "
+        "without it livegen plays all the time, in phase",
+    )
 
 
 def make_clock(args: argparse.Namespace, now: Now = time.monotonic) -> ClockSource:
-    """The clock the options ask for. MIDI port errors raise `MidiPortError` (an OSError)."""
+    """The clock the options ask for. MIDI port errors raise `MidiPortError`, Link errors
+    `LinkError` (both OSErrors)."""
     if args.clock == "internal":
         return InternalClock(args.bpm, now)
+    if args.clock == "link":
+        from livegen.clock.link import LinkClock
+
+        return LinkClock(
+            float(args.bpm),
+            now=now,
+            offset=args.link_offset_ms / 1000.0,
+            start_stop=args.link_start_stop,
+        )
     from livegen.clock.midi_io import MidiClockInput
 
     return MidiClockInput(

@@ -10,7 +10,7 @@ Every source answers the same questions, on the time of an injected `now()` (sec
   `ClockRegained`), for OSC `/livegen/beat` replies and the status line.
 
 Sources: `InternalClock` (here), `MidiClock` (midi_clock.py, wrapped for a real port by
-midi_io.py); Ableton Link (aalink) will be a third.
+midi_io.py), `LinkClock` (link.py: an Ableton Link session through aalink).
 """
 
 from __future__ import annotations

@@ -82,6 +82,38 @@ class SetGain:
 
 
 @dataclass(frozen=True)
+class RecallScene:
+    """Recall scene `index` (0-based) of the `--config` file; heard from the next downbeat."""
+
+    index: int
+
+
+@dataclass(frozen=True)
+class Morph:
+    """Move the prompt mix over `bars` bars to one where `prompt` has the share `weight` (0..1)
+    and the current mix the rest (weight 1: only `prompt`)."""
+
+    prompt: str
+    weight: float
+    bars: int
+
+
+@dataclass(frozen=True)
+class SetSlotWeight:
+    """Weight of prompt slot `slot` (0-based); the prompts become the slots' weighted mix."""
+
+    slot: int
+    weight: float
+
+
+@dataclass(frozen=True)
+class TriggerSlot:
+    """Prompt slot `slot` alone becomes the prompt (a MIDI note)."""
+
+    slot: int
+
+
+@dataclass(frozen=True)
 class StatusRequest:
     pass
 
@@ -106,6 +138,10 @@ Command = (
     | Play
     | Stop
     | SetGain
+    | RecallScene
+    | Morph
+    | SetSlotWeight
+    | TriggerSlot
     | StatusRequest
     | Subscribe
 )

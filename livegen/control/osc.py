@@ -23,6 +23,8 @@ from livegen.control import commands as cmd
 PREFIX = "/livegen/"
 MAX_PROMPTS = 8
 MAX_TEXT = 500  # characters: a prompt, not an essay; bounds the tokenizer's work too
+MAX_SCENES = 128  # scenes 0..127, as MIDI program changes count
+MAX_MORPH_BARS = 128
 Sender = tuple[str, int]
 
 
@@ -106,9 +108,17 @@ def _parse_prompts(address: str, args: Sequence[Any]) -> cmd.Command:
 
 
 def _clock(source: str) -> cmd.Command:
-    if source not in ("midi", "internal"):
-        raise OscError("/livegen/clock", f"clock must be 'midi' or 'internal', got {source!r}")
+    if source not in ("midi", "internal", "link"):
+        raise OscError(
+            "/livegen/clock", f"clock must be 'midi', 'internal' or 'link', got {source!r}"
+        )
     return cmd.SetClock(source)
+
+
+def _morph(prompt: str, weight: float, bars: int) -> cmd.Command:
+    if not prompt.strip():
+        raise OscError("/livegen/morph", "empty prompt")
+    return cmd.Morph(prompt.strip(), weight, bars)
 
 
 ADDRESSES: dict[str, Address] = {
@@ -129,10 +139,18 @@ ADDRESSES: dict[str, Address] = {
                 "1 = repeat the current bar"),
         Address("/livegen/bpm", (Arg("bpm", "f", 20, 300),), cmd.SetBpm,
                 "tempo of the internal clock"),
-        Address("/livegen/clock", (Arg("source", "s"),), _clock, "clock source: midi | internal"),
+        Address("/livegen/clock", (Arg("source", "s"),), _clock,
+                "clock source: midi | internal | link (Ableton Link)"),
         Address("/livegen/play", (), cmd.Play, "start the internal clock"),
         Address("/livegen/stop", (), cmd.Stop, "stop the internal clock"),
         Address("/livegen/gain", (Arg("gain", "f", 0, 4),), cmd.SetGain, "output gain (linear)"),
+        Address("/livegen/scene", (Arg("scene", "i", 0, MAX_SCENES - 1),), cmd.RecallScene,
+                "recall scene i (0-based) of the --config file at the next downbeat"),
+        Address("/livegen/morph", (Arg("prompt", "s"), Arg("weight", "f", 0, 1),
+                                   Arg("bars", "i", 1, MAX_MORPH_BARS)), _morph,
+                "morph over i bars to a mix where prompt s has the share f (1: only s)"),
+        Address("/livegen/slot", (Arg("slot", "i", 0, MAX_PROMPTS - 1), Arg("weight", "f", 0, 10)),
+                cmd.SetSlotWeight, "weight of prompt slot i (0-based); the slots' mix is the prompt"),
         Address("/livegen/status", (), cmd.StatusRequest, "reply /livegen/status key value ..."),
         Address("/livegen/subscribe", (Arg("on", "i", 0, 1, 1),), lambda v: cmd.Subscribe(bool(v)),
                 "1 = send /livegen/beat i i and /livegen/bar i to the sender"),

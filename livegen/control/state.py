@@ -1,4 +1,8 @@
-"""The performer's session state (what to generate next) and how commands change it. Pure logic."""
+"""The performer's session state (what to generate next) and how commands change it. Pure logic.
+
+Bar-synchronous changes (a prompt morph, a scene that morphs) are anchored to a song bar: `apply`
+takes `next_bar`, the bar of the next downbeat, from the caller, which knows the clock.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +10,29 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from livegen.control import commands as cmd
+from livegen.control.morph import PromptMorph, Prompts, blend, strongest
+
+MAX_MIX = 8  # prompts kept in a morph's target (the OSC limit of one /livegen/prompt)
+
+
+@dataclass(frozen=True)
+class Scene:
+    """A stored set of settings (`[[scene]]` in the config); None leaves a setting as it is.
+
+    Args:
+        name: shown when it is recalled.
+        prompts: the mix it switches (or morphs) to.
+        morph: 0: the prompts change at the next downbeat; n > 0: they morph over n bars.
+    """
+
+    name: str = ""
+    prompts: Prompts | None = None
+    guidance: float | None = None
+    steps: int | None = None
+    seed: int | None = None
+    variation: float | None = None
+    gain: float | None = None
+    morph: int = 0
 
 
 @dataclass(frozen=True)
@@ -23,6 +50,15 @@ class Session:
     clock: str = "internal"
     bpm: float = 124.0  # the internal clock's tempo
     playing: bool = True
+    slots: tuple[str, ...] = ()  # prompt slot texts (config), mixed by their weights
+    slot_weights: tuple[float, ...] = ()
+    scenes: tuple[Scene, ...] = ()  # from the config
+    scene: int | None = None  # the scene recalled last
+    morph: PromptMorph | None = None  # in progress (or done): `prompts` is its target
+
+    def prompts_at(self, bar: int) -> Prompts:
+        """The mix song bar `bar` plays (the morph's step there, or `prompts`)."""
+        return self.prompts if self.morph is None else self.morph.prompts_at(bar)
 
     @property
     def prompt_text(self) -> str:
@@ -32,11 +68,33 @@ class Session:
         return " | ".join(f"{text}:{weight:g}" for text, weight in self.prompts)
 
 
-def apply(session: Session, command: cmd.Command) -> Session:
-    """The session after `command`; commands that ask rather than set leave it unchanged."""
+def apply(session: Session, command: cmd.Command, next_bar: int = 0) -> Session:
+    """The session after `command`; commands that ask rather than set leave it unchanged, and
+    so does a scene or slot that does not exist (the caller answers with an error).
+
+    Args:
+        next_bar: the song bar of the next downbeat, where a morph starts (step 1).
+    """
     match command:
         case cmd.SetPrompts(prompts):
-            return replace(session, prompts=prompts)
+            return replace(session, prompts=prompts, morph=None)
+        case cmd.Morph(prompt, weight, bars):
+            current = session.prompts_at(next_bar - 1)
+            target = strongest(blend(current, ((prompt, 1.0),), weight), MAX_MIX)
+            return _morph(session, target, next_bar, bars)
+        case cmd.RecallScene(index) if 0 <= index < len(session.scenes):
+            return _recall(session, session.scenes[index], next_bar, index)
+        case cmd.SetSlotWeight(slot, weight) if 0 <= slot < len(session.slots):
+            padded = (list(session.slot_weights) + [0.0] * len(session.slots))[: len(session.slots)]
+            padded[slot] = weight
+            session = replace(session, slot_weights=tuple(padded))
+            mix = tuple((t, w) for t, w in zip(session.slots, padded, strict=True) if w > 0)
+            # every slot at 0: nothing to mix, the prompts stay as they are
+            return replace(session, prompts=mix, morph=None) if mix else session
+        case cmd.TriggerSlot(slot) if 0 <= slot < len(session.slots):
+            one_hot = tuple(1.0 if i == slot else 0.0 for i in range(len(session.slots)))
+            prompts = ((session.slots[slot], 1.0),)
+            return replace(session, prompts=prompts, slot_weights=one_hot, morph=None)
         case cmd.SetAudioPrompt(path, weight):
             return replace(session, audio_prompt=(path, weight) if weight > 0 else None)
         case cmd.SetGuidance(value):
@@ -60,6 +118,25 @@ def apply(session: Session, command: cmd.Command) -> Session:
         case cmd.SetGain(value):
             return replace(session, gain=value)
     return session
+
+
+def _morph(session: Session, target: Prompts, start: int, bars: int) -> Session:
+    old = session.prompts_at(start - 1)
+    return replace(session, prompts=target, morph=PromptMorph(old, target, start, bars))
+
+
+def _recall(session: Session, scene: Scene, next_bar: int, index: int) -> Session:
+    changes: dict[str, Any] = {"scene": index}
+    for name in ("guidance", "steps", "seed", "variation", "gain"):
+        value = getattr(scene, name)
+        if value is not None:
+            changes[name] = value
+    session = replace(session, **changes)
+    if scene.prompts is None:
+        return session
+    if scene.morph > 0:
+        return _morph(session, scene.prompts, next_bar, scene.morph)
+    return replace(session, prompts=scene.prompts, morph=None)
 
 
 def status_args(session: Session, live: dict[str, Any]) -> tuple[Any, ...]:

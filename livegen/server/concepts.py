@@ -19,6 +19,8 @@ from typing import Any
 
 import numpy as np
 
+from livegen.control.morph import PromptMorph
+
 
 @dataclass(frozen=True)
 class ConceptRequest:
@@ -28,6 +30,7 @@ class ConceptRequest:
     prompts: tuple[tuple[str, float], ...]
     audio_prompt: tuple[str, float] | None
     sender: tuple[str, int] | None = None
+    morph: PromptMorph | None = None  # also embed each of its steps (k = 0..bars)
 
 
 @dataclass(frozen=True, eq=False)
@@ -37,6 +40,7 @@ class ConceptResult:
     unknown_words: tuple[str, ...] = ()
     error: str | None = None  # a reason for the sender (/livegen/error); nothing changes then
     ms: float = 0.0
+    morph_vectors: tuple[np.ndarray | None, ...] = ()  # per morph step, when asked for
 
 
 class ConceptWorker:
@@ -73,19 +77,30 @@ class ConceptWorker:
         import time
 
         t0 = time.perf_counter()
+        steps = () if request.morph is None else range(request.morph.bars + 1)
         if self.conditioner is None:
-            return ConceptResult(request, None)
+            return ConceptResult(request, None, morph_vectors=tuple(None for _ in steps))
         try:
             from livegen.concept.base import AudioPrompt, TextPrompt
 
-            prompts: list[Any] = [TextPrompt(text, weight) for text, weight in request.prompts]
+            audio = None
             if request.audio_prompt is not None:
-                prompts.append(self._audio(*request.audio_prompt, AudioPrompt))
-            mixed = self.conditioner.embed_prompts(prompts)
+                audio = self._audio(*request.audio_prompt, AudioPrompt)
+
+            def embed(mix: tuple[tuple[str, float], ...]) -> Any:
+                prompts: list[Any] = [TextPrompt(text, weight) for text, weight in mix]
+                assert self.conditioner is not None
+                return self.conditioner.embed_prompts(prompts + ([audio] if audio else []))
+
+            mixed = embed(request.prompts)
+            # a morph's steps mix the same texts again: the conditioner's cache makes them cheap
+            morph = request.morph
+            vectors = tuple(embed(morph.at_step(k)).vector for k in steps) if morph else ()
         except Exception as exc:  # unreadable file, weights that cancel: tell the sender
             return ConceptResult(request, None, error=f"{type(exc).__name__}: {exc}")
         ms = (time.perf_counter() - t0) * 1e3
-        return ConceptResult(request, mixed.vector, tuple(mixed.unknown_words), ms=ms)
+        return ConceptResult(request, mixed.vector, tuple(mixed.unknown_words), ms=ms,
+                             morph_vectors=vectors)  # fmt: skip
 
     def collect(self) -> list[ConceptResult]:
         out = []

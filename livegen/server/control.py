@@ -9,7 +9,14 @@
   a new `version` each time) once a prompt's embedding is ready (`concepts.ConceptWorker`);
 - clock events: every `Beat` goes to subscribers as `/livegen/beat i i` (bar, beat; 0-based, as
   the clock counts) and every downbeat as `/livegen/bar i`, when the clock reports it; a
-  transport change bumps `transport_epoch` (the producer then re-plans).
+  transport change bumps `transport_epoch` (the producer then re-plans);
+- MIDI control (`midicontrol.MidiControl`): CCs and notes become the same commands as OSC, from
+  `MIDI_SENDER` (their errors go to the status line, or to `--reply`);
+- scenes and morphs are anchored at the next downbeat (`_next_downbeat`): a morph's step 1 is
+  that bar, and a scene's gain changes when the clock reports it. Like every change, the new
+  settings are heard from the next bar generated after they arrive. A transport change (stop,
+  relocate) completes a morph that has begun and moves one that has not to where the song
+  resumes.
 
 `SharedClock` puts one lock around the current clock source (the producer, control and status
 threads all query it; the audio callback never does) and lets `/livegen/clock` switch sources.
@@ -27,12 +34,14 @@ from dataclasses import replace
 from fractions import Fraction
 from typing import Any
 
-from livegen.clock.events import PPQN, Beat, ClockEvent, TransportChanged
+from livegen.clock.events import PPQN, TICKS_PER_BAR, Beat, ClockEvent, TransportChanged
+from livegen.clock.link import LinkClock
 from livegen.clock.sources import ClockSource, ClockState, InternalClock
 from livegen.control import commands as cmd
 from livegen.control.osc import Incoming, Reply, encode, error_reply, handle_packet
 from livegen.control.state import Session, apply, status_args
-from livegen.server.concepts import ConceptRequest, ConceptWorker
+from livegen.server.concepts import ConceptRequest, ConceptResult, ConceptWorker
+from livegen.server.midicontrol import MIDI_SENDER, MidiControl
 from livegen.server.oscserver import OscServer, Sender
 from livegen.server.producer import Settings
 
@@ -87,11 +96,12 @@ class Controller:
     osc: the UDP shell (None: no OSC, e.g. in tests that call `handle` directly).
     set_gain: sets the callback's target gain.
     live: returns what the daemon measures (bpm, bar, beat, gen_ms, late_bars, underruns…).
-    make_clock: builds a source by name ("midi" | "internal") for `/livegen/clock`.
+    make_clock: builds a source by name ("midi" | "internal" | "link") for `/livegen/clock`.
     reply_to: send every reply there instead of to the sender (`--reply`).
     start_lead: the internal clock's first downbeat is this far ahead of a `/livegen/play`.
     now: the clock's time function.
-    batch: datagrams handled per step at most.
+    batch: datagrams (and MIDI messages) handled per step at most.
+    midi: MIDI control (None: none).
     """
 
     def __init__(
@@ -107,6 +117,7 @@ class Controller:
         start_lead: float = 0.3,
         now: Callable[[], float] = time.monotonic,
         batch: int = 32,
+        midi: MidiControl | None = None,
     ) -> None:
         self.session = session
         self.clock = clock
@@ -119,11 +130,16 @@ class Controller:
         self.start_lead = start_lead
         self._now = now
         self.batch = batch
+        self.midi = midi
         self._version = itertools.count(1)
         self._ticket = 0
-        self._good = (session.prompts, session.audio_prompt, None)  # last embedded + vector
+        # the last embedded prompts: (prompts, audio prompt, morph) and their vectors
+        self._good = (session.prompts, session.audio_prompt, session.morph)
+        self._vectors: tuple[Any, tuple[Any, ...]] = (None, ())
+        self._gain_at: tuple[int, float] | None = None  # a scene's gain, at that downbeat
+        self._morph_started = False  # the clock reached the morph's first bar
         self.unknown_words: tuple[str, ...] = ()
-        self.settings = self._settings(0, None)
+        self.settings = self._settings(0)
         self.transport_epoch = 0
         self.subscribers: set[Sender] = set()
         self._timed: list[tuple[float, int, Incoming]] = []
@@ -141,6 +157,9 @@ class Controller:
             for packet in self.osc.drain(self.batch):
                 self.handle(packet.data, packet.sender, packet.t, packet.wall)
             self._report_overload(now)
+        if self.midi is not None:
+            for command in self.midi.commands(self.batch):
+                self.apply(Incoming(command, MIDI_SENDER))
         while self._timed and self._timed[0][0] <= now:
             self.apply(heapq.heappop(self._timed)[2])
         for result in self.concepts.collect():
@@ -184,9 +203,16 @@ class Controller:
                     self.subscribers.discard(target)
                 return
             case cmd.Play() | cmd.Stop() | cmd.SetBpm():
-                if not isinstance(self.clock.source, InternalClock):
+                source = self.clock.source
+                shared = isinstance(source, LinkClock) and source.start_stop
+                if not isinstance(source, InternalClock) and not shared:
                     if not isinstance(command, cmd.SetBpm):
-                        reason = "the transport follows the MIDI clock: use the DAW's play/stop"
+                        reason = (
+                            "the transport follows the Link session; start livegen with "
+                            "--link-start-stop to share play/stop"
+                            if isinstance(source, LinkClock)
+                            else "the transport follows the MIDI clock: use the DAW's play/stop"
+                        )
                         self.send(error_reply(_address(command), reason, sender))
                         return
                 self._transport(command)
@@ -195,23 +221,39 @@ class Controller:
                     return
             case cmd.SetGain(value):
                 self._set_gain(value)
-        self.session = apply(self.session, command)
-        if isinstance(command, (cmd.SetPrompts, cmd.SetAudioPrompt)):
+                self._gain_at = None
+            case cmd.RecallScene(index) if index >= len(self.session.scenes):
+                count = len(self.session.scenes)
+                reason = f"no scene {index}: the config has {count} (0-based)"
+                self._refuse("/livegen/scene", reason, sender)
+                return
+            case cmd.SetSlotWeight(slot) | cmd.TriggerSlot(slot) if slot >= len(self.session.slots):
+                reason = f"no prompt slot {slot}: {len(self.session.slots)} slot(s) (0-based)"
+                self._refuse("/livegen/slot", reason, sender)
+                return
+        next_bar, playing = self._next_downbeat()
+        self.session = apply(self.session, command, next_bar)
+        if self.session.morph is not before.morph:
+            self._morph_started = False
+        if isinstance(command, cmd.RecallScene):
+            self._recalled(command.index, next_bar, playing)
+        resend = isinstance(command, (cmd.SetPrompts, cmd.SetAudioPrompt))
+        if resend or _prompting(before) != _prompting(self.session):
             self._ticket += 1
-            request = ConceptRequest(
-                self._ticket, self.session.prompts, self.session.audio_prompt, sender
-            )
+            s = self.session
+            request = ConceptRequest(self._ticket, s.prompts, s.audio_prompt, sender, s.morph)
             if self.concepts.conditioner is None:
                 self._concept_ready(self.concepts.embed_now(request))
             else:
                 self.concepts.submit(request)
         elif _generation(before) != _generation(self.session):
-            self.settings = self._settings(next(self._version), self._good[2])
+            self.settings = self._settings(next(self._version))
 
     # --- replies ------------------------------------------------------------------------------
     def send(self, reply: Reply) -> None:
-        if self.osc is not None:
-            self.osc.send(reply.encode(), self.reply_to or reply.to)
+        to = self.reply_to or reply.to
+        if self.osc is not None and to != MIDI_SENDER:
+            self.osc.send(reply.encode(), to)
             self.sent += 1
 
     def status(self) -> tuple[Any, ...]:
@@ -240,37 +282,92 @@ class Controller:
         self.notice = reason
 
     # --- internals ----------------------------------------------------------------------------
-    def _settings(self, version: int, vector: Any) -> Settings:
+    def _settings(self, version: int) -> Settings:
+        """Settings from the session, with the prompts whose embedding is ready."""
         s = self.session
+        prompts, _, morph = self._good
+        vector, morph_vectors = self._vectors
         state = self.clock.state()
         bpm = state.bpm if state.bpm and math.isfinite(state.bpm) else s.bpm
-        return Settings(
-            version, s.prompts, vector, s.steps, s.guidance, s.seed, s.variation, s.hold, bpm
-        )
+        return Settings(version, prompts, vector, s.steps, s.guidance, s.seed, s.variation,
+                        s.hold, bpm, morph, morph_vectors)  # fmt: skip
 
-    def _concept_ready(self, result: Any) -> None:
+    def _concept_ready(self, result: ConceptResult) -> None:
         request = result.request
         if request.ticket != self._ticket:
             return  # a newer prompt is on its way
         if result.error is not None:
-            prompts, audio, _ = self._good
-            self.session = replace(self.session, prompts=prompts, audio_prompt=audio)
+            prompts, audio, morph = self._good
+            self.session = replace(self.session, prompts=prompts, audio_prompt=audio, morph=morph)
             address = "/livegen/audio_prompt" if request.audio_prompt else "/livegen/prompt"
             if request.sender is not None:
-                self.send(error_reply(address, result.error, request.sender))
+                self._refuse(address, result.error, request.sender)
             self.notice = f"prompt refused: {result.error}"
             return
-        self._good = (request.prompts, request.audio_prompt, result.vector)
+        self._good = (request.prompts, request.audio_prompt, request.morph)
+        self._vectors = (result.vector, result.morph_vectors)
         self.unknown_words = result.unknown_words
-        self.settings = self._settings(next(self._version), result.vector)
+        self.settings = self._settings(next(self._version))
+
+    def _refuse(self, address: str, reason: str, sender: Sender) -> None:
+        self.send(error_reply(address, reason, sender))
+        if sender == MIDI_SENDER:
+            self.notice = f"MIDI: {reason}"
+
+    def _next_downbeat(self) -> tuple[int, bool]:
+        """The song bar of the next downbeat (where a stopped song resumes), and whether the
+        transport runs."""
+        state = self.clock.state(self._now())
+        bars = state.song_tick / TICKS_PER_BAR
+        if state.playing:
+            return math.floor(bars) + 1, True
+        return math.ceil(bars - 1e-9), False
+
+    def _recalled(self, index: int, bar: int, playing: bool) -> None:
+        scene = self.session.scenes[index]
+        self.notice = f"scene {index}" + (f" '{scene.name}'" if scene.name else "")
+        self.notice += f" from bar {bar}" if playing else ""
+        if scene.gain is not None:
+            if playing:
+                self._gain_at = (bar, scene.gain)
+            else:
+                self._set_gain(scene.gain)
+
+    def _transport_moved(self, event: TransportChanged) -> None:
+        """A morph that has begun jumps to its target (the song stopped, or moved: a DAW loop
+        would replay it forever); one that has not begun starts where the song resumes."""
+        morph = self.session.morph
+        if morph is None:
+            return
+        changed = (
+            None
+            if self._morph_started
+            else replace(morph, start=math.ceil(event.song_tick / TICKS_PER_BAR - 1e-9))
+        )
+        self.session = replace(self.session, morph=changed)
+        prompts, audio, good = self._good
+        if good == morph:  # its vectors are ready (the steps keep their vectors)
+            self._good = (prompts, audio, changed)
+            if changed is None:
+                self._vectors = (self._vectors[0], ())
+            self.settings = self._settings(next(self._version))
 
     def _clock_event(self, event: ClockEvent) -> None:
         if isinstance(event, Beat):
             self._broadcast("/livegen/beat", (event.bar, event.beat))
             if event.downbeat:
                 self._broadcast("/livegen/bar", (event.bar,))
+                if self._gain_at is not None and event.bar >= self._gain_at[0]:
+                    self._set_gain(self._gain_at[1])
+                    self._gain_at = None
+                morph = self.session.morph
+                self._morph_started |= morph is not None and event.bar >= morph.start
         elif isinstance(event, TransportChanged):
             self.transport_epoch += 1
+            if self._gain_at is not None:
+                self._set_gain(self._gain_at[1])
+                self._gain_at = None
+            self._transport_moved(event)
             self.notice = "transport: play" if event.playing else "transport: stop"
         else:
             self.notice = type(event).__name__.replace("Clock", "clock ").lower()
@@ -287,8 +384,21 @@ class Controller:
             elif isinstance(command, cmd.SetBpm):
                 source.set_bpm(command.value, now)
 
+        def act_link(source: ClockSource) -> None:
+            # The whole Link session follows: tempo always, play/stop with start/stop sync.
+            assert isinstance(source, LinkClock)
+            if isinstance(command, cmd.Play):
+                source.play(now + self.start_lead)
+            elif isinstance(command, cmd.Stop):
+                source.stop()
+            elif isinstance(command, cmd.SetBpm):
+                source.set_bpm(command.value)
+
         if isinstance(self.clock.source, InternalClock):
             self.clock.run(act)
+            self.transport_epoch += 1
+        elif isinstance(self.clock.source, LinkClock):
+            self.clock.run(act_link)
             self.transport_epoch += 1
 
     def _switch_clock(self, name: str, sender: Sender) -> bool:
@@ -315,12 +425,19 @@ class Controller:
                 new.start(now + self.start_lead)
         self.clock.switch(new).close()
         self.transport_epoch += 1
+        if self.midi is not None:
+            self.notice = self.midi.clock_changed(new) or self.notice
         return True
 
 
 def _generation(s: Session) -> tuple[Any, ...]:
     """The session fields a bar depends on (prompts go through the embedding first)."""
     return (s.steps, s.guidance, s.seed, s.variation, s.hold)
+
+
+def _prompting(s: Session) -> tuple[Any, ...]:
+    """The session fields that go through the embedding."""
+    return (s.prompts, s.audio_prompt, s.morph)
 
 
 def _address(command: cmd.Command) -> str:

@@ -7,8 +7,9 @@ Threads (all but the first are ordinary Python threads; only the first has real-
 - producer: ingests the callback's log into the `FrameClock`, asks the `Scheduler` what is due,
   renders (the model releases the GIL while it runs), fits, queues into the player. The only
   caller of `BarPlayer.queue`.
-- control: OSC datagrams → commands → session/settings, timed bundles, clock poll → beats out,
-  the status line. Wakes on every datagram and just after every beat.
+- control: OSC datagrams and MIDI control messages → commands → session/settings, timed
+  bundles, clock poll → beats out, the status line. Wakes on every datagram, every MIDI
+  message and just after every beat.
 - OSC receiver, concept worker, recorder writer: small I/O threads (see their modules).
 
 Shared state crosses threads only as whole immutable objects swapped by one assignment
@@ -31,6 +32,7 @@ from livegen.clock.sources import ClockSource
 from livegen.control.state import Session
 from livegen.server.concepts import ConceptRequest, ConceptWorker
 from livegen.server.control import Controller, SharedClock
+from livegen.server.midicontrol import MidiControl, MidiControlPort
 from livegen.server.oscserver import OscServer, Sender
 from livegen.server.output import OutputEngine
 from livegen.server.producer import Producer
@@ -60,6 +62,8 @@ class Daemon:
     status: the terminal status line (None: quiet).
     scheduler: tuning (its `lead` is set from the stream once it runs).
     now: the time function every part shares.
+    channels: output channels.
+    midi: MIDI control (`--midi-control`, `--config` [midi]; None: none).
     """
 
     def __init__(
@@ -79,6 +83,7 @@ class Daemon:
         scheduler: SchedulerConfig | None = None,
         now: Callable[[], float] = time.monotonic,
         channels: int = 2,
+        midi: MidiControl | None = None,
     ) -> None:
         self.sample_rate = sample_rate
         self.now = now
@@ -86,6 +91,9 @@ class Daemon:
         self.osc = osc
         self.recorder = recorder
         self.status = status
+        self.midi = midi
+        if midi is not None and osc is not None and isinstance(midi.port, MidiControlPort):
+            midi.port.wake = osc.wake  # a MIDI message wakes the control thread as a datagram does
         self.player = BarPlayer(channels, fade=round(FADE_SECONDS * sample_rate), max_block=16384)
         self.log = CallbackLog()
         self.engine = OutputEngine(
@@ -112,6 +120,7 @@ class Daemon:
             make_clock,
             reply_to,
             now=now,
+            midi=midi,
         )
         self.producer = Producer(
             self.scheduler,
@@ -155,6 +164,8 @@ class Daemon:
             self.osc.start()
         if self.recorder is not None:
             self.recorder.start()
+        if self.midi is not None:
+            self.midi.start()
         for name, target in (("producer", self._producer_loop), ("control", self._control_loop)):
             thread = threading.Thread(target=target, name=f"livegen-{name}", daemon=True)
             thread.start()
@@ -176,6 +187,8 @@ class Daemon:
             self.recorder.stop()
         if self.osc is not None:
             self.osc.close()
+        if self.midi is not None:
+            self.midi.close()
         self.clock.close()
 
     def wait_ready(self, timeout: float = 5.0) -> bool:

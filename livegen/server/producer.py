@@ -7,7 +7,8 @@ virtual clock by its render time). Nothing here touches the audio callback's sta
 
 - `Settings` is the snapshot generation depends on; its `version` changes with any of them. The
   daemon publishes a new one (one reference swap) when a command changes the session or a prompt's
-  embedding is ready.
+  embedding is ready. A prompt morph is part of it: each bar asks `Settings.at_bar` for its own
+  step of the morph, so the morph advances per generated bar without a new version.
 - Redo: a bar whose settings changed while it rendered is placed anyway, then rendered again
   and re-queued over it if that still fits (`Scheduler.redo`).
 - Hold: the bar before is re-fitted to the new bar's length instead of rendering.
@@ -26,6 +27,7 @@ import numpy as np
 
 from livegen.audio.resample import fit_bar
 from livegen.clock.timeline import BarPlan
+from livegen.control.morph import PromptMorph
 from livegen.server.scheduler import Job, Scheduler, Wait
 from livegen.server.source import BarSource, BarSpec, Rendered
 
@@ -43,6 +45,16 @@ class Settings:
     variation: float = 0.0
     hold: bool = False
     bpm: float = 124.0  # tempo for the pre-roll bar while no clock runs
+    morph: PromptMorph | None = None  # `prompts`/`concept` are its target
+    morph_concepts: tuple[np.ndarray | None, ...] = ()  # the concept of each step k = 0..bars
+
+    def at_bar(self, bar: int) -> tuple[tuple[tuple[str, float], ...], np.ndarray | None]:
+        """The prompts and concept song bar `bar` is generated from (a morph moves per bar)."""
+        if self.morph is None:
+            return self.prompts, self.concept
+        k = self.morph.step(bar)
+        concept = self.morph_concepts[k] if k < len(self.morph_concepts) else self.concept
+        return self.morph.at_step(k), concept
 
 
 @dataclass(frozen=True)
@@ -163,7 +175,8 @@ class Producer:
 
     # --- internals --------------------------------------------------------------------------
     def _spec(self, bar: int, bpm: float, s: Settings) -> BarSpec:
-        return BarSpec(bar, bpm, s.prompts, s.concept, s.steps, s.guidance, s.seed, s.variation)
+        prompts, concept = s.at_bar(bar)
+        return BarSpec(bar, bpm, prompts, concept, s.steps, s.guidance, s.seed, s.variation)
 
     def _produce(self, job: Job, settings: Settings) -> tuple[Rendered | None, bool]:
         if settings.hold and self.previous is not None:

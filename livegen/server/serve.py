@@ -2,6 +2,7 @@
 
     livegen serve --model models/default                     # follow MIDI clock on "livegen"
     livegen serve --clock internal --bpm 124 --record set.wav
+    livegen serve --clock link                               # join the Ableton Link session
     livegen serve --source loops --clock internal            # no model: corpus loops (demo)
 
 Start-up order (what makes the first bar land on a downbeat within ~3 s): open the output (a
@@ -38,7 +39,7 @@ from livegen.clock.options import add_arguments as add_clock_arguments
 from livegen.clock.options import make_clock
 from livegen.clock.sources import ClockSource, InternalClock
 from livegen.concept.conditioner import add_concept_arguments
-from livegen.control.state import Session
+from livegen.server import midicontrol
 from livegen.server.daemon import Daemon
 from livegen.server.oscquery import OscQueryServer
 from livegen.server.oscserver import OscServer, parse_host_port
@@ -67,12 +68,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--compute", choices=("auto", "cpu", "cuda"), default="auto",
                         help="where the model runs (default auto)")  # fmt: skip
     parser.add_argument("--threads", type=int, default=None, help="model threads (default: ORT)")
+    # The session options default to None: then --config's [session], then the built-in default.
     s = parser.add_argument_group("session")
-    s.add_argument("--prompt", default="minimal techno", help="first text prompt")
-    s.add_argument("--steps", type=int, default=8, help="deblending steps per bar (default 8)")
-    s.add_argument("--guidance", type=float, default=3.0, help="guidance scale (default 3)")
-    s.add_argument("--seed", type=int, default=0, help="noise seed (default 0)")
-    s.add_argument("--variation", type=float, default=0.0, help="noise variation 0..1")
+    s.add_argument("--prompt", help="first text prompt (default minimal techno)")
+    s.add_argument("--steps", type=int, help="deblending steps per bar (default 8)")
+    s.add_argument("--guidance", type=float, help="guidance scale (default 3)")
+    s.add_argument("--seed", type=int, help="noise seed (default 0)")
+    s.add_argument("--variation", type=float, help="noise variation 0..1 (default 0)")
     a = parser.add_argument_group("audio")
     a.add_argument("--device", help="output device whose name contains this (default: default)")
     a.add_argument("--sample-rate", type=int, default=None, help="Hz (default: the device's)")
@@ -80,7 +82,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     a.add_argument("--latency", type=_latency, default="low", help="low, high or seconds")
     a.add_argument("--output-offset-ms", type=float, default=0.0, metavar="MS",
                    help="output latency PortAudio does not report (DAC, speakers), added")  # fmt: skip
-    a.add_argument("--gain", type=float, default=1.0, help="output gain (linear, default 1)")
+    a.add_argument("--gain", type=float, help="output gain (linear, default 1)")
     a.add_argument("--record", type=Path, metavar="FILE", help="record what plays (.wav/.flac)")
     o = parser.add_argument_group("OSC")
     o.add_argument("--osc-host", default="127.0.0.1", help="listen address (0.0.0.0: network)")
@@ -96,6 +98,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--quiet", action="store_true", help="no status line")
     add_clock_arguments(parser)
     add_concept_arguments(parser)
+    midicontrol.add_arguments(parser)
 
 
 def _latency(text: str) -> str | float:
@@ -166,6 +169,7 @@ def start(
     """
     started = time.monotonic()
     switch_interval = sys.getswitchinterval()
+    config = midicontrol.load_config(args)  # a bad config stops here, before anything opens
     injected = source is not None
     source = source or load_source(args)
     if conditioner is None and not injected:
@@ -192,15 +196,20 @@ def start(
         clock = make_clock(args, now=time.monotonic)
         opened.append(clock)
         recorder = Recorder(args.record, rate) if args.record else None
-        session = Session(
-            prompts=((args.prompt, 1.0),),
+        session = config.make_session(
+            prompts=None if args.prompt is None else ((args.prompt, 1.0),),
             steps=args.steps,
             guidance=args.guidance,
             seed=args.seed,
             variation=args.variation,
+            gain=args.gain,
             clock=args.clock,
             bpm=float(args.bpm),
         )
+        say = status.message if status is not None else None
+        midi = midicontrol.open_control(args, config, clock, len(session.slots), say)
+        if midi is not None:
+            opened.append(midi)
         daemon = Daemon(
             source,
             clock,
@@ -211,9 +220,10 @@ def start(
             recorder=recorder,
             make_clock=lambda name: _make_clock(args, name, session.bpm),
             reply_to=args.reply,
-            gain=args.gain,
+            gain=session.gain,
             output_offset=args.output_offset_ms / 1000.0,
             status=status,
+            midi=midi,
         )
         output = AudioOutput(daemon.engine, device, rate, args.blocksize, args.latency)
     except BaseException:
@@ -280,6 +290,9 @@ def _make_clock(args: argparse.Namespace, name: str, bpm: float) -> ClockSource:
     if name == "internal":
         return InternalClock(args.bpm if args.clock == "internal" else bpm, time.monotonic,
                              playing=False)  # fmt: skip
+    if name == "link":  # alone in the session, it starts at the tempo livegen had
+        link_args = {**vars(args), "clock": "link", "bpm": repr(float(bpm))}
+        return make_clock(argparse.Namespace(**link_args), now=time.monotonic)
     return make_clock(argparse.Namespace(**{**vars(args), "clock": "midi"}), now=time.monotonic)
 
 

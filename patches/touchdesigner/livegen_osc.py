@@ -81,6 +81,22 @@ def set_clock(source):
     _send("/livegen/clock", [source])
 
 
+def recall_scene(index):
+    """Scene 0..127 of the daemon's --config file (counted from 0), at the next downbeat."""
+    _send("/livegen/scene", [int(_clamp(int(index), 0, 127))])
+
+
+def morph(text, weight=1.0, bars=4):
+    """Move the prompt mix over `bars` bars (1..128, from the next downbeat) to one where
+    `text` has the share `weight` (0..1; 1 = only it)."""
+    _send("/livegen/morph", [str(text), _clamp(weight, 0.0, 1.0), int(_clamp(int(bars), 1, 128))])
+
+
+def set_slot(index, weight):
+    """Weight 0..10 of prompt slot 0..7 (the slots come from the daemon's config)."""
+    _send("/livegen/slot", [int(_clamp(int(index), 0, 7)), _clamp(weight, 0.0, 10.0)])
+
+
 def play():
     _send("/livegen/play")
 
@@ -111,4 +127,5 @@ PARAMETERS = {
     "Hold": set_hold,
     "Bpm": set_bpm,
     "Prompt": send_prompt,
+    "Scene": recall_scene,
 }

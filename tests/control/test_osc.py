@@ -34,6 +34,9 @@ def test_every_documented_address_parses_with_good_arguments():
         "/livegen/play": (),
         "/livegen/stop": (),
         "/livegen/gain": (0.8,),
+        "/livegen/scene": (2,),
+        "/livegen/morph": ("dub chords", 0.5, 8),
+        "/livegen/slot": (1, 0.7),
         "/livegen/status": (),
         "/livegen/subscribe": (),
     }
@@ -73,7 +76,7 @@ def test_ints_and_floats_are_interchangeable():
         ("/livegen/steps", (0,), "must be in [1, 64]"),
         ("/livegen/variation", (1.5,), "must be in [0, 1]"),
         ("/livegen/seed", (-1,), "must be in"),
-        ("/livegen/clock", ("link",), "'midi' or 'internal'"),
+        ("/livegen/clock", ("ableton",), "'midi', 'internal' or 'link'"),
         ("/livegen/prompt", (), "at least one prompt"),
         ("/livegen/prompt", (3.0,), "must be a string"),
         ("/livegen/prompt", ("  ",), "empty prompt"),
@@ -82,6 +85,12 @@ def test_ints_and_floats_are_interchangeable():
         ("/livegen/prompt", ("x" * (MAX_TEXT + 1),), "characters"),
         ("/livegen/prompt", tuple(x for i in range(9) for x in (f"p{i}", 1.0)), "at most 8"),
         ("/livegen/play", (1,), "no arguments"),
+        ("/livegen/scene", (128,), "must be in [0, 127]"),
+        ("/livegen/morph", ("acid", 0.5), "expects s f i"),
+        ("/livegen/morph", ("acid", 1.5, 4), "must be in [0, 1]"),
+        ("/livegen/morph", ("acid", 1.0, 0), "must be in [1, 128]"),
+        ("/livegen/morph", (" ", 1.0, 4), "empty prompt"),
+        ("/livegen/slot", (8, 1.0), "must be in [0, 7]"),
     ],
 )
 def test_bad_messages_get_a_reason_and_no_command(address, args, reason):

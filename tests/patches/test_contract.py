@@ -59,12 +59,18 @@ def test_pd_every_oscformat_sends_an_accepted_message(pd_patch):
 
 def test_pd_covers_the_performer_controls(pd_patch):
     wanted = {"/livegen/" + a for a in "prompt guidance steps variation gain seed hold play stop "
-              "subscribe status".split()}  # fmt: skip
+              "subscribe status scene morph".split()}  # fmt: skip
     assert wanted <= set(pd_sends(pd_patch))
 
 
 def test_pd_four_weighted_slots_send_one_prompt_message(pd_patch):
+    def sends(box: pdfile.Box) -> list[list[str]]:
+        return [t.atoms for t in pd_patch.targets(box.index) if t.name == "oscformat"]
+
     packs = [b for b in pd_patch.boxes if b.name == "pack"]
+    morph = [b for b in packs if sends(b) == [["oscformat", "livegen", "morph"]]]
+    assert [b.atoms[1:] for b in morph] == [["s", "f", "f"]]
+    packs = [b for b in packs if sends(b) == [["oscformat", "livegen", "prompt"]]]
     assert [b.atoms[1:] for b in packs] == [["s", "f"] * 4]
     high, mixed = pdfile.examples(pd_patch, packs[0])
     assert high[1::2] == [10.0] * 4 and mixed[1::2] == [10.0, 0.0, 0.0, 0.0]  # slider ranges
@@ -139,14 +145,14 @@ def test_max_every_send_is_an_accepted_message(max_patch):
             for line in max_patch["lines"]:
                 src, dst = line["patchline"]["source"][0], line["patchline"]["destination"][0]
                 if dst == box["id"]:
-                    for args in _max_examples(boxes[src]):
+                    for args in _max_examples(boxes[src], max_patch):
                         accept(address, args)
     wanted = {"/livegen/" + a for a in "prompt guidance steps variation gain seed hold play stop "
-              "subscribe status".split()}  # fmt: skip
+              "subscribe status scene morph".split()}  # fmt: skip
     assert wanted <= seen
 
 
-def _max_examples(box: dict) -> list[list]:
+def _max_examples(box: dict, patcher: dict) -> list[list]:
     kind = box["maxclass"]
     if kind in ("dial", "slider"):
         lo = box.get("min", 0.0)
@@ -163,6 +169,14 @@ def _max_examples(box: dict) -> list[list]:
         return [["dark acid techno"]]
     if kind == "newobj" and box["text"] == "pack s 1. s 0. s 0. s 0.":  # the four slots
         return [["minimal techno", 1.0, "dub chords", 0.0, "acid bassline", 0.0, "noise", 10.0]]
+    if kind == "newobj" and box["text"] == "pack s 1. 4":  # the morph: text, weight, bars
+        boxes = max_boxes(patcher)
+        inlets: dict[int, list] = {1: [1.0], 2: [4]}  # the pack's own defaults
+        for line in patcher["lines"]:
+            (src, _), (dst, inlet) = line["patchline"]["source"], line["patchline"]["destination"]
+            if dst == box["id"] and inlet in inlets:
+                inlets[inlet] += [v for e in _max_examples(boxes[src], patcher) for v in e]
+        return [["dark acid techno", w, b] for w in inlets[1] for b in inlets[2]]
     return pytest.fail(f"cannot tell what {box['id']} ({kind} {box.get('text', '')}) sends")
 
 
@@ -192,7 +206,7 @@ def test_td_sends_only_known_addresses_and_covers_the_controls():
                  and n.value.startswith("/livegen/")}  # fmt: skip
     assert addresses <= set(ADDRESSES), addresses - set(ADDRESSES)
     wanted = {"/livegen/" + a for a in "prompt guidance steps variation gain seed hold play stop "
-              "subscribe status bpm".split()}  # fmt: skip
+              "subscribe status bpm scene morph slot".split()}  # fmt: skip
     assert wanted <= addresses
 
 
@@ -220,7 +234,11 @@ def test_td_functions_send_what_the_daemon_accepts():
     namespace["stop"]()
     namespace["subscribe"]()
     namespace["request_status"]()
-    assert len(sent) == 13
+    namespace["recall_scene"](3)
+    namespace["morph"]("dub chords", 0.5, 8)
+    namespace["morph"]("dub chords", 7, 0)  # clamped into range
+    namespace["set_slot"](1, 0.7)
+    assert len(sent) == 17
     for address, args in sent:
         accept(address, args)
     assert td_sends()

@@ -1,0 +1,403 @@
+"""The `--config` file: session defaults, scenes and MIDI mappings in TOML (stdlib `tomllib`).
+
+    [session]                      # where the set starts (command-line options win)
+    prompts = { "dark acid techno" = 0.7, "dub chords" = 0.3 }   # or: prompt = "minimal techno"
+    guidance = 3.0
+    steps = 8
+    slots = ["minimal techno", "dub chords", "acid bassline", "industrial noise"]
+
+    [[scene]]                      # scene 0; /livegen/scene 0 recalls it at the next downbeat
+    name = "break"
+    prompt = "dub chords"
+    guidance = 2.0
+    morph = 8                      # bars; 0 (default) switches at the next downbeat
+
+    [midi]
+    channel = 10                   # default channel of every mapping (leave out: any channel)
+    program_change = true          # program change P recalls scene P
+
+    [midi.cc]                      # CC number, or a table with a channel and a range
+    guidance = 21
+    gain = { cc = 7, channel = 1, min = 0.0, max = 1.0 }
+    slot0 = 24                     # weight of prompt slot 0
+
+    [midi.notes]                   # a note makes its prompt slot the prompt
+    slot0 = 36
+
+docs/config.md is the reference; docs/example.toml a complete example. Every value is checked
+against the OSC address space's ranges; the first problem becomes one `ConfigError` line naming
+the key. `save_midi` writes learned mappings back: it replaces only the `[midi]` tables in the
+file's text and keeps everything else (comments included) as it was.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import re
+import tempfile
+import tomllib
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any
+
+from livegen.control.midimap import CC_TARGETS, CcMap, MidiMap, NoteMap
+from livegen.control.morph import Prompts
+from livegen.control.osc import ADDRESSES, MAX_MORPH_BARS, MAX_PROMPTS, MAX_SCENES, MAX_TEXT
+from livegen.control.state import Scene, Session
+
+SETTINGS = {  # config key → (OSC address whose first argument gives the range, whole number)
+    "guidance": ("/livegen/guidance", False),
+    "steps": ("/livegen/steps", True),
+    "seed": ("/livegen/seed", True),
+    "variation": ("/livegen/variation", False),
+    "gain": ("/livegen/gain", False),
+}
+
+
+class ConfigError(ValueError):
+    """A config file the daemon will not run with; the message is one line naming the key."""
+
+
+@dataclass(frozen=True)
+class Config:
+    """A loaded config.
+
+    Args:
+        path: the file (None: no --config).
+        session: the `[session]` values, by `Session` field name (prompts, guidance, ...).
+        scenes: the `[[scene]]` list, in order.
+        midi: the `[midi]` mappings.
+    """
+
+    path: Path | None = None
+    session: dict[str, Any] = field(default_factory=dict)
+    scenes: tuple[Scene, ...] = ()
+    midi: MidiMap = field(default_factory=MidiMap)
+
+    def make_session(self, **overrides: Any) -> Session:
+        """The starting session: built-in defaults, then `[session]`, then `overrides` that are
+        not None (the command line). Slots default to the prompts' texts."""
+        names = {f.name for f in fields(Session)}
+        values = {**self.session, **{k: v for k, v in overrides.items() if v is not None}}
+        unknown = set(values) - names
+        if unknown:
+            raise TypeError(f"not session fields: {sorted(unknown)}")
+        session = Session(**values)
+        slots = session.slots or tuple(text for text, _ in session.prompts)[:MAX_PROMPTS]
+        weights = dict(session.prompts)
+        slot_weights = tuple(float(weights.get(text, 0.0)) for text in slots)
+        return replace(session, slots=slots, slot_weights=slot_weights, scenes=self.scenes)
+
+
+# Loading -------------------------------------------------------------------------------------
+
+
+def load(path: Path | str, missing_ok: bool = False) -> Config:
+    """Read and check a config file (`missing_ok`: a file that does not exist yet is empty)."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        if missing_ok:
+            return Config(path)
+        raise ConfigError(f"{path}: no such config file") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: cannot read it ({exc})") from exc
+    return loads(text, path)
+
+
+def loads(text: str, path: Path | str | None = None) -> Config:
+    """Parse and check config text (`path` names it in errors)."""
+    where = str(path) if path is not None else "config"
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{where}: not valid TOML: {exc}") from exc
+    try:
+        return _config(data, None if path is None else Path(path))
+    except ConfigError as exc:
+        raise ConfigError(f"{where}: {exc}") from None
+
+
+def _config(data: dict[str, Any], path: Path | None) -> Config:
+    _known(data, "", {"session", "scene", "midi"})
+    session = _session(_table(data, "session"), "session")
+    scenes_raw = data.get("scene", [])
+    if not isinstance(scenes_raw, list) or not all(isinstance(s, dict) for s in scenes_raw):
+        raise ConfigError("scene: write each scene as a [[scene]] table")
+    if len(scenes_raw) > MAX_SCENES:
+        raise ConfigError(f"scene: {len(scenes_raw)} scenes; at most {MAX_SCENES}")
+    scenes = tuple(_scene(s, f"scene[{i}]") for i, s in enumerate(scenes_raw))
+    slots = session.get("slots") or ()
+    n_slots = len(slots) if slots else len(session.get("prompts", (("", 1.0),)))
+    midi = _midi(_table(data, "midi"), n_slots)
+    return Config(path, session, scenes, midi)
+
+
+def _table(data: dict[str, Any], key: str, prefix: str = "") -> dict[str, Any]:
+    value = data.get(key, {})
+    if not isinstance(value, dict):
+        raise ConfigError(f"{prefix}{key} must be a table ([{prefix}{key}])")
+    return value
+
+
+def _known(table: dict[str, Any], prefix: str, known: set[str]) -> None:
+    for key in table:
+        if key not in known:
+            listing = ", ".join(sorted(known))
+            raise ConfigError(f"unknown key {prefix}{key} (known here: {listing})")
+
+
+def _number(key: str, value: Any, lo: float, hi: float, integer: bool) -> float | int:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        raise ConfigError(f"{key} must be a number, got {value!r}")
+    if integer and value != int(value):
+        raise ConfigError(f"{key} must be a whole number, got {value!r}")
+    if not lo <= value <= hi:
+        raise ConfigError(f"{key} must be in [{lo:g}, {hi:g}], got {value:g}")
+    return int(value) if integer else float(value)
+
+
+def _setting(key: str, name: str, value: Any) -> float | int:
+    address, integer = SETTINGS[name]
+    arg = ADDRESSES[address].args[0]
+    assert arg.lo is not None and arg.hi is not None
+    return _number(key, value, arg.lo, arg.hi, integer)
+
+
+def _text(key: str, value: Any) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise ConfigError(f"{key} must be a non-empty string, got {value!r}")
+    if len(value) > MAX_TEXT:
+        raise ConfigError(f"{key} is {len(value)} characters; at most {MAX_TEXT}")
+    return value.strip()
+
+
+def _prompts(table: dict[str, Any], prefix: str) -> Prompts | None:
+    if "prompt" in table and "prompts" in table:
+        raise ConfigError(f"{prefix}prompt and {prefix}prompts: give one of them")
+    if "prompt" in table:
+        return ((_text(f"{prefix}prompt", table["prompt"]), 1.0),)
+    if "prompts" not in table:
+        return None
+    raw = table["prompts"]
+    key = f"{prefix}prompts"
+    if not isinstance(raw, dict) or not raw:
+        raise ConfigError(f'{key} must be a table of "text" = weight, e.g. {{ "acid" = 0.7 }}')
+    if len(raw) > MAX_PROMPTS:
+        raise ConfigError(f"{key} has {len(raw)} prompts; at most {MAX_PROMPTS}")
+    lo, hi = ADDRESSES["/livegen/prompt"].args[1].lo, ADDRESSES["/livegen/prompt"].args[1].hi
+    assert lo is not None and hi is not None
+    prompts = tuple(
+        (_text(f"{key} text", text), float(_number(f'{key}."{text}"', w, lo, hi, False)))
+        for text, w in raw.items()
+    )
+    if sum(w for _, w in prompts) <= 0:
+        raise ConfigError(f"{key}: the weights add up to 0")
+    return prompts
+
+
+def _session(table: dict[str, Any], prefix: str) -> dict[str, Any]:
+    p = f"{prefix}."
+    _known(table, p, {"prompt", "prompts", "slots", *SETTINGS})
+    out: dict[str, Any] = {}
+    prompts = _prompts(table, p)
+    if prompts is not None:
+        out["prompts"] = prompts
+    for name in SETTINGS:
+        if name in table:
+            out[name] = _setting(p + name, name, table[name])
+    if "slots" in table:
+        slots = table["slots"]
+        if not isinstance(slots, list) or not slots:
+            raise ConfigError(f"{p}slots must be a list of prompt texts")
+        if len(slots) > MAX_PROMPTS:
+            raise ConfigError(f"{p}slots has {len(slots)} slots; at most {MAX_PROMPTS}")
+        out["slots"] = tuple(_text(f"{p}slots[{i}]", s) for i, s in enumerate(slots))
+    return out
+
+
+def _scene(table: dict[str, Any], prefix: str) -> Scene:
+    p = f"{prefix}."
+    _known(table, p, {"name", "prompt", "prompts", "morph", *SETTINGS})
+    values: dict[str, Any] = {name: _setting(p + name, name, table[name])
+                              for name in SETTINGS if name in table}  # fmt: skip
+    if "name" in table:
+        if not isinstance(table["name"], str):
+            raise ConfigError(f"{p}name must be a string, got {table['name']!r}")
+        values["name"] = table["name"]
+    values["prompts"] = _prompts(table, p)
+    if "morph" in table:
+        values["morph"] = int(_number(f"{p}morph", table["morph"], 0, MAX_MORPH_BARS, True))
+        if values["morph"] and values["prompts"] is None:
+            raise ConfigError(f"{p}morph: the scene has no prompt to morph to")
+    return Scene(**values)
+
+
+def _channel(key: str, value: Any) -> int:
+    return int(_number(key, value, 1, 16, True))
+
+
+def _midi(table: dict[str, Any], n_slots: int) -> MidiMap:
+    _known(table, "midi.", {"channel", "program_change", "cc", "notes"})
+    channel = _channel("midi.channel", table["channel"]) if "channel" in table else None
+    program_change = table.get("program_change", False)
+    if not isinstance(program_change, bool):
+        raise ConfigError(f"midi.program_change must be true or false, got {program_change!r}")
+    ccs = [_cc(f"midi.cc.{name}", name, v, n_slots)
+           for name, v in _table(table, "cc", "midi.").items()]  # fmt: skip
+    notes = [_note(f"midi.notes.{name}", name, v, n_slots)
+             for name, v in _table(table, "notes", "midi.").items()]  # fmt: skip
+    return MidiMap(tuple(ccs), tuple(notes), channel, program_change)
+
+
+def _check_slot(key: str, name: str, n_slots: int) -> int | None:
+    if not name.startswith("slot"):
+        return None
+    slot = int(name[4:])
+    if slot >= n_slots:
+        raise ConfigError(
+            f"{key}: prompt slot {slot} does not exist ({n_slots} slot(s); set session.slots)"
+        )
+    return slot
+
+
+def _cc(key: str, name: str, value: Any, n_slots: int) -> CcMap:
+    if name not in CC_TARGETS:
+        known = "guidance, steps, variation, gain, slot0..slot7"
+        raise ConfigError(f"unknown key {key} (known here: {known})")
+    _check_slot(key, name, n_slots)
+    if not isinstance(value, dict):
+        return CcMap(name, int(_number(key, value, 0, 127, True)))
+    _known(value, f"{key}.", {"cc", "channel", "min", "max"})
+    if "cc" not in value:
+        raise ConfigError(f"{key}.cc is missing (the controller number 0..127)")
+    target = CC_TARGETS[name]
+    lo, hi = (_number(f"{key}.{k}", value[k], target.lo, target.hi, target.integer)
+              if k in value else None for k in ("min", "max"))  # fmt: skip
+    return CcMap(
+        name,
+        int(_number(f"{key}.cc", value["cc"], 0, 127, True)),
+        _channel(f"{key}.channel", value["channel"]) if "channel" in value else None,
+        None if lo is None else float(lo),
+        None if hi is None else float(hi),
+    )
+
+
+def _note(key: str, name: str, value: Any, n_slots: int) -> NoteMap:
+    if not re.fullmatch(r"slot[0-9]", name) or int(name[4:]) >= MAX_PROMPTS:
+        raise ConfigError(f"unknown key {key} (known here: slot0..slot{MAX_PROMPTS - 1})")
+    slot = _check_slot(key, name, n_slots)
+    assert slot is not None
+    if not isinstance(value, dict):
+        return NoteMap(slot, int(_number(key, value, 0, 127, True)))
+    _known(value, f"{key}.", {"note", "channel"})
+    if "note" not in value:
+        raise ConfigError(f"{key}.note is missing (the note number 0..127, 60 = middle C)")
+    channel = _channel(f"{key}.channel", value["channel"]) if "channel" in value else None
+    return NoteMap(slot, int(_number(f"{key}.note", value["note"], 0, 127, True)), channel)
+
+
+# Saving --------------------------------------------------------------------------------------
+
+
+def _toml_number(value: float) -> str:
+    text = repr(float(value))
+    return text if "e" not in text else f"{value:.17f}".rstrip("0")
+
+
+def midi_toml(midi: MidiMap) -> str:
+    """The `[midi]` tables for `midi`, as TOML text (the form `load` reads back)."""
+    lines = ["[midi]"]
+    if midi.channel is not None:
+        lines.append(f"channel = {midi.channel}")
+    lines.append(f"program_change = {'true' if midi.program_change else 'false'}")
+    if midi.cc:
+        lines += ["", "[midi.cc]"]
+        for m in midi.cc:
+            if m.channel is None and m.lo is None and m.hi is None:
+                lines.append(f"{m.target} = {m.cc}")
+                continue
+            parts = [f"cc = {m.cc}"]
+            if m.channel is not None:
+                parts.append(f"channel = {m.channel}")
+            if m.lo is not None:
+                parts.append(f"min = {_toml_number(m.lo)}")
+            if m.hi is not None:
+                parts.append(f"max = {_toml_number(m.hi)}")
+            lines.append(f"{m.target} = {{ {', '.join(parts)} }}")
+    if midi.notes:
+        lines += ["", "[midi.notes]"]
+        for n in sorted(midi.notes, key=lambda n: n.slot):
+            if n.channel is None:
+                lines.append(f"slot{n.slot} = {n.note}")
+            else:
+                lines.append(f"slot{n.slot} = {{ note = {n.note}, channel = {n.channel} }}")
+    return "\n".join(lines) + "\n"
+
+
+_HEADER = re.compile(r"^\s*\[\[?([^\[\]]+)\]\]?\s*(#.*)?$")
+
+
+def replace_midi(text: str, section: str) -> str:
+    """`text` with its `[midi]` and `[midi.*]` tables replaced by `section` (in the place of the
+    first of them, or appended); every other line is kept as it was."""
+    out: list[str] = []
+    in_midi = inserted = False
+    for line in text.splitlines(keepends=True):
+        header = _HEADER.match(line)
+        if header:
+            name = re.sub(r"\s+", "", header.group(1))
+            in_midi = name == "midi" or name.startswith("midi.")
+            if in_midi and not inserted:
+                out.append(section + "\n")
+                inserted = True
+        if not in_midi:
+            out.append(line)
+    if not inserted:
+        body = "".join(out)
+        if body and not body.endswith("\n"):
+            body += "\n"
+        return body + ("\n" if body.strip() else "") + section
+    return "".join(out).rstrip("\n") + "\n"
+
+
+def save_midi(path: Path | str, midi: MidiMap) -> None:
+    """Write `midi` into the config file's `[midi]` tables (created if missing), atomically,
+    leaving the rest of the file as it is."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        text = ""
+    section = midi_toml(midi)
+    new = replace_midi(text, section)
+    # The text edit only understands [midi] written as tables; anything else (dotted keys,
+    # an inline table) would come out wrong: check before writing.
+    try:
+        before = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(
+            f"{path}: not valid TOML, the MIDI mappings were not saved: {exc}"
+        ) from exc
+    expected = {k: v for k, v in before.items() if k != "midi"}
+    expected["midi"] = tomllib.loads(section)["midi"]
+    try:
+        after: dict[str, Any] | None = tomllib.loads(new)
+    except tomllib.TOMLDecodeError:
+        after = None
+    if after != expected:
+        raise ConfigError(
+            f"{path}: cannot update its [midi] tables in place (write them as [midi], "
+            f"[midi.cc] and [midi.notes] tables); the learned mappings are: "
+            + section.replace("\n", "  ")
+        )
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent or Path("."))
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(new)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
