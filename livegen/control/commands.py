@@ -54,14 +54,14 @@ class SetHold:
 
 @dataclass(frozen=True)
 class SetBpm:
-    """Tempo of the internal clock."""
+    """Tempo of the internal clock, or of the Link session (every peer follows)."""
 
     value: float
 
 
 @dataclass(frozen=True)
 class SetClock:
-    source: str  # "midi" | "internal"
+    source: str  # "midi" | "internal" | "link"
 
 
 @dataclass(frozen=True)
