@@ -18,8 +18,7 @@
   relocate) completes a morph that has begun and moves one that has not to where the song
   resumes.
 
-`SharedClock` puts one lock around the current clock source (the producer, control and status
-threads all query it; the audio callback never does) and lets `/livegen/clock` switch sources.
+The clock sits behind `livegen.clock.shared.SharedClock`, whose `switch` serves `/livegen/clock`.
 """
 
 from __future__ import annotations
@@ -27,16 +26,15 @@ from __future__ import annotations
 import heapq
 import itertools
 import math
-import threading
 import time
 from collections.abc import Callable
 from dataclasses import replace
-from fractions import Fraction
 from typing import Any
 
 from livegen.clock.events import PPQN, TICKS_PER_BAR, Beat, ClockEvent, TransportChanged
 from livegen.clock.link import LinkClock
-from livegen.clock.sources import ClockSource, ClockState, InternalClock
+from livegen.clock.shared import SharedClock
+from livegen.clock.sources import ClockSource, InternalClock
 from livegen.control import commands as cmd
 from livegen.control.osc import Incoming, Reply, encode, error_reply, handle_packet
 from livegen.control.state import Session, apply, status_args
@@ -46,46 +44,6 @@ from livegen.server.oscserver import OscServer, Sender
 from livegen.server.producer import Settings
 
 MAX_SUBSCRIBERS = 16
-
-
-class SharedClock:
-    """A `ClockSource` that delegates, under a lock, to the current source."""
-
-    def __init__(self, source: ClockSource) -> None:
-        self._source = source
-        self._lock = threading.Lock()
-        self.name = source.name
-
-    @property
-    def source(self) -> ClockSource:
-        return self._source
-
-    def state(self, t: float | None = None) -> ClockState:
-        with self._lock:
-            return self._source.state(t)
-
-    def time_of_tick(self, tick: int | Fraction) -> Fraction | None:
-        with self._lock:
-            return self._source.time_of_tick(tick)
-
-    def poll(self, t: float | None = None) -> list[ClockEvent]:
-        with self._lock:
-            return self._source.poll(t)
-
-    def run(self, action: Callable[[ClockSource], Any]) -> Any:
-        """Call `action(source)` under the lock (transport and tempo changes)."""
-        with self._lock:
-            return action(self._source)
-
-    def switch(self, source: ClockSource) -> ClockSource:
-        with self._lock:
-            old, self._source = self._source, source
-            self.name = source.name
-        return old
-
-    def close(self) -> None:
-        with self._lock:
-            self._source.close()
 
 
 class Controller:

@@ -14,7 +14,7 @@ Threads (all but the first are ordinary Python threads; only the first has real-
 
 Shared state crosses threads only as whole immutable objects swapped by one assignment
 (`Controller.settings`, the `FrameClock.line`, published status tuples) or as counters with one
-writer each; the clock sits behind `SharedClock`'s lock (never taken by the callback).
+writer each; the clock sits behind `clock.shared.SharedClock`'s lock (never taken by the callback).
 """
 
 from __future__ import annotations
@@ -28,10 +28,11 @@ from typing import Any
 import numpy as np
 
 from livegen.audio.player import BarPlayer
+from livegen.clock.shared import SharedClock
 from livegen.clock.sources import ClockSource
 from livegen.control.state import Session
 from livegen.server.concepts import ConceptRequest, ConceptWorker
-from livegen.server.control import Controller, SharedClock
+from livegen.server.control import Controller
 from livegen.server.midicontrol import MidiControl, MidiControlPort
 from livegen.server.oscserver import OscServer, Sender
 from livegen.server.output import OutputEngine

@@ -16,11 +16,12 @@ from pythonosc.osc_message import OscMessage
 from pythonosc.osc_message_builder import OscMessageBuilder
 from pythonosc.udp_client import SimpleUDPClient
 
+from livegen.clock.shared import SharedClock
 from livegen.clock.sources import InternalClock
 from livegen.control.osc import encode
 from livegen.control.state import Session
 from livegen.server.concepts import ConceptWorker
-from livegen.server.control import Controller, SharedClock
+from livegen.server.control import Controller
 from livegen.server.oscserver import OscServer, parse_host_port
 
 ME = ("127.0.0.1", 5555)

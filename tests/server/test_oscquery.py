@@ -21,13 +21,14 @@ import numpy as np
 import pytest
 from pythonosc.udp_client import SimpleUDPClient
 
+from livegen.clock.shared import SharedClock
 from livegen.clock.sources import InternalClock
 from livegen.control import commands as cmd
 from livegen.control.osc import ADDRESSES, Address, Arg
 from livegen.control.state import Session, apply
 from livegen.server import serve
 from livegen.server.concepts import ConceptWorker
-from livegen.server.control import Controller, SharedClock
+from livegen.server.control import Controller
 from livegen.server.oscquery import (
     EXTENSIONS,
     OscQueryServer,

@@ -13,13 +13,14 @@ import time
 import pytest
 from pythonosc.osc_message import OscMessage
 
+from livegen.clock.shared import SharedClock
 from livegen.clock.sources import InternalClock
 from livegen.control.config import Config, ConfigError
 from livegen.control.midimap import CcMap, Learner, MidiMap, NoteMap
 from livegen.control.osc import encode
 from livegen.control.state import Scene, Session
 from livegen.server.concepts import ConceptWorker
-from livegen.server.control import Controller, SharedClock
+from livegen.server.control import Controller
 from livegen.server.midicontrol import MidiControl, add_arguments, load_config
 
 ME = ("127.0.0.1", 5555)
