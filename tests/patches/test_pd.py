@@ -34,7 +34,8 @@ def daemon(jack_server, free_port_fn):
     parser = argparse.ArgumentParser()
     serve.add_arguments(parser)
     args = parser.parse_args(["--source", "loops", "--quiet", "--clock", "internal", "--bpm", "124",
-                              "--osc-port", str(osc), "--reply", f"127.0.0.1:{reply}"])  # fmt: skip
+                              "--osc-port", str(osc), "--reply", f"127.0.0.1:{reply}",
+                              "--config", str(ROOT / "docs" / "example.toml")])  # fmt: skip
     server = serve.start(args, source=LoopSource())
     try:
         yield server, osc, reply
@@ -105,5 +106,24 @@ def test_the_pd_patch_drives_the_daemon_and_shows_its_beat(daemon):
     finally:
         pd.close()
     # (the patch first listens on its default port 9001, which may be taken on a shared machine)
+    errors = [line for line in pd.lines if "error" in line and "listen failed" not in line]
+    assert not errors, pd.lines
+
+
+def test_the_pd_patch_recalls_scenes_and_morphs(daemon):
+    """patches/README.md steps 6 and 7: a scene number, then a morph (words, weight, bars, bang)."""
+    server, osc, reply = daemon
+    controller = server.daemon.controller
+    pd = Pd(f"livegen-ports {osc} {reply}", "lg-scene 1", "lg-morph-words list dub chords",
+            "lg-morph-weight 1", "lg-morph-bars 4", "lg-morph bang")  # fmt: skip
+    try:
+        assert wait_until(lambda: controller.session.scene == 1, 5.0), controller.session
+        assert wait_until(lambda: controller.session.morph is not None, 2.0)
+        morph = controller.session.morph
+        assert morph is not None and morph.bars == 4
+        assert dict(morph.target) == {"dub chords": 1.0}
+        assert morph.prompts_at(morph.start + 3) == (("dub chords", 1.0),)
+    finally:
+        pd.close()
     errors = [line for line in pd.lines if "error" in line and "listen failed" not in line]
     assert not errors, pd.lines
