@@ -220,6 +220,8 @@ class Daemon:
             "bar_beat": state.bar_beat,
             "playing": state.playing,
             "clock": self.clock.name,
+            "peers": getattr(self.clock.source, "peers", None),  # Link only
+            "scene": session.scene,
             "receiving": state.receiving,
             "free_running": state.free_running,
             "confidence": state.confidence,

@@ -23,10 +23,14 @@ def format_status(live: dict[str, Any], width: int = 160) -> str:
         clock += " (lost, free-running)"
     elif clock == "midi" and not live.get("receiving", True):
         clock += " (no clock)"
+    elif clock == "link" and live.get("peers") is not None:
+        clock += f" ({live['peers']} peers)"
     where = str(live.get("bar_beat", "-.-")) if live.get("playing") else "stopped"
     prompt = str(live.get("prompt", ""))
     if len(prompt) > 32:
         prompt = prompt[:31] + "…"
+    if live.get("scene") is not None:
+        prompt = f"scene {live['scene']}: {prompt}"
     gen = live.get("gen_ms")
     gen_text = "gen  --" if gen is None else f"gen {gen:4.0f} ms"
     budget = live.get("budget_ms")

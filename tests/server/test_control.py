@@ -272,6 +272,8 @@ def test_the_status_line_says_where_what_and_what_went_wrong():
         assert part in line
     assert "stopped" in format_status({**live, "playing": False})
     assert "free-running" in format_status({**live, "free_running": True})
+    assert "BPM link (2 peers)" in format_status({**live, "clock": "link", "peers": 2})
+    assert "| scene 3: dark hypnotic" in format_status({**live, "scene": 3})
     quiet = io.StringIO()  # not a terminal: nothing is written
     StatusLine(quiet).show(live)
     assert quiet.getvalue() == ""
