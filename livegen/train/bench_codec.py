@@ -48,26 +48,32 @@ def _times(fn: Any, runs: int, warm: int = 3) -> np.ndarray:
 def bench_decoder(
     model: CodecModel, frames: int = 150, runs: int = 50, threads: int = 2
 ) -> dict[str, Any]:
-    """Decode `frames` latent frames with torch eager and onnxruntime CPU; seconds per call."""
+    """Decode `frames` latent frames with torch eager and onnxruntime CPU; seconds per call.
+
+    Torch runs the decoder as trained (weight norm folded: `folded`), onnxruntime the exported
+    graph (`exportable`: the same numbers). Torch keeps one thread while onnxruntime is timed, so
+    idle OpenMP workers that still spin cannot take a core from onnxruntime's pool.
+    """
     import torch
 
     from livegen.engine.session import create_session
     from livegen.train.codec_model import count_params
-    from livegen.train.export_codec import export_graph, exportable
+    from livegen.train.export_codec import export_graph, exportable, folded
 
-    torch.set_num_threads(threads)
     torch.set_flush_denormal(True)  # as onnxruntime's set_denormal_as_zero: same arithmetic
+    torch.set_num_threads(1)
     cfg = model.config
-    plain = exportable(model)
     z = torch.randn(1, cfg.dimension, frames)
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "decoder.onnx"
-        export_graph(plain.decoder, z, path, ("latents", "audio"), 17)
+        export_graph(exportable(model).decoder, z, path, ("latents", "audio"), 17)
         session = create_session(path, "cpu", threads=threads)
         feed = {"latents": z.numpy()}
         onnx_s = _times(lambda: session.run(None, feed), runs)
+    torch.set_num_threads(threads)
+    eager = folded(model).decoder
     with torch.inference_mode():
-        torch_s = _times(lambda: plain.decoder(z), max(10, runs // 2))
+        torch_s = _times(lambda: eager(z), max(10, runs // 2))
     return {
         "params": count_params(model.decoder),
         "bar_s": frames * cfg.hop / cfg.sample_rate,

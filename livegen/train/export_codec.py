@@ -39,21 +39,16 @@ PARITY_TOLERANCE = 1e-4
 
 
 def _fixed_pad_forward(self: Any, x: torch.Tensor) -> torch.Tensor:
-    """encodec SConv1d.forward on [B, C, 1, T] without the length-dependent extra pad.
-
-    The extra pad is zero for whole hops. The conv runs as a Conv2d with a 1 x k kernel:
-    onnxruntime's blocked (NCHWc) conv kernels only take 2-D convs and are much faster.
-    """
+    """encodec SConv1d.forward without the length-dependent extra pad (zero for whole hops)."""
     import torch.nn.functional as F
 
     conv = self.conv.conv
     k, stride, dilation = conv.kernel_size[0], conv.stride[0], conv.dilation[0]
     total = (k - 1) * dilation - (stride - 1)
+    if total == 0:  # 1x1 convs: no Pad node at all
+        return self.conv(x)
     right = 0 if self.causal else total // 2
-    if total:  # 1x1 convs: no Pad node at all
-        x = F.pad(x, (total - right, right, 0, 0), mode=self.pad_mode)
-    w = conv.weight.unsqueeze(2)
-    return F.conv2d(x, w, conv.bias, (1, stride), 0, (1, dilation), conv.groups)
+    return self.conv(F.pad(x, (total - right, right), mode=self.pad_mode))
 
 
 def _polyphase_forward(self: Any, x: torch.Tensor) -> torch.Tensor:
@@ -65,10 +60,10 @@ def _polyphase_forward(self: Any, x: torch.Tensor) -> torch.Tensor:
     """
     import torch.nn.functional as F
 
-    b, _, _, t = x.shape  # [B, C, 1, T], see _fixed_pad_forward
+    b, _, t = x.shape
     s, m, c_out = self.poly_stride, self.poly_taps, self.poly_out
-    y = F.conv2d(F.pad(x, (m - 1, m - 1)), self.poly_weight, self.poly_bias)  # [B, s*C, 1, T+m-1]
-    y = y.reshape(b, s, c_out, t + m - 1).permute(0, 2, 3, 1).reshape(b, c_out, 1, (t + m - 1) * s)
+    y = F.conv1d(F.pad(x, (m - 1, m - 1)), self.poly_weight, self.poly_bias)  # [B, s*C, T+m-1]
+    y = y.reshape(b, s, c_out, t + m - 1).permute(0, 2, 3, 1).reshape(b, c_out, (t + m - 1) * s)
     total = self.poly_kernel - s  # full transposed length is (t - 1) * s + kernel
     y = y[..., : (t - 1) * s + self.poly_kernel]
     right = math.ceil(total * self.trim_right_ratio) if self.causal else total // 2
@@ -87,38 +82,37 @@ def _make_polyphase(module: Any) -> None:
     c_in, c_out = w.shape[:2]
     w = torch.nn.functional.pad(w, (0, m * s - k)).reshape(c_in, c_out, m, s)
     # W2[r*C_out + o, i, j'] = W[i, o, (m-1-j')*s + r]: flip taps (correlation), phases first.
-    w2 = w.flip(2).permute(3, 1, 0, 2).reshape(s * c_out, c_in, 1, m).contiguous()
+    w2 = w.flip(2).permute(3, 1, 0, 2).reshape(s * c_out, c_in, m).contiguous()
     bias = conv.bias.detach() if conv.bias is not None else torch.zeros(c_out)
     module.poly_weight, module.poly_bias = w2, bias.repeat(s).contiguous()
     module.poly_stride, module.poly_taps, module.poly_out, module.poly_kernel = s, m, c_out, k
     module.forward = types.MethodType(_polyphase_forward, module)
 
 
-def exportable(model: CodecModel) -> CodecModel:
-    """A CPU copy of `model` ready for tracing: eval, weight norm folded, fixed-size padding, convs
-    as 1 x k Conv2d and transposed convs as polyphase convs (faster in onnxruntime, same numbers).
-    """
-    from encodec.modules.conv import SConv1d, SConvTranspose1d
-
+def folded(model: CodecModel) -> CodecModel:
+    """A CPU copy of `model` in eval mode with weight norm folded into the weights: the decoder
+    as one would run it in torch (the benchmark's torch eager side)."""
     from livegen.train.codec_model import build_codec, remove_weight_norm
 
     # A rebuilt copy: deepcopy fails on weight-normed modules after a forward pass.
     plain = build_codec(model.config)
     plain.load_state_dict({k: v.detach().cpu() for k, v in model.state_dict().items()})
-    remove_weight_norm(plain.eval())
+    return remove_weight_norm(plain.eval())  # type: ignore[return-value]
+
+
+def exportable(model: CodecModel) -> CodecModel:
+    """`folded(model)` ready for tracing: fixed-size padding, and transposed convs as polyphase
+    convs (faster in onnxruntime, same numbers; a 1 x k Conv2d form for onnxruntime's blocked
+    kernels was faster on one thread but slower on two, so convs stay 1-D)."""
+    from encodec.modules.conv import SConv1d, SConvTranspose1d
+
+    plain = folded(model)
     for sub in plain.modules():
         if isinstance(sub, SConv1d):
             sub.forward = types.MethodType(_fixed_pad_forward, sub)  # type: ignore[method-assign]
         elif isinstance(sub, SConvTranspose1d):
             _make_polyphase(sub)
-    for net in (plain.encoder, plain.decoder):
-        net.forward = types.MethodType(_planar_forward, net)
     return plain
-
-
-def _planar_forward(self: Any, x: torch.Tensor) -> torch.Tensor:
-    """SEANet forward on [B, C, 1, T] inside, [B, C, T] at the graph's edges."""
-    return self.model(x.unsqueeze(2)).squeeze(2)
 
 
 def export_graph(
