@@ -7,7 +7,9 @@ change the session or stop the loop, and each is answered with `/livegen/error s
 from __future__ import annotations
 
 import socket
+import sys
 import time
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -24,29 +26,10 @@ from livegen.server.concepts import ConceptWorker
 from livegen.server.control import Controller
 from livegen.server.oscserver import OscServer, parse_host_port
 
+sys.path.insert(0, str(Path(__file__).parent))
+from fakes import FakeOsc
+
 ME = ("127.0.0.1", 5555)
-
-
-class FakeOsc:
-    """The part of `OscServer` the controller uses, without a socket."""
-
-    def __init__(self) -> None:
-        self.sent: list[tuple[str, tuple, tuple[str, int]]] = []
-        self.queue: list = []
-        self.dropped = 0
-        self.overloaded: set = set()
-
-    def drain(self, limit: int) -> list:
-        out, self.queue = self.queue[:limit], self.queue[limit:]
-        return out
-
-    def send(self, data: bytes, to: tuple[str, int]) -> bool:
-        message = OscMessage(data)
-        self.sent.append((message.address, tuple(message.params), to))
-        return True
-
-    def addresses(self) -> list[str]:
-        return [s[0] for s in self.sent]
 
 
 class FakeConditioner:

@@ -8,10 +8,11 @@ a scene's gain changes on its downbeat, and MIDI messages become the same comman
 from __future__ import annotations
 
 import argparse
+import sys
 import time
+from pathlib import Path
 
 import pytest
-from pythonosc.osc_message import OscMessage
 
 from livegen.clock.shared import SharedClock
 from livegen.clock.sources import InternalClock
@@ -23,29 +24,15 @@ from livegen.server.concepts import ConceptWorker
 from livegen.server.control import Controller
 from livegen.server.midicontrol import MidiControl, add_arguments, load_config
 
+sys.path.insert(0, str(Path(__file__).parent))
+from fakes import FakeOsc
+
 ME = ("127.0.0.1", 5555)
 SCENES = (
     Scene("intro", prompts=(("minimal techno", 1.0),)),
     Scene("dub", prompts=(("dub chords", 1.0),), steps=12, seed=5, gain=0.5),
     Scene("slow", prompts=(("acid bassline", 1.0),), morph=4),
 )
-
-
-class FakeOsc:
-    def __init__(self) -> None:
-        self.sent: list[tuple[str, tuple, tuple[str, int]]] = []
-        self.queue: list = []
-        self.dropped = 0
-        self.overloaded: set = set()
-
-    def drain(self, limit: int) -> list:
-        out, self.queue = self.queue[:limit], self.queue[limit:]
-        return out
-
-    def send(self, data: bytes, to: tuple[str, int]) -> bool:
-        message = OscMessage(data)
-        self.sent.append((message.address, tuple(message.params), to))
-        return True
 
 
 class FakePort:
