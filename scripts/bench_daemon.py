@@ -79,6 +79,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--every", type=int, default=3, help="bars between prompt changes")
     p.add_argument("--period", type=int, default=256, help="JACK period (frames)")
     p.add_argument("--jack-server", help="use this running JACK server instead of starting one")
+    p.add_argument("--threads", help="model threads (default: the daemon's)")
     args = p.parse_args(argv)
     for tool in ("jackd", "jack_midi_clock", "jack_connect"):
         if shutil.which(tool) is None:
@@ -100,6 +101,7 @@ def main(argv: list[str] | None = None) -> int:
     daemon_args = parser.parse_args(
         ["--source", args.source, "--model", args.model, "--clock", "midi", "--midi-api", "jack",
          "--midi-virtual", "lgbench", "--osc-port", str(port), "--quiet"]
+        + (["--threads", args.threads] if args.threads else [])
     )  # fmt: skip
     source = None
     if args.source == "loops":
@@ -110,6 +112,7 @@ def main(argv: list[str] | None = None) -> int:
     server = serve.start(daemon_args, source=source)
     startup = time.monotonic() - t0
     d = server.daemon
+    d.producer.stats.keep = 1 << 20  # every placement, to find when each prompt was heard
     osc = SimpleUDPClient("127.0.0.1", port)
     changes: list[tuple[float, int]] = []  # (sent at, settings version before)
     tempo_errors: list[float] = []

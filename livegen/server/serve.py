@@ -27,6 +27,7 @@ the clock room's JACK input.
 from __future__ import annotations
 
 import argparse
+import os
 import signal
 import sys
 import threading
@@ -67,7 +68,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--compute", choices=("auto", "cpu", "cuda"), default="auto",
                         help="where the model runs (default auto)")  # fmt: skip
-    parser.add_argument("--threads", type=int, default=None, help="model threads (default: ORT)")
+    parser.add_argument("--threads", type=int, default=None,
+                        help="model threads (default: one less than the CPU cores, at least 1)")  # fmt: skip
     # The session options default to None: then --config's [session], then the built-in default.
     s = parser.add_argument_group("session")
     s.add_argument("--prompt", help="first text prompt (default minimal techno)")
@@ -141,8 +143,19 @@ def load_source(args: argparse.Namespace) -> BarSource:
             "this checkout has no generator runtime (livegen.engine.generator); "
             "use --source loops to run without a model"
         ) from exc
-    source: BarSource = GeneratorSource.load(args.model, device=args.compute, threads=args.threads)
+    source: BarSource = GeneratorSource.load(
+        args.model, device=args.compute, threads=model_threads(args.threads)
+    )
     return source
+
+
+def model_threads(asked: int | None) -> int:
+    """Threads for the model: all cores but one unless asked. Without real-time scheduling, a
+    model burst on every core starves the audio and clock threads (a 10-min soak on 2 cores:
+    208 xruns with both cores for the model)."""
+    if asked is not None:
+        return max(1, asked)
+    return max(1, (os.cpu_count() or 1) - 1)
 
 
 def load_conditioner(args: argparse.Namespace) -> Any | None:
