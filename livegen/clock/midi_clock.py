@@ -33,7 +33,7 @@ from livegen.clock.events import (
     TransportChanged,
 )
 from livegen.clock.sources import ClockState, Now, due_beats
-from livegen.clock.tempo import EstimatorConfig, TempoEstimator
+from livegen.clock.tempo import EstimatorConfig, TempoEstimator, Verdict
 from livegen.clock.transport import Moved, Played, Transport
 
 
@@ -128,7 +128,12 @@ class MidiClock:
             self.transport.next_tick += step - 1
         self._index += step
         self._last_tick_t = t
-        self.estimator.add(self._index, t)
+        if self.estimator.add(self._index, t) is Verdict.RENUMBERED:
+            # Ticks were lost on the way: count them as played, so the downbeats stay the DAW's.
+            k = self.estimator.skip
+            self._index += k
+            if self.transport.playing:
+                self.transport.next_tick += k
         played = self.transport.feed(Tick(t))
         if isinstance(played, Played):
             self._start_t = None

@@ -63,6 +63,8 @@ class EstimatorConfig:
         curve_points, curve_sigmas: a window of at least `curve_points` ticks whose quadratic
             term stands out by `curve_sigmas` standard errors is on a ramp (see `_bend`).
         min_bpm, max_bpm: a fitted tempo outside this range is not reported.
+        max_skip: a phase jump of 1..max_skip whole periods at the same tempo is that many ticks
+            lost in delivery (a JACK xrun, a busy USB interface), not a new phase.
     """
 
     max_points: int = 512
@@ -81,6 +83,7 @@ class EstimatorConfig:
     curve_sigmas: float = 4.0
     min_bpm: float = 20.0
     max_bpm: float = 400.0
+    max_skip: int = 4
 
 
 class Verdict(Enum):
@@ -89,6 +92,7 @@ class Verdict(Enum):
     ACCEPTED = "accepted"
     OUTLIER = "outlier"
     CHANGE = "change"
+    RENUMBERED = "renumbered"  # whole ticks were lost on the way: see `TempoEstimator.skip`
 
 
 @dataclass(frozen=True)
@@ -167,6 +171,8 @@ class TempoEstimator:
         self.changes = 0
         self.absorbed = 0
         self.outliers = 0
+        self.skip = 0  # ticks the last RENUMBERED verdict found missing
+        self.skipped = 0  # all ticks found missing so far
 
     # --- queries ----------------------------------------------------------------------------
 
@@ -437,6 +443,8 @@ class TempoEstimator:
             slope = float(di @ (r - r.mean())) / float(di @ di)
             drifting = abs(slope) > 2.0 * self._scale() / math.sqrt(float(di @ di))
         jump = float(np.mean(r))
+        if not drifting and self._renumber(carried, r, from_position, jump):
+            return Verdict.RENUMBERED
         if not drifting and abs(jump) <= 1.1 * self._slip:
             # A slip of the size single intervals already show: the delivery staircase, not the
             # sender. Keep the window and hold the bound open while the line settles through it.
@@ -459,3 +467,27 @@ class TempoEstimator:
             self._append(i, t)
         self._fit()
         return Verdict.CHANGE
+
+    def _renumber(
+        self, carried: list[tuple[int, float]], r: np.ndarray, from_position: int, jump: float
+    ) -> bool:
+        """A late phase jump of k whole periods at the same tempo: k ticks went missing on the
+        way. The line stays; the ticks after the gap move k places along it, and
+        the caller adds k to its count (`skip`), so the song position stays on the sender's."""
+        assert self._b is not None
+        period, cfg = self._b, self.config
+        k = round(jump / period)
+        if not 1 <= k <= cfg.max_skip:  # (a doubled tick would be k < 0: not seen, not handled)
+            return False
+        if abs(jump - k * period) > max(2.0 * self.bound, 0.2 * period):
+            return False
+        self._hi = self._lo + from_position  # the carried ticks go back in, renumbered
+        for (i, t), ri in zip(carried, r, strict=True):
+            shifted = abs(ri - k * period) < abs(ri)
+            self._append(i + k if shifted else i, t)
+        self._pending.clear()
+        self._fit()
+        self._last_index = (self._last_index or 0) + k
+        self.skip = k
+        self.skipped += k
+        return True

@@ -265,3 +265,25 @@ def test_clock_gap_while_stopped_does_not_move_the_song(vtime):
     events = play(clock, vtime, [Continue(arrivals[699] + 0.001), *ticks(arrivals[700:])])
     beats = [e for e in events if isinstance(e, Beat)]
     assert beats[0].song_tick == 312
+
+
+@pytest.mark.parametrize("lost", [1, 2])
+def test_ticks_lost_on_the_way_do_not_move_the_downbeats(vtime, lost):
+    """A JACK xrun (or a busy interface) can drop clock ticks: the song position must stay on
+    the sender's, not fall behind by a tick (19.5 ms at 128 BPM) for good."""
+    true, arrivals = stream(128.0, 1920)
+    keep = np.ones(len(arrivals), dtype=bool)
+    keep[700 : 700 + lost] = False  # ticks 700.. never arrive
+    clock = MidiClock(vtime)
+    events = play(clock, vtime, [Start(true[0] - 0.01), *ticks(arrivals[keep])])
+    beats = [e for e in events if isinstance(e, Beat)]
+    delay = sim.JACK.mean_delay
+    late = [b for b in beats if b.t > arrivals[720]]  # after the loss was recognised
+    assert len(late) > 40
+    for beat in late:
+        assert abs(beat.t - (true[beat.song_tick] + delay)) < 2e-3, beat
+    assert clock.estimator.skipped == lost
+    assert clock.state().bar_beat == "20.4"  # the last of the 80 beats sent (1-based display)
+    grid = BarGrid(clock.time_of_tick, SR, time_of_sample0=100.0)
+    exact_bar22 = (true[0] + 22 * 96 * 60 / (24 * 128.0) + delay - 100.0) * SR
+    assert abs(grid.bar_start(22) - exact_bar22) < 0.002 * SR

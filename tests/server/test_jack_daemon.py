@@ -239,6 +239,7 @@ def performance(jack_server, tmp_path_factory):
         log["lost_frames"] = d.engine.lost_frames
         n = min(d.engine.underflows, 64)
         log["underflow_frames"] = np.sort(d.engine.underflow_frames[:n])
+        log["ticks_lost"] = d.clock.source.clock.estimator.skipped  # a MidiClockInput
     finally:
         jack_run("jack_transport", stdin="stop\nquit\n")
         server.stop()
@@ -292,13 +293,10 @@ def test_the_captured_audio_is_not_silent(performance):
 
 
 def test_loop_starts_align_with_the_clocks_downbeats_within_2_ms(performance):
-    """Measured on the bars before the faults start and before the first xrun.
-
-    After an xrun of this non-real-time JACK server the MIDI clock's stamps can step by a few
-    periods (seen: ~19.5 ms, every later bar off until the tracker re-locks; the frame/time base
-    itself stays level): a known defect of MIDI clock over JACK, open in issue 7. Those bars are
-    printed, not judged, so a latency-compensation error still fails this test.
-    """
+    """Measured on the bars before the faults start, bars after xruns (a period lost on a CPU
+    with no real-time scheduling) included: the time base levels the step an xrun leaves, and
+    the MIDI clock counts the ticks an xrun drops (without that, every later bar was one tick,
+    19.5 ms, late)."""
     cap, log = performance.capture, performance.log
     beats = downbeats(cap)
     clean = beats[(beats > beats[1]) & (beats < cap.frame_at(log["clean_until"]) - 2 * RATE)]
@@ -306,19 +304,19 @@ def test_loop_starts_align_with_the_clocks_downbeats_within_2_ms(performance):
     found = clicks(cap.audio, expected)
     ok = ~np.isnan(found)
     errors_ms = (found - expected)[ok] / RATE * 1e3
-    # The daemon's frame of each of those bars, to find the ones that come after an xrun.
+    # The daemon's frame of each of those bars, to say which come after an xrun.
     starts = {p.plan.bar: p.plan.start for p in log["placed"]}
     bars = np.round((clean[ok] - beats[0]) / (beats[1] - beats[0])).astype(int)
     first_xrun = log["underflow_frames"].min() if len(log["underflow_frames"]) else np.inf
     after = np.array([starts.get(b, np.inf) >= first_xrun for b in bars], dtype=bool)
     print(f"\nalignment error over {len(errors_ms)} bars (ms): {np.round(errors_ms, 3)}")
-    print(f"after the first xrun: {after.tolist()} (underruns in the run: {log['underruns']})")
+    print(f"after the first xrun: {after.tolist()} (underruns in the run: {log['underruns']}, "
+          f"MIDI ticks lost: {log['ticks_lost']})")  # fmt: skip
     assert len(errors_ms) >= 3
-    judged = np.abs(errors_ms[~after])
-    if len(judged) < 2:
-        pytest.skip(f"an xrun came before the third bar ({log['underruns']} xruns); not judged")
+    if log["underruns"] > OVERLOAD:
+        pytest.skip(f"CPU overloaded: {log['underruns']} xruns; alignment not judged")
     # Seen: <= 0.5 ms.
-    assert np.all(judged <= 2.0), (errors_ms, after, log["underruns"])
+    assert np.all(np.abs(errors_ms) <= 2.0), (errors_ms, after, log["underruns"])
 
 
 def test_a_prompt_change_sent_in_time_is_heard_at_that_downbeat(performance):
