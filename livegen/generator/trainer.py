@@ -14,7 +14,6 @@ from __future__ import annotations
 import copy
 import json
 import math
-import os
 import platform
 from datetime import UTC, datetime
 from functools import partial
@@ -122,16 +121,8 @@ class Trainer(TrainerCommon):
             "run": dict(self.run_info),
         }
 
-    def save(self) -> Path | None:
-        """Write checkpoint.pt atomically and redraw the loss curve (rank 0 only)."""
-        if not self.dist.main:
-            return None
-        path = self.run_dir / CHECKPOINT_NAME
-        tmp = path.with_name(path.name + ".tmp")
-        torch.save(self.state(), tmp)
-        os.replace(tmp, path)
-        plot_losses(self.run_dir / "metrics.jsonl", self.run_dir / "loss_curve.png")
-        return path
+    def plot(self, metrics: Path, out: Path) -> Path | None:
+        return plot_losses(metrics, out)
 
     def load(self, path: Path) -> None:
         ckpt = read_checkpoint(path)

@@ -29,7 +29,6 @@ from livegen import __version__
 from livegen.train.codec_config import CodecConfig, TrainConfig
 from livegen.train.codec_model import (
     CHECKPOINT_FORMAT,
-    CHECKPOINT_NAME,
     build_codec,
     count_params,
     latent_stats,
@@ -177,16 +176,8 @@ class Trainer(TrainerCommon):
             "run": dict(self.run_info),
         }
 
-    def save(self) -> Path | None:
-        """Write checkpoint.pt atomically (rank 0 only)."""
-        if not self.dist.main:
-            return None
-        path = self.run_dir / CHECKPOINT_NAME
-        tmp = path.with_name(path.name + ".tmp")
-        torch.save(self.state(), tmp)
-        os.replace(tmp, path)
-        plot_metrics(self.run_dir / "metrics.jsonl", self.run_dir / "loss_curve.png")
-        return path
+    def plot(self, metrics: Path, out: Path) -> Path | None:
+        return plot_metrics(metrics, out)
 
     def load(self, path: Path) -> None:
         """Restore model, optimisers, step, RNG and run info from a checkpoint."""

@@ -3,6 +3,7 @@ progress bar, logging, checkpoints, time limit and stop signals, the DDP stop vo
 
 from __future__ import annotations
 
+import os
 import signal
 import threading
 import time
@@ -41,8 +42,25 @@ class TrainerCommon:
     run_info: dict[str, Any]
     progress: bool
 
-    def save(self) -> Any:
+    def state(self) -> dict[str, Any]:
         raise NotImplementedError
+
+    def plot(self, metrics: Path, out: Path) -> Any:
+        """Redraw the loss curve `out` from `metrics` (metrics.jsonl)."""
+        raise NotImplementedError
+
+    def save(self) -> Path | None:
+        """Write checkpoint.pt atomically and redraw the loss curve (rank 0 only)."""
+        if not self.dist.main:
+            return None
+        import torch
+
+        path = self.run_dir / CHECKPOINT_NAME
+        tmp = path.with_name(path.name + ".tmp")
+        torch.save(self.state(), tmp)
+        os.replace(tmp, path)
+        self.plot(self.run_dir / "metrics.jsonl", self.run_dir / "loss_curve.png")
+        return path
 
     def run_steps(
         self,
