@@ -84,7 +84,7 @@ def build_cache(
         "n_structured": n_structured,
         "mel": mel_cfg.to_dict(),
         "max_clauses": MAX_CLAUSES,
-        "v": 2,
+        "v": 3,  # 3: "no four-on-the-floor" prompts
     }
     path = Path(out) / f"cache_{cache_key(corpus, entries, settings)}.npz"
     if path.is_file():

@@ -27,6 +27,9 @@ class ConceptConfig:
     text_hidden: int = 384
     audio_channels: int = 128  # CNN width (doubles in the last stage)
     dropout: float = 0.1
+    # Dilated residual blocks after the last pooling: rhythm (a kick on every beat, offbeat
+    # hats) is a pattern across beats, which the short-context stack alone cannot see.
+    audio_context: int = 0
     mel: dict = field(default_factory=lambda: MelConfig().to_dict())
 
     def to_dict(self) -> dict:
@@ -100,11 +103,21 @@ class AudioTower(nn.Module):
             nn.MaxPool1d(2),  # T/8
             *block(2 * c, 2 * c),
         )
+        self.context = nn.ModuleList(
+            nn.Sequential(
+                nn.Conv1d(2 * c, 2 * c, 3, padding=2**i, dilation=2**i),
+                nn.BatchNorm1d(2 * c),
+                nn.GELU(),
+            )
+            for i in range(1, cfg.audio_context + 1)
+        )
         self.out = _mlp(4 * c, 2 * c, cfg.dim, cfg.dropout)
 
     def forward(self, mel):
         x = mel - mel.mean(dim=(1, 2), keepdim=True)
         h = self.net(self.norm(x))  # [B, 2C, T/8]
+        for block in self.context:
+            h = h + block(h)
         pooled = torch.cat([h.mean(-1), h.amax(-1)], dim=-1)  # [B, 4C]
         return F.normalize(self.out(pooled), dim=-1)
 

@@ -107,9 +107,14 @@ def structured_prompt(
     for concept in cap.INSTRUMENT:
         if attrs.get(concept):
             items.append((str(rng.choice(_phrases(concept))), ((concept, True),)))
+    four = list(cap.INSTRUMENT["kick_4x4"][0])
     if attrs["four_on_the_floor"] and rng.random() < 0.5:
-        phrase = str(rng.choice(cap.INSTRUMENT["kick_4x4"][0]))
-        items.append((phrase, (("kick", True), ("four_on_the_floor", True))))
+        items.append((str(rng.choice(four)), (("kick", True), ("four_on_the_floor", True))))
+    elif not attrs["four_on_the_floor"] and rng.random() < 0.5:
+        # "no four-on-the-floor kick" says nothing about other kicks: without it, the only
+        # absence the text side ever learnt for a 4x4 phrase was "no kick at all".
+        cue = str(rng.choice(NEG_CUES))
+        items.append((cue.format(rng.choice(four)), (("four_on_the_floor", False),)))
     for concept, need in ABSENT.items():
         if not any(attrs[a] for a in need):
             cue = str(rng.choice(NEG_CUES))

@@ -37,7 +37,10 @@ def _default_model() -> dict:
         "text_hidden": 384,
         "audio_channels": 128,
         "dropout": 0.1,
-        "mel": MelConfig().to_dict(),
+        "audio_context": 2,
+        # A window longer than any loop's bar (164 frames at 110 BPM): the tower sees the
+        # whole rhythm of the bar, wrapped around.
+        "mel": {**MelConfig().to_dict(), "frames": 192},
     }
 
 

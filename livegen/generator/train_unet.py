@@ -43,6 +43,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--resume", type=Path, help="checkpoint to resume (default: run dir's)")
     parser.add_argument("--fresh", action="store_true", help="ignore a checkpoint in the run dir")
+    parser.add_argument(
+        "--init",
+        type=Path,
+        help="start a new run from this checkpoint's weights (its architecture; fresh optimiser, "
+        "step 0, this run's schedule): fine-tune after the concept encoder changed",
+    )
     parser.add_argument("--device", choices=("auto", "cpu", "cuda"), default="auto")
     parser.add_argument("--threads", type=int, help="torch CPU threads (default: all cores)")
     parser.add_argument(
@@ -123,6 +129,9 @@ def run(args: argparse.Namespace) -> int:
     setup_torch(args.threads)
     unet_cfg, train_cfg = PRESETS[args.preset]
     resume = resume_path(args.run_dir, args.resume, args.fresh)
+    init = read_checkpoint(args.init) if args.init and resume is None else None
+    if init is not None:  # the architecture is the checkpoint's; the weights come below
+        unet_cfg = UNetConfig.from_dict(init["config"])
     if resume is not None:
         ckpt = read_checkpoint(resume)  # a resumed run keeps its configs; only --steps may change
         unet_cfg = UNetConfig.from_dict(ckpt["config"])
@@ -151,6 +160,9 @@ def run(args: argparse.Namespace) -> int:
         from livegen.engine.manifest import load_manifest
 
         dim = int(load_manifest(args.model).section("concept")["dim"])
+        if init is not None and dim != unet_cfg.concept_dim:
+            raise ValueError(f"{args.init}: its UNet takes {unet_cfg.concept_dim}-d concepts, "
+                             f"{args.model}'s encoder makes {dim}-d ones")  # fmt: skip
         unet_cfg = with_overrides(unet_cfg, concept_dim=dim)
     Path(args.run_dir).mkdir(parents=True, exist_ok=True)
     cache, concepts = prepare(args, bool(unet_cfg.concept_dim), dist.main)
@@ -169,6 +181,10 @@ def run(args: argparse.Namespace) -> int:
         trainer.load(resume)
         if dist.main:
             print(f"resuming {resume} at step {trainer.step}")
+    elif args.init is not None:
+        step = trainer.init_from(args.init)
+        if dist.main:
+            print(f"starting from the weights of {args.init} (its step {step})")
     summary = trainer.fit(args.time_limit * 60 if args.time_limit else None)
     if dist.main:
         state = "finished" if summary["finished"] else "paused"

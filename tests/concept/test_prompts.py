@@ -57,3 +57,16 @@ def test_zero_shot_prompts_are_heldout_and_paraphrases_enough():
     assert len(P.PARAPHRASES) >= 30
     flat = [t for pair in P.PARAPHRASES for t in pair]
     assert len(set(flat)) == len(flat)
+
+
+def test_a_broken_kick_is_taught_as_no_four_on_the_floor_not_as_no_kick():
+    meta = _meta(kick=True, four_on_the_floor=False)
+    rng = np.random.default_rng(0)
+    seen = []
+    for _ in range(300):
+        text, constraints = P.structured_prompt(meta, rng)
+        assert P.satisfies(meta, constraints), (text, constraints)
+        if ("four_on_the_floor", False) in constraints:
+            seen.append(text)
+    assert len(seen) >= 10  # ~1 prompt in 16: one item among the ~14 a loop can offer
+    assert all("four" in t for t in seen), seen[:5]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -88,3 +89,18 @@ def test_batches_are_whole_bars_of_one_length_with_dropped_conditions(cache):
     assert np.allclose(np.linalg.norm(b.concept[~dropped_c], axis=1), 1.0, atol=1e-5)
     again = bank.draw(np.random.default_rng(0), 64, Dropout(0.5, 0.5, 0.5))
     np.testing.assert_array_equal(b.x0, again.x0)  # batches depend only on the seed
+
+
+def test_init_from_starts_a_fine_tune_from_the_averaged_weights(tmp_path, cache):
+    tiny_trainer(cache, tmp_path / "base").fit()
+    base = read_checkpoint(tmp_path / "base")
+    tuned = tiny_trainer(cache, tmp_path / "tuned", train=tiny_train(steps=4))
+    assert tuned.init_from(tmp_path / "base") == 6
+    assert tuned.step == 0 and not tuned.opt.state  # a new run: own step, schedule, optimiser
+    for k, v in base["ema"].items():
+        torch.testing.assert_close(tuned.model.state_dict()[k], v, rtol=0, atol=0)
+    assert tuned.fit()["finished"] and tuned.step == 4
+    assert read_checkpoint(tmp_path / "tuned")["run"]["init"]["step"] == 6
+    other = tiny_trainer(cache, tmp_path / "other", unet=replace(TINY_UNET, blocks=2))
+    with pytest.raises(ModelFileError, match="another architecture"):
+        other.init_from(tmp_path / "base")
