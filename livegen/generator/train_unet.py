@@ -181,8 +181,8 @@ def run(args: argparse.Namespace) -> int:
         trainer.load(resume)
         if dist.main:
             print(f"resuming {resume} at step {trainer.step}")
-    elif args.init is not None:
-        step = trainer.init_from(args.init)
+    elif init is not None:
+        step = trainer.init_from(init, args.init)
         if dist.main:
             print(f"starting from the weights of {args.init} (its step {step})")
     summary = trainer.fit(args.time_limit * 60 if args.time_limit else None)

@@ -133,17 +133,17 @@ class Trainer(TrainerCommon):
         self.run_info.update({k: v for k, v in ckpt.get("run", {}).items() if k != "finished"})
         self.run_info["resumed_at_step"] = self.step
 
-    def init_from(self, path: Path) -> int:
-        """Start from another run's averaged weights (same architecture), keeping this run's
-        optimiser, step and schedule: a fine-tune. Returns the step those weights reached."""
+    def init_from(self, ckpt: dict[str, Any], source: Path) -> int:
+        """Start from another run's averaged weights (`read_checkpoint(source)`, same
+        architecture), keeping this run's optimiser, step and schedule: a fine-tune. Returns the
+        step those weights reached."""
         from livegen.engine.manifest import ModelFileError
 
-        ckpt = read_checkpoint(path)
         if ckpt["config"] != self.unet_cfg.to_dict():
-            raise ModelFileError(f"{path}: its UNet has another architecture than this run's")
+            raise ModelFileError(f"{source}: its UNet has another architecture than this run's")
         self.model.load_state_dict(ckpt["ema"])  # the averaged weights are the better start
         self.ema.load_state_dict(ckpt["ema"])
-        self.run_info["init"] = {"checkpoint": str(path), "step": int(ckpt["step"])}
+        self.run_info["init"] = {"checkpoint": str(source), "step": int(ckpt["step"])}
         return int(ckpt["step"])
 
     # -- steps ---------------------------------------------------------------------------------

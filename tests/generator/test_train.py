@@ -95,7 +95,7 @@ def test_init_from_starts_a_fine_tune_from_the_averaged_weights(tmp_path, cache)
     tiny_trainer(cache, tmp_path / "base").fit()
     base = read_checkpoint(tmp_path / "base")
     tuned = tiny_trainer(cache, tmp_path / "tuned", train=tiny_train(steps=4))
-    assert tuned.init_from(tmp_path / "base") == 6
+    assert tuned.init_from(base, tmp_path / "base") == 6
     assert tuned.step == 0 and not tuned.opt.state  # a new run: own step, schedule, optimiser
     for k, v in base["ema"].items():
         torch.testing.assert_close(tuned.model.state_dict()[k], v, rtol=0, atol=0)
@@ -103,4 +103,4 @@ def test_init_from_starts_a_fine_tune_from_the_averaged_weights(tmp_path, cache)
     assert read_checkpoint(tmp_path / "tuned")["run"]["init"]["step"] == 6
     other = tiny_trainer(cache, tmp_path / "other", unet=replace(TINY_UNET, blocks=2))
     with pytest.raises(ModelFileError, match="another architecture"):
-        other.init_from(tmp_path / "base")
+        other.init_from(base, tmp_path / "base")
