@@ -24,6 +24,7 @@ from typing import Any
 import numpy as np
 
 from livegen.concept.mel import MelConfig, windows
+from livegen.train.common import save_checkpoint
 
 CKPT = "ckpt.pt"
 RESUME_MAY_CHANGE = {"steps", "eval_every", "threads", "run", "corpus"}
@@ -277,9 +278,7 @@ class Trainer:
             "rng": self.rng.bit_generator.state,
             "torch_rng": torch.get_rng_state(),
         }
-        tmp = path.with_name(path.name + ".tmp")
-        torch.save(state, tmp)
-        tmp.replace(path)
+        save_checkpoint(state, path)
         (self.run / "history.json").write_text(json.dumps(self.history, indent=2) + "\n")
         plot_losses(self.losses, self.history, self.run / "loss.png")
         return path

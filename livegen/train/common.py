@@ -23,6 +23,16 @@ def with_overrides(cfg: Any, **overrides: Any) -> Any:
     return replace(cfg, **{k: v for k, v in overrides.items() if v is not None})
 
 
+def save_checkpoint(state: dict[str, Any], path: Path) -> Path:
+    """torch.save `state` to `path` atomically: a crash mid-write leaves the old checkpoint."""
+    import torch
+
+    tmp = path.with_name(path.name + ".tmp")
+    torch.save(state, tmp)
+    os.replace(tmp, path)
+    return path
+
+
 def resume_path(run_dir: Path, resume: Path | None, fresh: bool) -> Path | None:
     """The checkpoint to resume from: the one asked for, else the run folder's unless --fresh."""
     if resume is not None:
@@ -53,12 +63,7 @@ class TrainerCommon:
         """Write checkpoint.pt atomically and redraw the loss curve (rank 0 only)."""
         if not self.dist.main:
             return None
-        import torch
-
-        path = self.run_dir / CHECKPOINT_NAME
-        tmp = path.with_name(path.name + ".tmp")
-        torch.save(self.state(), tmp)
-        os.replace(tmp, path)
+        path = save_checkpoint(self.state(), self.run_dir / CHECKPOINT_NAME)
         self.plot(self.run_dir / "metrics.jsonl", self.run_dir / "loss_curve.png")
         return path
 
