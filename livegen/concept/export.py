@@ -176,7 +176,8 @@ def export_concept(ckpt: Path, out: Path, tower: Path | None = None) -> dict[str
         "mel": cfg.mel,
         "model": cfg.to_dict(),
         "train": {k: v for k, v in train_cfg.items() if k != "model"}
-        | {"step": int(state["step"])},
+        | {"step": int(state["step"])}
+        | ({"init": state["init"]} if state.get("init") else {}),
         "validation": state.get("history", [])[-1:] or None,
         "parity": parity,
         "mixing": "c = sum(w_i * e_i) / ||sum(w_i * e_i)||, e_i unit prompt embeddings",

@@ -6,6 +6,10 @@ describes (multi-positive targets), plus an attribute read-out on the joint spac
 audio (all attributes) and to structured prompts (the attributes they constrain), so "no kick" in
 text and a kickless loop land on the same side of the same direction.
 
+`--init CKPT --text-only` retrains only the text head against another run's frozen audio tower:
+the joint space stays where it is, so a generator conditioned on that tower's audio embeddings
+needs no retraining after a vocabulary or text-side change.
+
 Seeded, resumable (`RUN/ckpt.pt` holds model, optimiser, step, RNG states and this config),
 tqdm progress, `RUN/loss.png` loss curve, validation figures in `RUN/history.json`.
 """
@@ -13,6 +17,7 @@ tqdm progress, `RUN/loss.png` loss curve, validation figures in `RUN/history.jso
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import math
 import sys
@@ -65,6 +70,8 @@ class TrainConfig:
     eval_every: int = 500
     max_loops: int = 0  # 0 = whole corpus (tests use a few)
     model: dict = field(default_factory=_default_model)
+    init: str = ""  # checkpoint whose weights (and model config) this run starts from
+    text_only: bool = False  # with init: audio tower, attribute read-out and scale stay frozen
 
 
 class Trainer:
@@ -84,6 +91,7 @@ class Trainer:
         self.run.mkdir(parents=True, exist_ok=True)
         torch.set_num_threads(cfg.threads)
         torch.manual_seed(cfg.seed)
+        init_state = self._init_state(cfg)
         self.rng = np.random.default_rng(cfg.seed)
         entries = read_manifest(Path(cfg.corpus))
         if cfg.max_loops:
@@ -116,12 +124,39 @@ class Trainer:
         self.pool_start = np.searchsorted(loops, np.arange(len(entries)), "left")
         self.pool_count = np.searchsorted(loops, np.arange(len(entries)), "right") - self.pool_start
         self.model = ConceptModel(ConceptConfig.from_dict(cfg.model))
-        self.opt = torch.optim.AdamW(
-            self.model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay
-        )
+        self.init_info = init_state["init_info"] if init_state is not None else None
+        if init_state is not None:
+            self.model.load_state_dict(init_state["model"])
+        if cfg.text_only:
+            for name, param in self.model.named_parameters():
+                param.requires_grad_(name.startswith("text."))
+        trained = self.model.text.parameters() if cfg.text_only else self.model.parameters()
+        self.opt = torch.optim.AdamW(trained, lr=cfg.lr, weight_decay=cfg.weight_decay)
         self.step_n = 0
         self.history: list[dict[str, Any]] = []
         self.losses: list[list[float]] = []  # [step, total, contrastive, aux]
+
+    @staticmethod
+    def _init_state(cfg: TrainConfig) -> dict[str, Any] | None:
+        """The checkpoint a run starts from (`cfg.init`); its model config replaces cfg.model."""
+        import torch
+
+        if cfg.text_only and not cfg.init:
+            raise ValueError("--text-only needs --init CKPT: the audio tower it keeps frozen")
+        if not cfg.init:
+            return None
+        path = Path(cfg.init)
+        if not path.is_file():
+            raise FileNotFoundError(f"{path}: no concept checkpoint to start from")
+        state = torch.load(path, map_location="cpu", weights_only=False)
+        cfg.model = dict(state["config"]["model"])  # same architecture, mel front end included
+        # Provenance for the manifest: which weights, exactly, the run started from.
+        state["init_info"] = {
+            "path": str(path),
+            "sha256": hashlib.sha256(path.read_bytes()).hexdigest(),
+            "step": int(state["step"]),
+        }
+        return state
 
     # --- batches -------------------------------------------------------------------------------
     def mel_batch(self, loops: np.ndarray, random_crop: bool = True):
@@ -161,6 +196,8 @@ class Trainer:
 
         cfg, c, model = self.cfg, self.c, self.model
         model.train()
+        if cfg.text_only:
+            model.audio.eval()  # frozen: batch-norm statistics and dropout as trained
         b = min(cfg.batch, self.train_idx.size)
         loops = self.rng.choice(self.train_idx, b, replace=False)
         texts = self.pool_start[loops] + (self.rng.random(b) * self.pool_count[loops]).astype(int)
@@ -169,7 +206,8 @@ class Trainer:
         attrs = torch.from_numpy(c["loop_attributes"][loops].astype(np.int64))  # [B, K]
         cons = torch.from_numpy(c["text_constraints"][texts].astype(np.int64))  # [B, K]
         t = model.text(*(torch.from_numpy(x) for x in (emb, neg, valid, tempo)))
-        a = model.audio(torch.from_numpy(mel))
+        with torch.set_grad_enabled(not cfg.text_only):
+            a = model.audio(torch.from_numpy(mel))
         # Which loop each text describes: structured prompts by their constraints, captions
         # only their own loop.
         fits = ((cons[:, None, :] < 0) | (cons[:, None, :] == attrs[None, :, :])).all(-1)
@@ -183,20 +221,22 @@ class Trainer:
         contrastive = 0.5 * (t2a + a2t)
         # Attribute read-out: audio knows every attribute; text only what it constrains.
         nb = len(BINARY)
-        bin_a, cat_a = model.read_attributes(a)
         bin_t, cat_t = model.read_attributes(t)
-        aux = F.binary_cross_entropy_with_logits(bin_a, attrs[:, :nb].float())
         mask = (cons[:, :nb] >= 0).float()
         bce_t = F.binary_cross_entropy_with_logits(
             bin_t, cons[:, :nb].clamp(min=0).float(), reduction="none"
         )
-        aux = aux + (bce_t * mask).sum() / mask.sum().clamp(min=1.0)
+        aux = (bce_t * mask).sum() / mask.sum().clamp(min=1.0)
         for k, name in enumerate(CATEGORICAL, start=nb):
-            aux = aux + F.cross_entropy(cat_a[name], attrs[:, k]) / len(CATEGORICAL)
             if (cons[:, k] >= 0).any():
                 aux = aux + F.cross_entropy(cat_t[name], cons[:, k], ignore_index=-1) / len(
                     CATEGORICAL
                 )
+        if not cfg.text_only:  # a frozen audio side has nothing to learn from its read-out
+            bin_a, cat_a = model.read_attributes(a)
+            aux = aux + F.binary_cross_entropy_with_logits(bin_a, attrs[:, :nb].float())
+            for k, name in enumerate(CATEGORICAL, start=nb):
+                aux = aux + F.cross_entropy(cat_a[name], attrs[:, k]) / len(CATEGORICAL)
         loss = contrastive + cfg.aux_weight * aux
         for group in self.opt.param_groups:
             group["lr"] = self.lr_at(self.step_n)
@@ -273,6 +313,7 @@ class Trainer:
             "opt": self.opt.state_dict(),
             "step": self.step_n,
             "config": asdict(self.cfg),
+            "init": self.init_info,
             "history": self.history,
             "losses": self.losses,
             "rng": self.rng.bit_generator.state,
@@ -379,6 +420,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--eval-every", type=int, default=d.eval_every)
     parser.add_argument("--max-loops", type=int, default=0, help="use only the first N loops")
     parser.add_argument("--fresh", action="store_true", help="ignore an existing checkpoint")
+    parser.add_argument(
+        "--init", default="", metavar="CKPT", help="start from this run's weights and model config"
+    )
+    parser.add_argument(
+        "--text-only",
+        action="store_true",
+        help="with --init: train only the text head; the audio space (and a generator "
+        "conditioned on it) stays valid",
+    )
     parser.add_argument("--no-progress", action="store_true")
 
 
@@ -397,6 +447,8 @@ def run(args: argparse.Namespace) -> int:
         eval_every=args.eval_every,
         max_loops=args.max_loops,
         model=model,
+        init=args.init,
+        text_only=args.text_only,
     )
     trainer = train(cfg, resume=not args.fresh, progress=not args.no_progress)
     print(f"checkpoint: {trainer.run / CKPT}  loss curve: {trainer.run / 'loss.png'}")

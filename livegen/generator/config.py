@@ -12,14 +12,14 @@ would take ~60 ms per evaluation, far beyond a 5 % budget for 8 steps.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, fields
-from typing import Any
+from dataclasses import dataclass
 
 from livegen.engine.sampler import PHASE_CHANNELS
+from livegen.train.common import ConfigDict
 
 
 @dataclass(frozen=True)
-class UNetConfig:
+class UNetConfig(ConfigDict):
     """Architecture of the circular 1D UNet (see `livegen.generator.model.UNet1d`)."""
 
     latent_dim: int = 64  # codec latent channels D
@@ -34,22 +34,9 @@ class UNetConfig:
     concept_dim: int = 128  # concept vector size (0: no concept conditioning)
     circular: bool = True  # circular padding: a bar is one period, the output loops by construction
 
-    def to_dict(self) -> dict[str, Any]:
-        d = asdict(self)
-        d["channels"] = list(self.channels)
-        return d
-
-    @classmethod
-    def from_dict(cls, d: dict[str, Any]) -> UNetConfig:
-        known = {f.name for f in fields(cls)}
-        kw = {k: v for k, v in d.items() if k in known}
-        if "channels" in kw:
-            kw["channels"] = tuple(kw["channels"])
-        return cls(**kw)
-
 
 @dataclass(frozen=True)
-class TrainConfig:
+class TrainConfig(ConfigDict):
     """How the UNet is trained. `batch_size` is per process (DDP multiplies it by the world)."""
 
     steps: int = 24_000  # ~0.16-0.2 s/step on 2 cores: 65-80 min; use --time-limit as a net
@@ -70,14 +57,6 @@ class TrainConfig:
     log_every: int = 25
     valid_every: int = 500
     ckpt_every: int = 500
-
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
-
-    @classmethod
-    def from_dict(cls, d: dict[str, Any]) -> TrainConfig:
-        known = {f.name for f in fields(cls)}
-        return cls(**{k: v for k, v in d.items() if k in known})
 
 
 # cpu: the shipped default (≤ ~90 min on 2 cores). gpu: same network (the daemon runs on a CPU),

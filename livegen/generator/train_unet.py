@@ -16,7 +16,7 @@ import argparse
 from pathlib import Path
 
 from livegen.generator.config import PRESETS
-from livegen.train.common import resume_path, with_overrides
+from livegen.train.common import add_run_arguments, resume_path, with_overrides
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -49,17 +49,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="start a new run from this checkpoint's weights (its architecture; fresh optimiser, "
         "step 0, this run's schedule): fine-tune after the concept encoder changed",
     )
-    parser.add_argument("--device", choices=("auto", "cpu", "cuda"), default="auto")
-    parser.add_argument("--threads", type=int, help="torch CPU threads (default: all cores)")
-    parser.add_argument(
-        "--time-limit",
-        type=float,
-        metavar="MIN",
-        help="checkpoint and stop after MIN minutes (resume later)",
-    )
-    parser.add_argument("--no-progress", action="store_true", help="no progress bar")
-    g = parser.add_argument_group("overrides of the preset (a resumed run keeps its own)")
-    g.add_argument("--steps", type=int, help="total optimiser steps (may extend a resumed run)")
+    g = add_run_arguments(parser)
     g.add_argument("--batch-size", type=int)
     g.add_argument("--lr", type=float)
     g.add_argument("--seed", type=int)
@@ -119,12 +109,11 @@ def load_data(args: argparse.Namespace, cache, concepts, train_cfg):
 
 
 def run(args: argparse.Namespace) -> int:
-    import torch
-
     from livegen.generator.config import TrainConfig, UNetConfig
     from livegen.generator.trainer import Trainer, read_checkpoint
     from livegen.train.codec_model import setup_torch
     from livegen.train.codec_train import setup_dist
+    from livegen.train.common import resumed_configs, run_trainer
 
     setup_torch(args.threads)
     unet_cfg, train_cfg = PRESETS[args.preset]
@@ -133,9 +122,8 @@ def run(args: argparse.Namespace) -> int:
     if init is not None:  # the architecture is the checkpoint's; the weights come below
         unet_cfg = UNetConfig.from_dict(init["config"])
     if resume is not None:
-        ckpt = read_checkpoint(resume)  # a resumed run keeps its configs; only --steps may change
-        unet_cfg = UNetConfig.from_dict(ckpt["config"])
-        train_cfg = with_overrides(TrainConfig.from_dict(ckpt["train_config"]), steps=args.steps)
+        ckpt = read_checkpoint(resume)
+        unet_cfg, train_cfg = resumed_configs(ckpt, UNetConfig, TrainConfig, args.steps)
     else:
         channels = tuple(int(c) for c in args.channels.split(",")) if args.channels else None
         unet_cfg = with_overrides(unet_cfg, channels=channels, blocks=args.blocks)
@@ -177,21 +165,8 @@ def run(args: argparse.Namespace) -> int:
     trainer = Trainer(
         train_cfg, unet_cfg, args.run_dir, bank, valid, dist, info, not args.no_progress
     )
-    if resume is not None:
-        trainer.load(resume)
-        if dist.main:
-            print(f"resuming {resume} at step {trainer.step}")
-    elif init is not None:
+    if init is not None:  # only without --resume; run_trainer does the resuming
         step = trainer.init_from(init, args.init)
         if dist.main:
             print(f"starting from the weights of {args.init} (its step {step})")
-    summary = trainer.fit(args.time_limit * 60 if args.time_limit else None)
-    if dist.main:
-        state = "finished" if summary["finished"] else "paused"
-        print(
-            f"{state} at step {summary['step']}/{train_cfg.steps} after "
-            f"{summary['elapsed_s'] / 60:.1f} min; checkpoint {summary['checkpoint']}"
-        )
-    if dist.world_size > 1:
-        torch.distributed.destroy_process_group()
-    return 0
+    return run_trainer(trainer, resume, args.time_limit)

@@ -14,8 +14,6 @@ from __future__ import annotations
 import copy
 import json
 import math
-import platform
-from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -23,12 +21,11 @@ from typing import Any
 import numpy as np
 import torch
 
-from livegen import __version__
 from livegen.generator.config import TrainConfig, UNetConfig
 from livegen.generator.data import BarBank, Batch, Dropout
 from livegen.generator.model import UNet1d, count_params
 from livegen.train.codec_train import Dist, MetricsLog
-from livegen.train.common import CHECKPOINT_NAME, TrainerCommon
+from livegen.train.common import CHECKPOINT_NAME, TrainerCommon, start_run_info
 from livegen.train.data import batch_rng
 
 CHECKPOINT_FORMAT = "livegen-unet"
@@ -94,32 +91,18 @@ class Trainer(TrainerCommon):
         self.opt = torch.optim.AdamW(self.model.parameters(), cfg.lr, weight_decay=cfg.weight_decay)
         self.drop = Dropout(cfg.p_drop_concept, cfg.p_drop_bpm, cfg.p_text, cfg.concept_noise)
         self.step = 0
-        self.run_info: dict[str, Any] = {
-            "started": datetime.now(UTC).isoformat(timespec="seconds"),
-            "elapsed_s": 0.0,
-            "world_size": dist.world_size,
-            "device": str(dist.device),
-            "threads": torch.get_num_threads(),
-            "host": platform.node(),
-            "torch": str(torch.__version__),
-            "livegen": __version__,
-            "finished": False,
-        }
+        self.run_info = start_run_info(dist)
 
     # -- checkpoints ---------------------------------------------------------------------------
     def state(self) -> dict[str, Any]:
-        return {
-            "format": CHECKPOINT_FORMAT,
-            "version": 1,
-            "step": self.step,
-            "config": self.unet_cfg.to_dict(),
-            "train_config": self.cfg.to_dict(),
-            "model": self.model.state_dict(),
-            "ema": self.ema.state_dict(),
-            "optimizer": self.opt.state_dict(),
-            "data": self.data_info,
-            "run": dict(self.run_info),
-        }
+        return self.checkpoint(
+            CHECKPOINT_FORMAT,
+            self.unet_cfg.to_dict(),
+            model=self.model.state_dict(),
+            ema=self.ema.state_dict(),
+            optimizer=self.opt.state_dict(),
+            data=self.data_info,
+        )
 
     def plot(self, metrics: Path, out: Path) -> Path | None:
         return plot_losses(metrics, out)
@@ -129,9 +112,7 @@ class Trainer(TrainerCommon):
         self.model.load_state_dict(ckpt["model"])
         self.ema.load_state_dict(ckpt["ema"])
         self.opt.load_state_dict(ckpt["optimizer"])
-        self.step = int(ckpt["step"])
-        self.run_info.update({k: v for k, v in ckpt.get("run", {}).items() if k != "finished"})
-        self.run_info["resumed_at_step"] = self.step
+        self.resume_run(ckpt)
 
     def init_from(self, ckpt: dict[str, Any], source: Path) -> int:
         """Start from another run's averaged weights (`read_checkpoint(source)`, same

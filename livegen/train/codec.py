@@ -19,7 +19,7 @@ import argparse
 from pathlib import Path
 
 from livegen.train.codec_config import PRESETS
-from livegen.train.common import resume_path, with_overrides
+from livegen.train.common import add_run_arguments, resume_path, with_overrides
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -35,17 +35,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--resume", type=Path, help="resume from this checkpoint (default: run dir's)"
     )
     parser.add_argument("--fresh", action="store_true", help="ignore a checkpoint in the run dir")
-    parser.add_argument("--device", choices=("auto", "cpu", "cuda"), default="auto")
-    parser.add_argument("--threads", type=int, help="torch CPU threads (default: all cores)")
-    parser.add_argument(
-        "--time-limit",
-        type=float,
-        metavar="MIN",
-        help="checkpoint and stop after MIN minutes (resume later)",
-    )
-    parser.add_argument("--no-progress", action="store_true", help="no progress bar")
-    g = parser.add_argument_group("overrides of the preset (a resumed run keeps its own)")
-    g.add_argument("--steps", type=int, help="total optimiser steps (may extend a resumed run)")
+    g = add_run_arguments(parser)
     g.add_argument("--batch-size", type=int, help="crops per step and process")
     g.add_argument("--crop-seconds", type=float)
     g.add_argument("--lr", type=float)
@@ -65,19 +55,17 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    import torch
-
     from livegen.train.codec_config import CodecConfig, TrainConfig
     from livegen.train.codec_model import read_checkpoint, setup_torch
     from livegen.train.codec_train import Trainer, setup_dist
+    from livegen.train.common import resumed_configs, run_trainer
 
     setup_torch(args.threads)
     codec_cfg, train_cfg = PRESETS[args.preset]
     resume = resume_path(args.run_dir, args.resume, args.fresh)
     if resume is not None:
-        ckpt = read_checkpoint(resume)  # a resumed run keeps its configs; only --steps may change
-        codec_cfg = CodecConfig.from_dict(ckpt["config"])
-        train_cfg = with_overrides(TrainConfig.from_dict(ckpt["train_config"]), steps=args.steps)
+        ckpt = read_checkpoint(resume)
+        codec_cfg, train_cfg = resumed_configs(ckpt, CodecConfig, TrainConfig, args.steps)
     else:
         codec_cfg = with_overrides(
             codec_cfg,
@@ -104,18 +92,4 @@ def run(args: argparse.Namespace) -> int:
         )
     dist = setup_dist(args.device)
     trainer = Trainer(train_cfg, codec_cfg, args.run_dir, args.corpus, dist, not args.no_progress)
-    if resume is not None:
-        trainer.load(resume)
-        if dist.main:
-            print(f"resuming {resume} at step {trainer.step}")
-    limit = args.time_limit * 60 if args.time_limit else None
-    summary = trainer.fit(limit)
-    if dist.main:
-        state = "finished" if summary["finished"] else "paused"
-        print(
-            f"{state} at step {summary['step']}/{train_cfg.steps} after "
-            f"{summary['elapsed_s'] / 60:.1f} min; checkpoint {summary['checkpoint']}"
-        )
-    if dist.world_size > 1:
-        torch.distributed.destroy_process_group()
-    return 0
+    return run_trainer(trainer, resume, args.time_limit)

@@ -11,18 +11,19 @@ kernel alone took ~30 % of the decoder's time.
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass, fields
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from livegen import SAMPLE_RATE
+from livegen.train.common import ConfigDict
 
 OFFICIAL = ("encodec_24khz",)
 SOURCES = ("livegen", *OFFICIAL)
 
 
 @dataclass(frozen=True)
-class CodecConfig:
+class CodecConfig(ConfigDict):
     """Architecture of the codec; plain scalars so it serialises into checkpoints and manifests."""
 
     sample_rate: int = SAMPLE_RATE
@@ -51,19 +52,6 @@ class CodecConfig:
         key = "negative_slope" if self.activation == "LeakyReLU" else "alpha"
         return {key: self.activation_alpha}
 
-    def to_dict(self) -> dict[str, Any]:
-        d = asdict(self)
-        d["ratios"] = list(self.ratios)
-        return d
-
-    @classmethod
-    def from_dict(cls, d: dict[str, Any]) -> CodecConfig:
-        known = {f.name for f in fields(cls)}
-        kw = {k: v for k, v in d.items() if k in known}
-        if "ratios" in kw:
-            kw["ratios"] = tuple(kw["ratios"])
-        return cls(**kw)
-
 
 # The published 24 kHz EnCodec (encodec.EncodecModel._get_model with the 24 kHz arguments).
 OFFICIAL_CONFIGS = {
@@ -74,7 +62,7 @@ OFFICIAL_CONFIGS = {
 
 
 @dataclass(frozen=True)
-class TrainConfig:
+class TrainConfig(ConfigDict):
     """How the codec is trained. `batch_size` is per process (DDP multiplies it by the world)."""
 
     steps: int = 14_000  # ~0.29 s/step on 2 cores → ~68 min (+ ~2 min loading, checks, stats)
@@ -100,14 +88,6 @@ class TrainConfig:
     valid_every: int = 250
     ckpt_every: int = 250
     stats_loops: int = 1000  # train loops for the latent mean/std at the end (0: all)
-
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
-
-    @classmethod
-    def from_dict(cls, d: dict[str, Any]) -> TrainConfig:
-        known = {f.name for f in fields(cls)}
-        return cls(**{k: v for k, v in d.items() if k in known})
 
 
 # Shipped defaults. cpu: fits ~75 min of a 2-core CPU (measured step time in the module docstring

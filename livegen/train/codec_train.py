@@ -14,10 +14,8 @@ from __future__ import annotations
 import json
 import math
 import os
-import platform
 import warnings
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -25,7 +23,6 @@ from typing import Any
 import torch
 import torch.nn.functional as F
 
-from livegen import __version__
 from livegen.train.codec_config import CodecConfig, TrainConfig
 from livegen.train.codec_model import (
     CHECKPOINT_FORMAT,
@@ -34,7 +31,7 @@ from livegen.train.codec_model import (
     latent_stats,
     read_checkpoint,
 )
-from livegen.train.common import TrainerCommon
+from livegen.train.common import TrainerCommon, start_run_info
 from livegen.train.data import LoopBank, batch_rng
 from livegen.train.losses import (
     MultiScaleMelLoss,
@@ -142,18 +139,7 @@ class Trainer(TrainerCommon):
             )
         self.mel_loss = MultiScaleMelLoss(sample_rate=codec_cfg.sample_rate).to(dist.device)
         self.step = 0
-        self.run_info: dict[str, Any] = {
-            "started": datetime.now(UTC).isoformat(timespec="seconds"),
-            "elapsed_s": 0.0,
-            "world_size": dist.world_size,
-            "device": str(dist.device),
-            "threads": torch.get_num_threads(),
-            "host": platform.node(),
-            "torch": str(torch.__version__),
-            "livegen": __version__,
-            "corpus": str(self.corpus),
-            "finished": False,
-        }
+        self.run_info = start_run_info(dist, corpus=str(self.corpus))
         self.latent_stats: dict[str, Any] | None = None
 
     # -- checkpoints ---------------------------------------------------------------------------
@@ -161,20 +147,16 @@ class Trainer(TrainerCommon):
         rng: dict[str, Any] = {"torch": torch.get_rng_state()}
         if torch.cuda.is_available():
             rng["cuda"] = torch.cuda.get_rng_state_all()
-        return {
-            "format": CHECKPOINT_FORMAT,
-            "version": 1,
-            "config": self.codec_cfg.to_dict(),
-            "train_config": self.cfg.to_dict(),
-            "step": self.step,
-            "model": self.model.state_dict(),
-            "optimizer": self.opt.state_dict(),
-            "disc": self.disc.state_dict() if self.disc is not None else None,
-            "disc_optimizer": self.disc_opt.state_dict() if self.disc_opt is not None else None,
-            "rng": rng,
-            "latent_stats": self.latent_stats,
-            "run": dict(self.run_info),
-        }
+        return self.checkpoint(
+            CHECKPOINT_FORMAT,
+            self.codec_cfg.to_dict(),
+            model=self.model.state_dict(),
+            optimizer=self.opt.state_dict(),
+            disc=self.disc.state_dict() if self.disc is not None else None,
+            disc_optimizer=self.disc_opt.state_dict() if self.disc_opt is not None else None,
+            rng=rng,
+            latent_stats=self.latent_stats,
+        )
 
     def plot(self, metrics: Path, out: Path) -> Path | None:
         return plot_metrics(metrics, out)
@@ -188,12 +170,10 @@ class Trainer(TrainerCommon):
             self.disc.load_state_dict(ckpt["disc"])
             assert self.disc_opt is not None
             self.disc_opt.load_state_dict(ckpt["disc_optimizer"])
-        self.step = int(ckpt["step"])
         torch.set_rng_state(ckpt["rng"]["torch"])
         if "cuda" in ckpt["rng"] and torch.cuda.is_available():
             torch.cuda.set_rng_state_all(ckpt["rng"]["cuda"])
-        self.run_info.update({k: v for k, v in ckpt.get("run", {}).items() if k != "finished"})
-        self.run_info["resumed_at_step"] = self.step
+        self.resume_run(ckpt)
         self.latent_stats = ckpt.get("latent_stats")
 
     # -- one step --------------------------------------------------------------------------------

@@ -1,26 +1,105 @@
-"""What every trainer here shares: config overrides, resume lookup, the step loop with its
-progress bar, logging, checkpoints, time limit and stop signals, the DDP stop vote, summaries."""
+"""What every trainer here shares: config dicts and overrides, the train commands' common
+options and ending, resume lookup, run info, the checkpoint envelope, the step loop with its
+progress bar, logging, time limit and stop signals, the DDP stop vote, summaries.
+
+No torch at import time: the commands' `add_arguments` and the config modules import this.
+"""
 
 from __future__ import annotations
 
+import argparse
 import os
+import platform
 import signal
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import replace
+from dataclasses import asdict, fields, replace
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar, Self, TypeVar
 
 import numpy as np
 from tqdm import tqdm
 
+from livegen import __version__
+
 CHECKPOINT_NAME = "checkpoint.pt"
+
+
+class ConfigDict:
+    """`to_dict` / `from_dict` for the frozen config dataclasses saved into checkpoints and
+    manifests. Tuples are written as lists (JSON has none) and read back as tuples (fields with a
+    tuple default); unknown keys are dropped and missing ones take the defaults, so checkpoints of
+    other versions still load."""
+
+    # Set by @dataclass on each subclass; declared so that asdict() and fields() type-check here.
+    __dataclass_fields__: ClassVar[dict[str, Any]]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {k: list(v) if isinstance(v, tuple) else v for k, v in asdict(self).items()}
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> Self:
+        known = {f.name: f for f in fields(cls)}
+        kw = {k: v for k, v in d.items() if k in known}
+        for k, v in kw.items():
+            if isinstance(known[k].default, tuple):
+                kw[k] = tuple(v)
+        return cls(**kw)
 
 
 def with_overrides(cfg: Any, **overrides: Any) -> Any:
     """`cfg` with the given fields replaced, ignoring None values (= "not given")."""
     return replace(cfg, **{k: v for k, v in overrides.items() if v is not None})
+
+
+M = TypeVar("M", bound=ConfigDict)
+T = TypeVar("T", bound=ConfigDict)
+
+
+def resumed_configs(
+    ckpt: dict[str, Any], model_cls: type[M], train_cls: type[T], steps: int | None
+) -> tuple[M, T]:
+    """The model and train configs of a checkpoint being resumed: a resumed run keeps its own,
+    only `steps` (when given) may change, to extend it."""
+    train_cfg = with_overrides(train_cls.from_dict(ckpt["train_config"]), steps=steps)
+    return model_cls.from_dict(ckpt["config"]), train_cfg
+
+
+def add_run_arguments(parser: argparse.ArgumentParser) -> argparse._ArgumentGroup:
+    """The options every `livegen train …` command shares after its own (device, threads, time
+    limit, progress bar); returns the preset-overrides group, holding --steps, for the rest."""
+    parser.add_argument("--device", choices=("auto", "cpu", "cuda"), default="auto")
+    parser.add_argument("--threads", type=int, help="torch CPU threads (default: all cores)")
+    parser.add_argument(
+        "--time-limit",
+        type=float,
+        metavar="MIN",
+        help="checkpoint and stop after MIN minutes (resume later)",
+    )
+    parser.add_argument("--no-progress", action="store_true", help="no progress bar")
+    g = parser.add_argument_group("overrides of the preset (a resumed run keeps its own)")
+    g.add_argument("--steps", type=int, help="total optimiser steps (may extend a resumed run)")
+    return g
+
+
+def start_run_info(dist: Any, **extra: Any) -> dict[str, Any]:
+    """A new run's provenance, kept in its checkpoints: when, where and with what it runs."""
+    import torch
+
+    return {
+        "started": datetime.now(UTC).isoformat(timespec="seconds"),
+        "elapsed_s": 0.0,
+        "world_size": dist.world_size,
+        "device": str(dist.device),
+        "threads": torch.get_num_threads(),
+        "host": platform.node(),
+        "torch": str(torch.__version__),
+        "livegen": __version__,
+        **extra,
+        "finished": False,
+    }
 
 
 def save_checkpoint(state: dict[str, Any], path: Path) -> Path:
@@ -58,6 +137,33 @@ class TrainerCommon:
     def plot(self, metrics: Path, out: Path) -> Any:
         """Redraw the loss curve `out` from `metrics` (metrics.jsonl)."""
         raise NotImplementedError
+
+    def load(self, path: Path) -> None:
+        """Restore a checkpoint written by `save` (weights, optimisers, step, run info)."""
+        raise NotImplementedError
+
+    def fit(self, time_limit_s: float | None = None) -> dict[str, Any]:
+        """Train to `cfg.steps` or the time limit; returns `summary`."""
+        raise NotImplementedError
+
+    def checkpoint(self, fmt: str, config: dict[str, Any], **parts: Any) -> dict[str, Any]:
+        """The envelope of every checkpoint: format, step, the model's `config`, the train
+        config and the run info around the trainer's own `parts` (weights, optimisers, …)."""
+        return {
+            "format": fmt,
+            "version": 1,
+            "step": self.step,
+            "config": config,
+            "train_config": self.cfg.to_dict(),
+            **parts,
+            "run": dict(self.run_info),
+        }
+
+    def resume_run(self, ckpt: dict[str, Any]) -> None:
+        """Take over a checkpoint's step and run info; "finished" stays this run's to set."""
+        self.step = int(ckpt["step"])
+        self.run_info.update({k: v for k, v in ckpt.get("run", {}).items() if k != "finished"})
+        self.run_info["resumed_at_step"] = self.step
 
     def save(self) -> Path | None:
         """Write checkpoint.pt atomically and redraw the loss curve (rank 0 only)."""
@@ -151,3 +257,25 @@ class TrainerCommon:
             "checkpoint": str(self.run_dir / CHECKPOINT_NAME),
             "elapsed_s": self.run_info.get("elapsed_s", 0.0),
         }
+
+
+def run_trainer(trainer: TrainerCommon, resume: Path | None, time_limit_min: float | None) -> int:
+    """The end of a `livegen train …` command: resume if asked, train, say where it stopped,
+    leave the DDP process group. Returns the exit status."""
+    dist = trainer.dist
+    if resume is not None:
+        trainer.load(resume)
+        if dist.main:
+            print(f"resuming {resume} at step {trainer.step}")
+    summary = trainer.fit(time_limit_min * 60 if time_limit_min else None)
+    if dist.main:
+        state = "finished" if summary["finished"] else "paused"
+        print(
+            f"{state} at step {summary['step']}/{trainer.cfg.steps} after "
+            f"{summary['elapsed_s'] / 60:.1f} min; checkpoint {summary['checkpoint']}"
+        )
+    if dist.world_size > 1:
+        import torch
+
+        torch.distributed.destroy_process_group()
+    return 0

@@ -37,6 +37,34 @@ def test_training_resumes_from_its_checkpoint(tiny):
     assert len(more.losses) == tiny.cfg.steps + 3
 
 
+def test_text_only_retraining_keeps_the_audio_space(tiny, tmp_path):
+    """--init CKPT --text-only moves the text head and nothing else (the generator's space)."""
+    import hashlib
+    import shutil
+
+    import torch
+
+    from livegen.concept.train import TOWER, train
+
+    init = tiny.root / "run" / "ckpt.pt"
+    before = torch.load(init, map_location="cpu", weights_only=False)["model"]
+    run = tmp_path / "text"
+    run.mkdir()
+    shutil.copy(tiny.root / "run" / TOWER, run / TOWER)  # skip re-exporting the tower
+    cfg = replace(tiny.cfg, run=str(run), steps=6, init=str(init), text_only=True, model={})
+    after = train(cfg, progress=False).model.state_dict()
+    frozen = [k for k in before if not k.startswith("text.")]
+    assert any(k.startswith("audio.") for k in frozen) and "logit_scale" in frozen
+    for k in frozen:  # weights and batch-norm statistics, bit for bit
+        assert torch.equal(before[k], after[k]), k
+    moved = [k for k in before if k.startswith("text.") and not torch.equal(before[k], after[k])]
+    assert len(moved) >= 4
+    saved = torch.load(run / "ckpt.pt", map_location="cpu", weights_only=False)
+    assert saved["init"]["sha256"] == hashlib.sha256(init.read_bytes()).hexdigest()
+    with pytest.raises(ValueError, match="--init"):
+        train(replace(tiny.cfg, run=str(run), text_only=True), progress=False)
+
+
 def test_export_parity_with_torch(tiny):
     import torch
 
