@@ -197,7 +197,12 @@ class FrameClock:
         y = self._times - frames / rate - self._slope * x
         floors = np.full(complete + 1, np.inf)
         np.minimum.at(floors, chunk, y)
-        floors = floors[:complete]
+        # Callbacks the log ring overwrote before they were read leave chunks empty (inf):
+        # compare only chunks that hold observations (`held`: their chunk numbers).
+        held = np.flatnonzero(np.isfinite(floors[:complete]))
+        if held.size < 3:
+            return
+        floors = floors[held]
         older = 1
         jump = floors[0] - floors[1:5].min()
         if jump > -self.step:
@@ -205,7 +210,7 @@ class FrameClock:
             jump = floors[:2].min() - floors[2:6].min()
             if jump < self.step:
                 return
-        self._times = np.where(chunk >= older, self._times + jump, self._times)
+        self._times = np.where(chunk >= held[older], self._times + jump, self._times)
         self.steps += 1
 
 

@@ -117,3 +117,21 @@ def test_one_stalled_chunk_is_not_a_step():
         # (2 ms off if the stall were taken for a step; the slope fit moves ~0.2 ms at most)
         assert line.callback_time(future) == pytest.approx(50.0 + future / RATE, abs=0.4e-3)
         assert clock.steps == 0
+
+
+@pytest.mark.filterwarnings("error")  # inf - inf in the chunk floors was NaN in the time base
+@pytest.mark.parametrize("gap_s", [0.3, 1.5, 4.0])
+def test_a_gap_in_the_observations_leaves_the_line_intact(gap_s):
+    """Callbacks the log ring overwrote before they were read (a control thread busy for a
+    while) leave chunks with no observation: the time base must neither step nor go non-finite."""
+    frames, due, late = observations(14.0, 40.0, jitter_ms=0.2, seed=5)
+    times = due + late
+    keep = (frames < 6.0 * RATE) | (frames >= (6.0 + gap_s) * RATE)
+    frames, times = frames[keep], times[keep]
+    for until in (6.0 + gap_s + 0.3, 6.0 + gap_s + 1.2, 13.5):
+        clock, line = _fit_through(frames, times, until)
+        future = int((until + 2.0) * RATE)
+        want = 50.0 + future / (RATE * (1 + 40e-6))
+        assert np.isfinite(clock._times).all()
+        assert line.callback_time(future) == pytest.approx(want, abs=0.4e-3), until
+        assert clock.steps == 0
