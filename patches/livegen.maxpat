@@ -1518,7 +1518,7 @@
      "id": "obj-83",
      "maxclass": "newobj",
      "numinlets": 2,
-     "numoutlets": 5,
+     "numoutlets": 6,
      "patching_rect": [
       620,
       100,
@@ -1530,9 +1530,10 @@
       "",
       "",
       "",
+      "",
       ""
      ],
-     "text": "route /livegen/beat /livegen/bar /livegen/status /livegen/error"
+     "text": "route /livegen/beat /livegen/bar /livegen/status /livegen/error /livegen/unknown"
     }
    },
    {
@@ -2204,6 +2205,94 @@
       ""
      ],
      "text": "set 4"
+    }
+   },
+   {
+    "box": {
+     "id": "obj-122",
+     "maxclass": "comment",
+     "numinlets": 1,
+     "numoutlets": 0,
+     "patching_rect": [
+      820,
+      700,
+      500,
+      20
+     ],
+     "text": "words of the last prompt the model cannot place (empty: it knows them all)"
+    }
+   },
+   {
+    "box": {
+     "id": "obj-123",
+     "maxclass": "newobj",
+     "numinlets": 2,
+     "numoutlets": 2,
+     "patching_rect": [
+      820,
+      730,
+      70,
+      22
+     ],
+     "outlettype": [
+      "",
+      ""
+     ],
+     "text": "route bang"
+    }
+   },
+   {
+    "box": {
+     "id": "obj-124",
+     "maxclass": "message",
+     "numinlets": 2,
+     "numoutlets": 1,
+     "patching_rect": [
+      820,
+      760,
+      40,
+      22
+     ],
+     "outlettype": [
+      ""
+     ],
+     "text": "set"
+    }
+   },
+   {
+    "box": {
+     "id": "obj-125",
+     "maxclass": "newobj",
+     "numinlets": 1,
+     "numoutlets": 1,
+     "patching_rect": [
+      900,
+      760,
+      170,
+      22
+     ],
+     "outlettype": [
+      ""
+     ],
+     "text": "prepend set cannot place:"
+    }
+   },
+   {
+    "box": {
+     "id": "obj-126",
+     "maxclass": "message",
+     "numinlets": 2,
+     "numoutlets": 1,
+     "patching_rect": [
+      820,
+      790,
+      380,
+      22
+     ],
+     "outlettype": [
+      ""
+     ],
+     "text": ""
     }
    }
   ],
@@ -3512,6 +3601,66 @@
      ],
      "destination": [
       "obj-113",
+      0
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "source": [
+      "obj-83",
+      4
+     ],
+     "destination": [
+      "obj-123",
+      0
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "source": [
+      "obj-123",
+      0
+     ],
+     "destination": [
+      "obj-124",
+      0
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "source": [
+      "obj-124",
+      0
+     ],
+     "destination": [
+      "obj-126",
+      0
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "source": [
+      "obj-123",
+      1
+     ],
+     "destination": [
+      "obj-125",
+      0
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "source": [
+      "obj-125",
+      0
+     ],
+     "destination": [
+      "obj-126",
       0
      ]
     }

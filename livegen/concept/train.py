@@ -338,6 +338,7 @@ class Trainer:
         self.model.load_state_dict(state["model"])
         self.opt.load_state_dict(state["opt"])
         self.step_n = int(state["step"])
+        self.init_info = state.get("init", self.init_info)  # what the run first started from
         self.history = list(state.get("history", []))
         self.losses = list(state.get("losses", []))
         self.rng.bit_generator.state = state["rng"]

@@ -7,6 +7,7 @@
 - commands with a future time tag wait in a heap and are applied when due (never by sleeping);
 - generation settings are published as an immutable `producer.Settings` (one reference swap,
   a new `version` each time) once a prompt's embedding is ready (`concepts.ConceptWorker`);
+  the prompt's sender then gets `/livegen/unknown s ...`, the words the model cannot place;
 - clock events: every `Beat` goes to subscribers as `/livegen/beat i i` (bar, beat; 0-based, as
   the clock counts) and every downbeat as `/livegen/bar i`, when the clock reports it; a
   transport change bumps `transport_epoch` (the producer then re-plans);
@@ -266,6 +267,12 @@ class Controller:
         self._vectors = (result.vector, result.morph_vectors)
         self.unknown_words = result.unknown_words
         self.settings = self._settings(next(self._version))
+        # Words the model cannot place still go into the mix but mean little: say which, every
+        # time (none: every word is known), so a patch can show and clear the warning.
+        if request.sender is not None and request.prompts:
+            self.send(Reply("/livegen/unknown", tuple(result.unknown_words), request.sender))
+        if result.unknown_words:
+            self.notice = f"the model cannot place: {', '.join(result.unknown_words)}"
 
     def _refuse(self, address: str, reason: str, sender: Sender) -> None:
         self.send(error_reply(address, reason, sender))

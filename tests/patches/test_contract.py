@@ -85,7 +85,7 @@ def test_pd_every_send_reaches_netsend_and_replies_are_routed(pd_patch):
             assert netsend in pd_patch.targets(box.index)
     names = [" ".join(b.atoms) for b in pd_patch.boxes if b.kind == "obj"]
     assert "netreceive -u -b" in names and "oscparse" in names
-    assert "route beat bar status error" in names and "route bpm gen_ms" in names
+    assert "route beat bar status error unknown" in names and "route bpm gen_ms" in names
     assert "metro 1000" in names
 
 
@@ -183,7 +183,24 @@ def _max_examples(box: dict, patcher: dict) -> list[list]:
 def test_max_replies_are_routed(max_patch):
     texts = [b["text"] for b in max_boxes(max_patch).values() if b["maxclass"] == "newobj"]
     assert "udpsend 127.0.0.1 9000" in texts and "udpreceive 9001" in texts
-    assert "route /livegen/beat /livegen/bar /livegen/status /livegen/error" in texts
+    route = "route /livegen/beat /livegen/bar /livegen/status /livegen/error /livegen/unknown"
+    assert route in texts
+    # /livegen/unknown: its words shown in a message box, which a reply without words clears
+    boxes = max_boxes(max_patch)
+    (rid,) = [i for i, b in boxes.items() if b.get("text") == route]
+
+    def after(box_id: str, outlet: int) -> list[str]:
+        return [line["patchline"]["destination"][0] for line in max_patch["lines"]
+                if line["patchline"]["source"] == [box_id, outlet]]  # fmt: skip
+
+    (split,) = after(rid, 4)
+    assert boxes[split]["text"] == "route bang"
+    (clear,) = after(split, 0)
+    (prepend,) = after(split, 1)
+    assert boxes[clear]["text"] == "set" and boxes[prepend]["text"].startswith("prepend set ")
+    assert (
+        after(clear, 0) == after(prepend, 0) and boxes[after(clear, 0)[0]]["maxclass"] == "message"
+    )
 
 
 # TouchDesigner -------------------------------------------------------------------------------

@@ -28,19 +28,34 @@ pytestmark = pytest.mark.skipif(
 ROOT = Path(__file__).parents[2]
 
 
-@pytest.fixture
-def daemon(jack_server, free_port_fn):
+def _daemon(free_port_fn, conditioner=None):
     osc, reply = free_port_fn(), free_port_fn()
     parser = argparse.ArgumentParser()
     serve.add_arguments(parser)
     args = parser.parse_args(["--source", "loops", "--quiet", "--clock", "internal", "--bpm", "124",
                               "--osc-port", str(osc), "--reply", f"127.0.0.1:{reply}",
                               "--config", str(ROOT / "docs" / "example.toml")])  # fmt: skip
-    server = serve.start(args, source=LoopSource())
+    server = serve.start(args, source=LoopSource(), conditioner=conditioner)
     try:
         yield server, osc, reply
     finally:
         server.stop()
+
+
+@pytest.fixture
+def daemon(jack_server, free_port_fn):
+    yield from _daemon(free_port_fn)
+
+
+@pytest.fixture
+def daemon_with_encoder(jack_server, free_port_fn):
+    """The same, with the shipped concept encoder embedding the prompts."""
+    from livegen.concept import load_conditioner
+
+    model = ROOT / "models" / "default"
+    if not (model / "manifest.json").is_file():
+        pytest.skip("no shipped model package")
+    yield from _daemon(free_port_fn, load_conditioner("livegen-clap", model_dir=model))
 
 
 class Pd:
@@ -123,6 +138,22 @@ def test_the_pd_patch_recalls_scenes_and_morphs(daemon):
         assert morph is not None and morph.bars == 4
         assert dict(morph.target) == {"dub chords": 1.0}
         assert morph.prompts_at(morph.start + 3) == (("dub chords", 1.0),)
+    finally:
+        pd.close()
+    errors = [line for line in pd.lines if "error" in line and "listen failed" not in line]
+    assert not errors, pd.lines
+
+
+def test_the_pd_patch_prints_the_words_the_model_cannot_place(daemon_with_encoder):
+    server, osc, reply = daemon_with_encoder
+    controller = server.daemon.controller
+    pd = Pd(f"livegen-ports {osc} {reply}", "lg-prompt-words list rolling bass sidestick groove")
+    try:
+        want = ("rolling bass sidestick groove", 1.0)
+        assert wait_until(lambda: controller.settings.prompts == (want,), 8.0), controller.settings
+        assert (
+            pd.wait_for("livegen: cannot place", timeout=5.0) == "livegen: cannot place sidestick"
+        )
     finally:
         pd.close()
     errors = [line for line in pd.lines if "error" in line and "listen failed" not in line]

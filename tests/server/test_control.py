@@ -177,10 +177,12 @@ def test_prompts_are_embedded_off_thread_and_bad_audio_prompts_refused(rig, tmp_
             controller.step()
             time.sleep(0.005)
         assert controller.settings.concept is not None and controller.unknown_words == ("zzz",)
+        assert osc.sent[-1] == ("/livegen/unknown", ("zzz",), ME)  # told, not silently ignored
+        assert "zzz" in controller.notice
         version = controller.settings.version
         missing = str(tmp_path / "nope.wav")
         controller.handle(message("/livegen/audio_prompt", missing), ME, t[0], time.time())
-        while not osc.sent and time.monotonic() < deadline:
+        while osc.sent[-1][0] != "/livegen/error" and time.monotonic() < deadline:
             controller.step()
             time.sleep(0.005)
         assert osc.sent[-1][0] == "/livegen/error" and "no such audio file" in osc.sent[-1][1][1]
@@ -223,6 +225,46 @@ def test_the_udp_shell_answers_refuses_and_survives_a_flood():
         assert "/livegen/status" in replies
     finally:
         listener.close()
+        server.close()
+
+
+MODEL = Path(__file__).resolve().parents[2] / "models" / "default"
+
+
+@pytest.mark.skipif(not (MODEL / "manifest.json").is_file(), reason="no shipped model package")
+def test_words_the_shipped_encoder_cannot_place_are_sent_back_over_udp():
+    """The real concept encoder behind the real UDP shell: each embedded prompt is answered with
+    `/livegen/unknown` and the words it cannot place (none when it knows them all)."""
+    from livegen.concept import load_conditioner
+
+    server = OscServer("127.0.0.1", 0)
+    worker = ConceptWorker(load_conditioner("livegen-clap", model_dir=MODEL))
+    controller = Controller(Session(), SharedClock(InternalClock("124", time.monotonic)),
+                            worker, server)  # fmt: skip
+    server.start()
+    worker.start()
+    listener = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    listener.bind(("127.0.0.1", 0))
+    listener.settimeout(0.01)
+    try:
+        answers = []
+        for prompt in ("rolling bass with a sidestick groove, no kick", "acid line, no kick"):
+            listener.sendto(message("/livegen/prompt", prompt), server.address)
+            reply = None
+            deadline = time.monotonic() + 10.0
+            while reply is None and time.monotonic() < deadline:
+                controller.step()
+                try:
+                    reply = OscMessage(listener.recvfrom(65536)[0])
+                except TimeoutError:
+                    pass
+            assert reply is not None and reply.address == "/livegen/unknown"
+            answers.append(tuple(reply.params))
+        assert answers == [("sidestick",), ()]
+        assert controller.settings.prompts == (("acid line, no kick", 1.0),)
+    finally:
+        listener.close()
+        worker.stop()
         server.close()
 
 
