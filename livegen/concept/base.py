@@ -177,15 +177,27 @@ def resample(audio: npt.NDArray[np.float32], rate: int, target: int) -> npt.NDAr
 
 
 class PromptMixer:
-    """`embed_prompts` for any conditioner: embed each prompt, then `mix`."""
+    """`embed_prompts` for any conditioner: embed each prompt, then `mix`. Audio prompts are
+    cached by `key` (or by content): subclasses set `audio_cache` and define `_embed_audio`."""
+
+    audio_cache: LRUCache
 
     def embed_text(self, text: str) -> EmbedResult:  # pragma: no cover - provided by subclass
         raise NotImplementedError
 
+    def _embed_audio(
+        self, x: npt.NDArray[np.float32], sample_rate: int
+    ) -> Array:  # pragma: no cover - provided by subclass
+        raise NotImplementedError
+
     def embed_audio(
         self, audio: npt.ArrayLike, sample_rate: int, key: str | None = None
-    ) -> EmbedResult:  # pragma: no cover
-        raise NotImplementedError
+    ) -> EmbedResult:
+        x = to_mono(audio)
+        k = (key, int(sample_rate)) if key else audio_key(x, int(sample_rate))
+        return self.audio_cache.get_or_compute(
+            k, lambda: EmbedResult(self._embed_audio(x, int(sample_rate)))
+        )
 
     def embed_prompts(self, prompts: Sequence[Prompt]) -> Conditioning:
         parts: list[EmbedResult] = []

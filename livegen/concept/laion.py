@@ -29,9 +29,7 @@ from livegen.concept.base import (
     EmbedResult,
     LRUCache,
     PromptMixer,
-    audio_key,
     resample,
-    to_mono,
 )
 from livegen.concept.text import normalize
 from livegen.engine.manifest import ModelFileError
@@ -184,15 +182,6 @@ class LaionClap(PromptMixer):
         batch = list(texts) + ([texts[0]] if len(texts) == 1 else [])
         out = np.asarray(self.module.get_text_embedding(batch), np.float32)[: len(texts)]
         return out / np.maximum(np.linalg.norm(out, axis=1, keepdims=True), 1e-9)
-
-    def embed_audio(
-        self, audio: npt.ArrayLike, sample_rate: int, key: str | None = None
-    ) -> EmbedResult:
-        x = to_mono(audio)
-        k = (key, int(sample_rate)) if key else audio_key(x, int(sample_rate))
-        return self.audio_cache.get_or_compute(
-            k, lambda: EmbedResult(self._embed_audio(x, int(sample_rate)))
-        )
 
     def _embed_audio(self, x: npt.NDArray[np.float32], sample_rate: int) -> Array:
         x = resample(x, sample_rate, SAMPLE_RATE)

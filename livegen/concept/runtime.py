@@ -27,9 +27,7 @@ from livegen.concept.base import (
     EmbedResult,
     LRUCache,
     PromptMixer,
-    audio_key,
     resample,
-    to_mono,
 )
 from livegen.concept.mel import MelConfig, log_mel, windows
 from livegen.concept.text import ParsedPrompt, normalize, parse, tempo_features, words_of
@@ -221,15 +219,6 @@ class LivegenClap(PromptMixer):
         return self.vocab.words[i], float(sims[i])
 
     # --- audio ----------------------------------------------------------------------------------
-    def embed_audio(
-        self, audio: npt.ArrayLike, sample_rate: int, key: str | None = None
-    ) -> EmbedResult:
-        x = to_mono(audio)
-        k = (key, int(sample_rate)) if key else audio_key(x, int(sample_rate))
-        return self.audio_cache.get_or_compute(
-            k, lambda: EmbedResult(self._embed_audio(x, int(sample_rate)))
-        )
-
     def _embed_audio(self, x: npt.NDArray[np.float32], sample_rate: int) -> Array:
         x = resample(x, sample_rate, self.mel.sample_rate)
         return self.embed_log_mel(log_mel(x, self.mel))
