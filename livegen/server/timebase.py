@@ -197,8 +197,8 @@ class FrameClock:
         y = self._times - frames / rate - self._slope * x
         floors = np.full(complete + 1, np.inf)
         np.minimum.at(floors, chunk, y)
-        # Callbacks the log ring overwrote before they were read leave chunks empty (inf):
-        # compare only chunks that hold observations (`held`: their chunk numbers).
+        # A frame counter that jumped over a long xrun (or a log ring overwritten before it was
+        # read) leaves chunks empty (inf): compare only chunks with observations (`held`).
         held = np.flatnonzero(np.isfinite(floors[:complete]))
         if held.size < 3:
             return

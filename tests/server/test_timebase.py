@@ -122,8 +122,8 @@ def test_one_stalled_chunk_is_not_a_step():
 @pytest.mark.filterwarnings("error")  # inf - inf in the chunk floors was NaN in the time base
 @pytest.mark.parametrize("gap_s", [0.3, 1.5, 4.0])
 def test_a_gap_in_the_observations_leaves_the_line_intact(gap_s):
-    """Callbacks the log ring overwrote before they were read (a control thread busy for a
-    while) leave chunks with no observation: the time base must neither step nor go non-finite."""
+    """Frames with no callback observation (the output's counter jumps over a long xrun) leave
+    chunks empty: the time base must neither step nor go non-finite."""
     frames, due, late = observations(14.0, 40.0, jitter_ms=0.2, seed=5)
     times = due + late
     keep = (frames < 6.0 * RATE) | (frames >= (6.0 + gap_s) * RATE)
