@@ -124,13 +124,14 @@ class Trainer:
         self.pool_start = np.searchsorted(loops, np.arange(len(entries)), "left")
         self.pool_count = np.searchsorted(loops, np.arange(len(entries)), "right") - self.pool_start
         self.model = ConceptModel(ConceptConfig.from_dict(cfg.model))
-        self.init_info = init_state["init_info"] if init_state is not None else None
+        self.init_info = None
         if init_state is not None:
             self.model.load_state_dict(init_state["model"])
-        if cfg.text_only:
+            self.init_info = init_state["init_info"]
+        if cfg.text_only:  # frozen parameters get no gradient, so no graph is built for them
             for name, param in self.model.named_parameters():
                 param.requires_grad_(name.startswith("text."))
-        trained = self.model.text.parameters() if cfg.text_only else self.model.parameters()
+        trained = [p for p in self.model.parameters() if p.requires_grad]
         self.opt = torch.optim.AdamW(trained, lr=cfg.lr, weight_decay=cfg.weight_decay)
         self.step_n = 0
         self.history: list[dict[str, Any]] = []
@@ -206,8 +207,7 @@ class Trainer:
         attrs = torch.from_numpy(c["loop_attributes"][loops].astype(np.int64))  # [B, K]
         cons = torch.from_numpy(c["text_constraints"][texts].astype(np.int64))  # [B, K]
         t = model.text(*(torch.from_numpy(x) for x in (emb, neg, valid, tempo)))
-        with torch.set_grad_enabled(not cfg.text_only):
-            a = model.audio(torch.from_numpy(mel))
+        a = model.audio(torch.from_numpy(mel))
         # Which loop each text describes: structured prompts by their constraints, captions
         # only their own loop.
         fits = ((cons[:, None, :] < 0) | (cons[:, None, :] == attrs[None, :, :])).all(-1)
