@@ -2,7 +2,9 @@
 
 Over the test split of a corpus: text → audio retrieval (R@1/R@5/R@10) with the stored captions
 (train vocabulary, unseen loops) and with fresh captions in the *held-out* vocabulary; zero-shot
-attribute accuracy with held-out class prompts (`prompts.ZERO_SHOT`); the paraphrase test
+attribute accuracy with held-out class prompts (`prompts.ZERO_SHOT`), next to the same test in
+training phrasings ("seen words": what the audio side can tell apart when every word is known)
+and the held-out words the encoder reports it cannot place; the paraphrase test
 (`prompts.PARAPHRASES`). Runs the shipped ONNX conditioner (or laion-clap), not torch.
 """
 
@@ -18,6 +20,7 @@ from tqdm import tqdm
 
 from livegen.concept.conditioner import add_concept_arguments, from_args
 from livegen.concept.metrics import format_scores, paraphrases, retrieval, zero_shot
+from livegen.concept.prompts import ZERO_SHOT, zero_shot_prompts
 
 
 def evaluate(
@@ -43,6 +46,7 @@ def evaluate(
     heldout_text = [caption(e, rng, "heldout") for e in entries]
     heldout = cond.embed_texts(heldout_text)
     scores = zero_shot(cond.embed_texts, audio, entries)
+    seen = zero_shot(cond.embed_texts, audio, entries, zero_shot_prompts("train"))
     para = paraphrases(cond.embed_texts)
     return {
         "encoder": cond.name,
@@ -54,10 +58,26 @@ def evaluate(
         "zero_shot_mean_balanced": float(np.mean([s.balanced for s in scores])),
         "zero_shot_mean_accuracy": float(np.mean([s.accuracy for s in scores])),
         "weakest": min(scores, key=lambda s: s.balanced).name,
+        "zero_shot_seen_words": [s.__dict__ for s in seen],
+        "zero_shot_seen_mean_balanced": float(np.mean([s.balanced for s in seen])),
+        "unplaced_words": unplaced_words(cond),
         "paraphrases": {"passed": para.passed, "total": para.total, "margin": para.margin,
                         "failures": [list(f) for f in para.failures]},
         "_scores": scores,
+        "_seen": seen,
     }  # fmt: skip
+
+
+def unplaced_words(cond) -> dict[str, list[str]]:
+    """Per zero-shot attribute, the words of its class prompts the encoder cannot place."""
+    out: dict[str, list[str]] = {}
+    for name, (_, classes) in ZERO_SHOT.items():
+        words: list[str] = []
+        for prompts in classes.values():
+            for text in prompts:
+                words += [w for w in cond.embed_text(text).unknown_words if w not in words]
+        out[name] = words
+    return out
 
 
 def report(r: dict[str, Any]) -> str:
@@ -73,8 +93,13 @@ def report(r: dict[str, Any]) -> str:
         lines.append(
             f"{label:<28} {100 * x['R@1']:>5.1f}% {100 * x['R@5']:>5.1f}% {100 * x['R@10']:>5.1f}% {x['median_rank']:>12.0f}"
         )
-    lines += ["", "zero-shot attributes (held-out prompts; balanced = mean per-class recall)"]
-    lines.append(format_scores(r["_scores"]))
+    lines += [
+        "",
+        "zero-shot attributes (held-out prompts; balanced = mean per-class recall; seen words ="
+        " balanced with training phrasings)",
+    ]
+    unplaced = {k: tuple(v) for k, v in r["unplaced_words"].items()}
+    lines.append(format_scores(r["_scores"], r["_seen"], unplaced))
     p = r["paraphrases"]
     lines += [
         "",

@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from livegen.concept.prompts import PARAPHRASES, ZERO_SHOT, attribute_value
+from livegen.concept.prompts import PARAPHRASES, ZERO_SHOT, ZeroShotTable, attribute_value
 
 Array = npt.NDArray[np.float32]
 # The attributes issue #5 names as examples; the table's "mean, core" row averages these.
@@ -41,11 +41,14 @@ class AttributeScore:
 
 
 def zero_shot(
-    embed_texts: EmbedTexts, audio: Array, metas: Sequence[dict[str, Any]]
+    embed_texts: EmbedTexts,
+    audio: Array,
+    metas: Sequence[dict[str, Any]],
+    table: ZeroShotTable = ZERO_SHOT,
 ) -> list[AttributeScore]:
     """Classify each loop's audio by the nearest class prompt (held-out phrases, averaged)."""
     scores = []
-    for name, (attr, classes) in ZERO_SHOT.items():
+    for name, (attr, classes) in table.items():
         values = list(classes)
         protos = []
         for v in values:
@@ -103,20 +106,37 @@ def paraphrases(
     return ParaphraseResult(passed, len(pairs), tuple(failures), float(np.mean(margins)))
 
 
-def format_scores(scores: Sequence[AttributeScore]) -> str:
-    """The zero-shot table, with the mean and the weakest attribute."""
-    lines = [f"{'attribute':<12} {'loops':>6} {'classes':>7} {'accuracy':>9} {'balanced':>9}"]
+def format_scores(
+    scores: Sequence[AttributeScore],
+    seen: Sequence[AttributeScore] = (),
+    unplaced: dict[str, tuple[str, ...]] | None = None,
+) -> str:
+    """The zero-shot table, with the mean and the weakest attribute.
+
+    Args:
+        seen: the same attributes scored with training phrasings (a "seen words" column).
+        unplaced: per attribute, the words of its prompts the encoder cannot place.
+    """
+    seen_of = {s.name: s for s in seen}
+    head = f"{'attribute':<12} {'loops':>6} {'classes':>7} {'accuracy':>9} {'balanced':>9}"
+    if seen:
+        head += f" {'seen words':>11}"
+    lines = [head + ("  cannot place" if unplaced is not None else "")]
     for s in scores:
-        lines.append(
-            f"{s.name:<12} {s.n:>6} {s.classes:>7} {100 * s.accuracy:>8.1f}% {100 * s.balanced:>8.1f}%"
-        )
+        line = f"{s.name:<12} {s.n:>6} {s.classes:>7} {100 * s.accuracy:>8.1f}% {100 * s.balanced:>8.1f}%"
+        if seen:
+            line += f" {_pct(seen_of.get(s.name)):>11}"
+        if unplaced is not None:
+            line += "  " + ", ".join(unplaced.get(s.name, ()))
+        lines.append(line.rstrip())
     if scores:
         mean_acc = np.mean([s.accuracy for s in scores])
         mean_bal = np.mean([s.balanced for s in scores])
         weakest = min(scores, key=lambda s: s.balanced)
-        lines.append(
-            f"{'mean':<12} {'':>6} {'':>7} {100 * mean_acc:>8.1f}% {100 * mean_bal:>8.1f}%"
-        )
+        line = f"{'mean':<12} {'':>6} {'':>7} {100 * mean_acc:>8.1f}% {100 * mean_bal:>8.1f}%"
+        if seen:
+            line += f" {100 * np.mean([s.balanced for s in seen]):>10.1f}%"
+        lines.append(line)
         core = [s for s in scores if s.name in CORE]
         if core:
             acc = 100 * np.mean([s.accuracy for s in core])
@@ -125,3 +145,7 @@ def format_scores(scores: Sequence[AttributeScore]) -> str:
             lines.append(f"{'mean, core':<12} {'':>6} {'':>7} {acc:>8.1f}% {bal:>8.1f}%  ({names})")
         lines.append(f"weakest: {weakest.name} ({100 * weakest.balanced:.1f}% balanced)")
     return "\n".join(lines)
+
+
+def _pct(score: AttributeScore | None) -> str:
+    return "-" if score is None else f"{100 * score.balanced:.1f}%"

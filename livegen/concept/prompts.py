@@ -191,35 +191,46 @@ def heldout_vocabulary() -> list[str]:
 
 # ---------------------------------------------------------------------------------------------
 # Zero-shot attribute tests: held-out phrases only. Absence prompts use the held-out negatives,
-# or a held-out negation ("minus the …", "lacking …") of a held-out phrase.
+# or a held-out negation ("minus the …", "lacking …") of a held-out phrase. The same table in the
+# *train* vocabulary ("seen words") scores what the audio side can tell apart when every word is
+# known: the gap between the two is what the text side loses on new words.
+ZeroShotTable = dict[str, tuple[str, dict[Any, list[str]]]]
 
 
-def _h(concept: str) -> list[str]:
-    return list(cap.INSTRUMENT[concept][1])
+def zero_shot_prompts(vocab: cap.Vocab = "heldout") -> ZeroShotTable:
+    """name -> (attribute, {class value: prompts}); loops whose value is not a key are skipped."""
+    k = 0 if vocab == "train" else 1
+    cues = ("no {}", "without {}") if vocab == "train" else ("minus the {}", "lacking {}")
+
+    def h(concept: str) -> list[str]:
+        return list(cap.INSTRUMENT[concept][k])
+
+    def neg(phrases: list[str]) -> list[str]:
+        return [cue.format(p) for cue in cues for p in phrases]
+
+    def absent(concept: str) -> list[str]:
+        return list(cap.NEGATIVE[concept][k])
+
+    return {
+        "kick": ("kick", {True: h("kick"), False: absent("kick")}),
+        "clap": ("clap", {True: h("clap"), False: absent("clap")}),
+        "snare": ("snare", {True: h("snare"), False: neg(h("snare"))}),
+        "hats": ("hats", {True: h("closed_hat") + h("open_hat"), False: absent("hats")}),
+        "open hats": ("open_hat", {True: h("open_hat") + h("open_hat_off"), False: neg(h("open_hat"))}),
+        "rim": ("rim", {True: h("rim"), False: neg(h("rim"))}),
+        "perc": ("perc", {True: h("perc"), False: absent("perc")}),
+        "bass": ("bass", {True: h("bass"), False: absent("bass")}),
+        "acid": ("acid", {True: h("acid"), False: absent("acid")}),
+        "stabs": ("stabs", {True: h("stabs"), False: absent("stabs")}),
+        "pad": ("pad", {True: h("pad"), False: neg(h("pad"))}),
+        "4x4 kick": ("four_on_the_floor", {True: h("kick_4x4"), False: neg(h("kick_4x4"))}),
+        "dark/bright": ("brightness", {m: list(cap.MOOD[m][k]) for m in ("dark", "bright")}),
+        "slow/fast": ("tempo_class", {t: list(cap.TEMPO_WORD[t][k]) for t in ("slow", "fast")}),
+        "style": ("style", {s: list(cap.STYLE[s][k]) for s in cap.STYLE}),
+    }  # fmt: skip
 
 
-def _neg(phrases: list[str]) -> list[str]:
-    return [f"minus the {p}" for p in phrases] + [f"lacking {p}" for p in phrases]
-
-
-# name -> (attribute, {class value: prompts}); loops whose value is not a key are skipped.
-ZERO_SHOT: dict[str, tuple[str, dict[Any, list[str]]]] = {
-    "kick": ("kick", {True: _h("kick"), False: list(cap.NEGATIVE["kick"][1])}),
-    "clap": ("clap", {True: _h("clap"), False: list(cap.NEGATIVE["clap"][1])}),
-    "snare": ("snare", {True: _h("snare"), False: _neg(_h("snare"))}),
-    "hats": ("hats", {True: _h("closed_hat") + _h("open_hat"), False: list(cap.NEGATIVE["hats"][1])}),
-    "open hats": ("open_hat", {True: _h("open_hat") + _h("open_hat_off"), False: _neg(_h("open_hat"))}),
-    "rim": ("rim", {True: _h("rim"), False: _neg(_h("rim"))}),
-    "perc": ("perc", {True: _h("perc"), False: list(cap.NEGATIVE["perc"][1])}),
-    "bass": ("bass", {True: _h("bass"), False: list(cap.NEGATIVE["bass"][1])}),
-    "acid": ("acid", {True: _h("acid"), False: list(cap.NEGATIVE["acid"][1])}),
-    "stabs": ("stabs", {True: _h("stabs"), False: list(cap.NEGATIVE["stabs"][1])}),
-    "pad": ("pad", {True: _h("pad"), False: _neg(_h("pad"))}),
-    "4x4 kick": ("four_on_the_floor", {True: _h("kick_4x4"), False: _neg(_h("kick_4x4"))}),
-    "dark/bright": ("brightness", {m: list(cap.MOOD[m][1]) for m in ("dark", "bright")}),
-    "slow/fast": ("tempo_class", {t: list(cap.TEMPO_WORD[t][1]) for t in ("slow", "fast")}),
-    "style": ("style", {s: list(cap.STYLE[s][1]) for s in cap.STYLE}),
-}  # fmt: skip
+ZERO_SHOT: ZeroShotTable = zero_shot_prompts("heldout")
 
 
 # Pairs of prompts that mean the same in different words; no two pairs mean the same thing.

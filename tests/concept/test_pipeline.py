@@ -231,6 +231,8 @@ def test_eval_and_bench_commands(tiny, capsys):
     assert evaluate.run(args) == 0
     out = capsys.readouterr().out
     assert "R@1" in out and "weakest:" in out and "paraphrase pairs" in out
+    # held-out phrasings next to training phrasings, and the words the encoder cannot place
+    assert "seen words" in out and "cannot place" in out
     parser = argparse.ArgumentParser()
     bench.add_arguments(parser)
     assert bench.run(parser.parse_args(["--model", str(tiny.model), "--repeats", "3"])) == 0
