@@ -2294,6 +2294,80 @@
      ],
      "text": ""
     }
+   },
+   {
+    "box": {
+     "id": "obj-127",
+     "maxclass": "comment",
+     "numinlets": 1,
+     "numoutlets": 0,
+     "patching_rect": [
+      820,
+      830,
+      520,
+      20
+     ],
+     "text": "your own words: type a word, then what it means, and press Enter; the word alone forgets it"
+    }
+   },
+   {
+    "box": {
+     "id": "obj-128",
+     "maxclass": "textedit",
+     "numinlets": 1,
+     "numoutlets": 4,
+     "patching_rect": [
+      820,
+      855,
+      250,
+      40
+     ],
+     "outlettype": [
+      "",
+      "",
+      "",
+      ""
+     ],
+     "text": "sidestick rim clicks",
+     "keymode": 1,
+     "lines": 1
+    }
+   },
+   {
+    "box": {
+     "id": "obj-129",
+     "maxclass": "newobj",
+     "numinlets": 1,
+     "numoutlets": 1,
+     "patching_rect": [
+      820,
+      905,
+      150,
+      22
+     ],
+     "outlettype": [
+      ""
+     ],
+     "text": "prepend /livegen/word"
+    }
+   },
+   {
+    "box": {
+     "id": "obj-130",
+     "maxclass": "message",
+     "numinlets": 2,
+     "numoutlets": 1,
+     "patching_rect": [
+      1090,
+      865,
+      230,
+      22
+     ],
+     "outlettype": [
+      ""
+     ],
+     "text": "/livegen/word sidestick rim clicks"
+    }
    }
   ],
   "lines": [
@@ -3661,6 +3735,42 @@
      ],
      "destination": [
       "obj-126",
+      0
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "source": [
+      "obj-128",
+      0
+     ],
+     "destination": [
+      "obj-129",
+      0
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "source": [
+      "obj-129",
+      0
+     ],
+     "destination": [
+      "obj-2",
+      0
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "source": [
+      "obj-130",
+      0
+     ],
+     "destination": [
+      "obj-2",
       0
      ]
     }

@@ -14,11 +14,16 @@ MiniLM cosine is ~0.88), so negation is handled structurally before any network 
 
 The same function prepares text for training and at run time, so both see identical clauses.
 The negator list is ordinary English (what a performer types), not learned from the captions.
+
+A performer's own words (`define`, e.g. "sidestick" = "rim clicks") are replaced before parsing,
+so "no sidestick" reads as "no rim clicks". They are the performer's, never used in training or
+evaluation.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 # Words that open a negated clause. Multi-word cues are matched first.
@@ -118,6 +123,41 @@ def content_words(text: str) -> list[str]:
             continue
         out.append(w)
     return out
+
+
+MAX_WORD = 40  # characters of a defined word
+
+
+def definable(word: str) -> str | None:
+    """Why `word` cannot be given a meaning, or None when it can (one word, not a function word)."""
+    w = normalize(word)
+    if not w or len(w) > MAX_WORD or _WORD.fullmatch(w) is None:
+        return f"{word!r} is not one word (letters, digits, - and ' only, at most {MAX_WORD})"
+    if w in STOPWORDS or w in NEGATORS or w in CONNECTIVES or w == "bpm" or w.endswith("n't"):
+        return f"{w!r} shapes how a prompt is read (a negation, connective or function word)"
+    if w.replace(".", "").isdigit():
+        return f"{w!r} is a number"
+    return None
+
+
+def define(text: str, words: Mapping[str, str]) -> str:
+    """`text` with each defined word replaced by its meaning (whole words, plurals too).
+
+    One pass: a meaning is not expanded again, so definitions cannot loop. Without definitions
+    the text comes back unchanged (not even normalised).
+    """
+    if not words:
+        return text
+
+    def meaning(m: re.Match[str]) -> str:
+        w = m.group(0)
+        if w in words:
+            return words[w]
+        if w.endswith("s") and w[:-1] in words:
+            return words[w[:-1]]
+        return w
+
+    return _WORD.sub(meaning, normalize(text))
 
 
 def _negation_cut(clause: str) -> tuple[str, str] | None:

@@ -114,6 +114,15 @@ class TriggerSlot:
 
 
 @dataclass(frozen=True)
+class DefineWord:
+    """The performer's own word: prompts read `word` as `meaning` ("sidestick" = "rim clicks");
+    an empty meaning forgets the word. `word` is one lower-case word (`text.definable`)."""
+
+    word: str
+    meaning: str = ""
+
+
+@dataclass(frozen=True)
 class StatusRequest:
     pass
 
@@ -142,6 +151,7 @@ Command = (
     | Morph
     | SetSlotWeight
     | TriggerSlot
+    | DefineWord
     | StatusRequest
     | Subscribe
 )

@@ -24,6 +24,9 @@
     [midi.notes]                   # a note makes its prompt slot the prompt
     slot0 = 36
 
+    [words]                        # your own words: prompts read "sidestick" as "rim clicks"
+    sidestick = "rim clicks"
+
 docs/config.md is the reference; docs/example.toml a complete example. Every value is checked
 against the OSC address space's ranges; the first problem becomes one `ConfigError` line naming
 the key. `save_midi` writes learned mappings back: it replaces only the `[midi]` tables in the
@@ -41,10 +44,11 @@ from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
+from livegen.concept.text import definable, normalize
 from livegen.control.midimap import CC_TARGETS, CcMap, MidiMap, NoteMap
 from livegen.control.morph import Prompts
 from livegen.control.osc import ADDRESSES, MAX_MORPH_BARS, MAX_PROMPTS, MAX_SCENES, MAX_TEXT
-from livegen.control.state import Scene, Session
+from livegen.control.state import MAX_WORDS, Scene, Session
 
 SETTINGS = {  # config key → (OSC address whose first argument gives the range, whole number)
     "guidance": ("/livegen/guidance", False),
@@ -121,8 +125,11 @@ def loads(text: str, path: Path | str | None = None) -> Config:
 
 
 def _config(data: dict[str, Any], path: Path | None) -> Config:
-    _known(data, "", {"session", "scene", "midi"})
+    _known(data, "", {"session", "scene", "midi", "words"})
     session = _session(_table(data, "session"), "session")
+    words = _words(_table(data, "words"))
+    if words:
+        session["words"] = words
     scenes_raw = data.get("scene", [])
     if not isinstance(scenes_raw, list) or not all(isinstance(s, dict) for s in scenes_raw):
         raise ConfigError("scene: write each scene as a [[scene]] table")
@@ -216,6 +223,18 @@ def _session(table: dict[str, Any], prefix: str) -> dict[str, Any]:
             raise ConfigError(f"{p}slots has {len(slots)} slots; at most {MAX_PROMPTS}")
         out["slots"] = tuple(_text(f"{p}slots[{i}]", s) for i, s in enumerate(slots))
     return out
+
+
+def _words(table: dict[str, Any]) -> tuple[tuple[str, str], ...]:
+    if len(table) > MAX_WORDS:
+        raise ConfigError(f"words has {len(table)} words; at most {MAX_WORDS}")
+    out: dict[str, str] = {}
+    for word, meaning in table.items():
+        why = definable(word)
+        if why is not None:
+            raise ConfigError(f"words.{word}: {why}")
+        out[normalize(word)] = _text(f"words.{word}", meaning)
+    return tuple(sorted(out.items()))
 
 
 def _scene(table: dict[str, Any], prefix: str) -> Scene:

@@ -18,6 +18,7 @@ from pythonosc import osc_bundle, osc_message
 from pythonosc.osc_message_builder import OscMessageBuilder
 from pythonosc.parsing import osc_types
 
+from livegen.concept.text import definable, normalize
 from livegen.control import commands as cmd
 
 PREFIX = "/livegen/"
@@ -54,7 +55,7 @@ class Address:
     args: tuple[Arg, ...]
     build: Callable[..., cmd.Command]
     description: str
-    variadic: bool = False  # /livegen/prompt: (s [f]) repeated
+    variadic: bool = False  # /livegen/prompt: (s [f]) repeated; /livegen/word: s then any words
 
 
 def _number(address: str, arg: Arg, value: Any) -> float | int:
@@ -107,6 +108,29 @@ def _parse_prompts(address: str, args: Sequence[Any]) -> cmd.Command:
     return cmd.SetPrompts(tuple(prompts))
 
 
+def _parse_word(address: str, args: Sequence[Any]) -> cmd.Command:
+    """word, then its meaning; Pd sends typed words as separate atoms, so every argument after
+    the word is part of the meaning (numbers too: "tb 303")."""
+    if not args:
+        raise OscError(
+            address, "expects a word and what it means: s [s ...] (no meaning: forget it)"
+        )
+    word = _text(address, Arg("word", "s"), args[0])
+    why = definable(word)
+    if why is not None:
+        raise OscError(address, why)
+    parts = []
+    for value in args[1:]:
+        if isinstance(value, str):
+            parts.append(value)
+        else:
+            parts.append(f"{float(_number(address, Arg('meaning', 'f'), value)):g}")
+    meaning = " ".join(" ".join(parts).split())
+    if len(meaning) > MAX_TEXT:
+        raise OscError(address, f"meaning is {len(meaning)} characters; at most {MAX_TEXT}")
+    return cmd.DefineWord(normalize(word), meaning)
+
+
 def _clock(source: str) -> cmd.Command:
     if source not in ("midi", "internal", "link"):
         raise OscError(
@@ -151,6 +175,9 @@ ADDRESSES: dict[str, Address] = {
                 "morph over i bars to a mix where prompt s has the share f (1: only s)"),
         Address("/livegen/slot", (Arg("slot", "i", 0, MAX_PROMPTS - 1), Arg("weight", "f", 0, 10)),
                 cmd.SetSlotWeight, "weight of prompt slot i (0-based); the slots' mix is the prompt"),
+        Address("/livegen/word", (Arg("word", "s"), Arg("meaning", "s", default="")),
+                cmd.DefineWord, "prompts read word s as the words after it (none: forget s)",
+                variadic=True),
         Address("/livegen/status", (), cmd.StatusRequest, "reply /livegen/status key value ..."),
         Address("/livegen/subscribe", (Arg("on", "i", 0, 1, 1),), lambda v: cmd.Subscribe(bool(v)),
                 "1 = send /livegen/beat i i and /livegen/bar i to the sender"),
@@ -164,7 +191,7 @@ def parse(address: str, args: Sequence[Any]) -> cmd.Command:
     if spec is None:
         raise OscError(address, "unknown address (see /livegen/status or docs/osc.md)")
     if spec.variadic:
-        return _parse_prompts(address, args)
+        return (_parse_word if address == "/livegen/word" else _parse_prompts)(address, args)
     required = sum(a.default is None for a in spec.args)
     if not required <= len(args) <= len(spec.args):
         want = " ".join(a.kind if a.default is None else f"[{a.kind}]" for a in spec.args)

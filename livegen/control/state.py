@@ -13,6 +13,7 @@ from livegen.control import commands as cmd
 from livegen.control.morph import PromptMorph, Prompts, blend, strongest
 
 MAX_MIX = 8  # prompts kept in a morph's target (the OSC limit of one /livegen/prompt)
+MAX_WORDS = 64  # the performer's own words (/livegen/word, the config's [words])
 
 
 @dataclass(frozen=True)
@@ -55,6 +56,7 @@ class Session:
     scenes: tuple[Scene, ...] = ()  # from the config
     scene: int | None = None  # the scene recalled last
     morph: PromptMorph | None = None  # in progress (or done): `prompts` is its target
+    words: tuple[tuple[str, str], ...] = ()  # the performer's (word, meaning), sorted by word
 
     def prompts_at(self, bar: int) -> Prompts:
         """The mix song bar `bar` plays (the morph's step there, or `prompts`)."""
@@ -95,6 +97,15 @@ def apply(session: Session, command: cmd.Command, next_bar: int = 0) -> Session:
             one_hot = tuple(1.0 if i == slot else 0.0 for i in range(len(session.slots)))
             prompts = ((session.slots[slot], 1.0),)
             return replace(session, prompts=prompts, slot_weights=one_hot, morph=None)
+        case cmd.DefineWord(word, meaning):
+            words = dict(session.words)
+            if meaning:
+                words[word] = meaning
+            else:
+                words.pop(word, None)
+            if len(words) > MAX_WORDS:
+                return session  # the caller refuses it
+            return replace(session, words=tuple(sorted(words.items())))
         case cmd.SetAudioPrompt(path, weight):
             return replace(session, audio_prompt=(path, weight) if weight > 0 else None)
         case cmd.SetGuidance(value):

@@ -55,6 +55,19 @@ def join_bars(bars: Sequence[np.ndarray], starts: Sequence[int], fade: int) -> n
     return out
 
 
+def word_definition(text: str) -> tuple[str, str]:
+    """ "WORD=MEANING" → (word, meaning), for --word (argparse reports the ValueError)."""
+    from livegen.concept.text import definable, normalize
+
+    word, sep, meaning = text.partition("=")
+    if not sep or not meaning.strip():
+        raise argparse.ArgumentTypeError(f"{text!r}: write WORD=MEANING, e.g. sidestick=rim clicks")
+    why = definable(word.strip())
+    if why is not None:
+        raise argparse.ArgumentTypeError(why)
+    return normalize(word), " ".join(meaning.split())
+
+
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--model", type=Path, default=Path("models/default"), help="package")
     parser.add_argument(
@@ -71,6 +84,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default=[],
         metavar="W",
         help="weight of each --prompt, in order (default 1 each)",
+    )
+    parser.add_argument(
+        "--word",
+        action="append",
+        type=word_definition,
+        default=[],
+        metavar="WORD=MEANING",
+        help='read WORD in the prompts as MEANING, e.g. --word "sidestick=rim clicks" (repeat)',
     )
     parser.add_argument("--bpm", type=float, default=124.0, help="tempo (the model's range)")
     parser.add_argument("--bars", type=int, default=4, help="number of bars")
@@ -127,15 +148,18 @@ def run(args: argparse.Namespace) -> int:
     concept = None
     if args.prompt:
         from livegen.concept import TextPrompt, load_conditioner
+        from livegen.concept.text import define
 
         cond = load_conditioner("livegen-clap", model_dir=args.model, threads=args.threads)
         weights = args.weight or [1.0] * len(args.prompt)
+        words = dict(args.word)
         mixed = cond.embed_prompts(
-            [TextPrompt(p, w) for p, w in zip(args.prompt, weights, strict=True)]
+            [TextPrompt(define(p, words), w) for p, w in zip(args.prompt, weights, strict=True)]
         )
         concept = mixed.vector
         if mixed.unknown_words:
-            print(f"note: the model cannot place {', '.join(mixed.unknown_words)}", file=sys.stderr)
+            unplaced = ", ".join(mixed.unknown_words)
+            print(f"note: the model cannot place {unplaced} (--word WORD=MEANING)", file=sys.stderr)
     # Validate the whole request (bpm range, steps, guidance, variation, seed) before any work.
     gen.check(BarRequest(args.bpm, concept, steps, args.guidance, args.seed, args.variation))
     gen.warm_up()

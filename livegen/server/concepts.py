@@ -3,7 +3,8 @@
 The control thread `submit`s each new prompt set (text prompts and the optional audio prompt);
 the worker embeds only the latest one (a performer typing fast does not queue work), through the
 conditioner's own LRU caches (a prompt used before costs nothing), and leaves the result for the
-control thread to `collect`. Reading an audio prompt from disk happens here too.
+control thread to `collect`. Reading an audio prompt from disk happens here too, and so does
+reading the performer's own words into the prompts (`text.define`).
 
 Without a conditioner (`--source loops`, or no concept model) every request is ready at once
 with no vector.
@@ -31,6 +32,7 @@ class ConceptRequest:
     audio_prompt: tuple[str, float] | None
     sender: tuple[str, int] | None = None
     morph: PromptMorph | None = None  # also embed each of its steps (k = 0..bars)
+    words: tuple[tuple[str, str], ...] = ()  # the performer's own words, read before embedding
 
 
 @dataclass(frozen=True, eq=False)
@@ -82,13 +84,15 @@ class ConceptWorker:
             return ConceptResult(request, None, morph_vectors=tuple(None for _ in steps))
         try:
             from livegen.concept.base import AudioPrompt, TextPrompt
+            from livegen.concept.text import define
 
+            words = dict(request.words)
             audio = None
             if request.audio_prompt is not None:
                 audio = self._audio(*request.audio_prompt, AudioPrompt)
 
             def embed(mix: tuple[tuple[str, float], ...]) -> Any:
-                prompts: list[Any] = [TextPrompt(text, weight) for text, weight in mix]
+                prompts: list[Any] = [TextPrompt(define(t, words), w) for t, w in mix]
                 assert self.conditioner is not None
                 return self.conditioner.embed_prompts(prompts + ([audio] if audio else []))
 

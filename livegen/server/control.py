@@ -38,7 +38,7 @@ from livegen.clock.shared import SharedClock
 from livegen.clock.sources import ClockSource, InternalClock
 from livegen.control import commands as cmd
 from livegen.control.osc import Incoming, Reply, encode, error_reply, handle_packet
-from livegen.control.state import Session, apply, status_args
+from livegen.control.state import MAX_WORDS, Session, apply, status_args
 from livegen.server.concepts import ConceptRequest, ConceptResult, ConceptWorker
 from livegen.server.midicontrol import MIDI_SENDER, MidiControl
 from livegen.server.oscserver import OscServer, Sender
@@ -186,6 +186,14 @@ class Controller:
                 reason = f"no scene {index}: the config has {count} (0-based)"
                 self._refuse("/livegen/scene", reason, sender)
                 return
+            case cmd.DefineWord(word, meaning) if (
+                meaning
+                and word not in dict(self.session.words)
+                and len(self.session.words) >= MAX_WORDS
+            ):
+                reason = f"{MAX_WORDS} words are defined already; forget one first"
+                self._refuse("/livegen/word", reason, sender)
+                return
             case cmd.SetSlotWeight(slot) | cmd.TriggerSlot(slot) if slot >= len(self.session.slots):
                 reason = f"no prompt slot {slot}: {len(self.session.slots)} slot(s) (0-based)"
                 self._refuse("/livegen/slot", reason, sender)
@@ -196,11 +204,14 @@ class Controller:
             self._morph_started = False
         if isinstance(command, cmd.RecallScene):
             self._recalled(command.index, next_bar, playing)
-        resend = isinstance(command, (cmd.SetPrompts, cmd.SetAudioPrompt))
+        # a new word is answered like a prompt: the sender hears which words still mean nothing
+        resend = isinstance(command, (cmd.SetPrompts, cmd.SetAudioPrompt, cmd.DefineWord))
         if resend or _prompting(before) != _prompting(self.session):
             self._ticket += 1
             s = self.session
-            request = ConceptRequest(self._ticket, s.prompts, s.audio_prompt, sender, s.morph)
+            request = ConceptRequest(
+                self._ticket, s.prompts, s.audio_prompt, sender, s.morph, s.words
+            )
             if self.concepts.conditioner is None:
                 self._concept_ready(self.concepts.embed_now(request))
             else:
@@ -272,7 +283,8 @@ class Controller:
         if request.sender is not None and request.prompts:
             self.send(Reply("/livegen/unknown", tuple(result.unknown_words), request.sender))
         if result.unknown_words:
-            self.notice = f"the model cannot place: {', '.join(result.unknown_words)}"
+            words = ", ".join(result.unknown_words)
+            self.notice = f"the model cannot place: {words} (/livegen/word gives a meaning)"
 
     def _refuse(self, address: str, reason: str, sender: Sender) -> None:
         self.send(error_reply(address, reason, sender))
@@ -402,7 +414,7 @@ def _generation(s: Session) -> tuple[Any, ...]:
 
 def _prompting(s: Session) -> tuple[Any, ...]:
     """The session fields that go through the embedding."""
-    return (s.prompts, s.audio_prompt, s.morph)
+    return (s.prompts, s.audio_prompt, s.morph, s.words)
 
 
 def _address(command: cmd.Command) -> str:

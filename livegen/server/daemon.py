@@ -150,7 +150,8 @@ class Daemon:
         """Embed the first prompt and warm the source up (before the clock runs). Seconds."""
         t0 = time.perf_counter()
         s = self.controller.session
-        result = self.concepts.embed_now(ConceptRequest(0, s.prompts, s.audio_prompt))
+        request = ConceptRequest(0, s.prompts, s.audio_prompt, words=s.words)
+        result = self.concepts.embed_now(request)
         if result.error is not None:
             raise ValueError(f"the first prompt cannot be embedded: {result.error}")
         self.controller._concept_ready(result)

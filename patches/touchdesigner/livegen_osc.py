@@ -97,6 +97,12 @@ def set_slot(index, weight):
     _send("/livegen/slot", [int(_clamp(int(index), 0, 7)), _clamp(weight, 0.0, 10.0)])
 
 
+def define_word(word, meaning=""):
+    """From now on prompts read `word` (one word) as `meaning`; no meaning forgets the word.
+    The reply /livegen/unknown then lists the words still unplaced in the current prompt."""
+    _send("/livegen/word", [str(word)] + ([str(meaning)] if meaning else []))
+
+
 def play():
     _send("/livegen/play")
 

@@ -1,6 +1,6 @@
 """Prompt parsing: clauses, negation scope, stated tempo, content words."""
 
-from livegen.concept.text import content_words, parse, tempo_features
+from livegen.concept.text import content_words, definable, define, parse, tempo_features
 
 KNOWN = frozenset({"kick", "clap", "hats", "bass"})
 
@@ -58,3 +58,26 @@ def test_empty_and_punctuation_only_prompts():
 
 def test_content_words_skip_function_words_and_numbers():
     assert content_words("The acid line, no kick at 126 BPM") == ["acid", "line", "kick"]
+
+
+def test_defined_words_are_read_as_their_meaning_before_negation():
+    words = {"sidestick": "rim clicks", "low-end": "deep bassline"}
+    assert define("Sidestick groove, NO low-end", words) == "rim clicks groove, no deep bassline"
+    assert read(define("lacking sidesticks", words)) == [("rim clicks", True)]  # plural too
+    # whole words only, one pass: a meaning is not expanded again
+    assert define("sidesticking", words) == "sidesticking"
+    assert define("sidestick", {"sidestick": "sidestick rim"}) == "sidestick rim"
+    assert define("Acid LINE", {}) == "Acid LINE"  # nothing defined: unchanged
+
+
+def test_what_can_be_defined():
+    assert definable("sidestick") is None and definable("TB-303") is None
+    for word, why in (
+        ("no", "shapes how"),
+        ("with", "shapes how"),
+        ("low end", "not one word"),
+        ("128", "a number"),
+        ("", "not one word"),
+    ):
+        reason = definable(word)
+        assert reason is not None and why in reason, (word, reason)

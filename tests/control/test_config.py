@@ -26,6 +26,7 @@ def test_the_example_config_loads_and_makes_a_session():
     session = config.make_session()
     assert session.slots[1] == "dub chords" and session.slot_weights == (1.0, 0.0, 0.0, 0.0)
     assert session.variation == 0.1 and session.scenes == config.scenes
+    assert session.words == (("low-end", "deep bassline"), ("tb-303", "acid line"))
     # the command line wins over [session]; None means "not given"
     session = config.make_session(guidance=4.0, steps=None, prompts=(("acid", 1.0),))
     assert session.guidance == 4.0 and session.steps == 8 and session.prompts == (("acid", 1.0),)
@@ -67,6 +68,10 @@ def test_no_config_gives_the_built_in_session_with_one_slot():
         ("[midi.notes]\nkick = 36", "unknown key midi.notes.kick"),
         ("[midi]\ncc = 3", "midi.cc must be a table"),
         ("[session\nsteps = 8", "not valid TOML"),
+        ("[words]\nno = 'kick'", "words.no: 'no' shapes how a prompt is read"),
+        ("[words]\n'low end' = 'bass'", "words.low end: 'low end' is not one word"),
+        ("[words]\nsidestick = ''", "words.sidestick must be a non-empty string"),
+        ("words = 'x'", "words must be a table"),
     ],
 )
 def test_bad_configs_say_which_key_in_one_line(text, message):
@@ -75,6 +80,17 @@ def test_bad_configs_say_which_key_in_one_line(text, message):
     text_of = str(info.value)
     assert text_of.startswith("set.toml: ") and message in text_of, text_of
     assert "\n" not in text_of
+
+
+def test_words_become_the_sessions_sorted_lower_case():
+    config = loads("[words]\nSidestick = 'rim  clicks'\n'low-end' = 'deep bassline'\n")
+    assert config.make_session().words == (
+        ("low-end", "deep bassline"),
+        ("sidestick", "rim  clicks"),
+    )
+    many = "[words]\n" + "".join(f"w{i} = 'kick'\n" for i in range(65))
+    with pytest.raises(ConfigError, match="65 words; at most 64"):
+        loads(many)
 
 
 def test_a_missing_file(tmp_path):

@@ -37,6 +37,7 @@ def test_every_documented_address_parses_with_good_arguments():
         "/livegen/scene": (2,),
         "/livegen/morph": ("dub chords", 0.5, 8),
         "/livegen/slot": (1, 0.7),
+        "/livegen/word": ("sidestick", "rim clicks"),
         "/livegen/status": (),
         "/livegen/subscribe": (),
     }
@@ -53,6 +54,26 @@ def test_prompt_forms():
     assert both == cmd.SetPrompts((("acid", 2.0), ("dub", 0.5)))
     # a weight may be left out for any prompt
     assert parse("/livegen/prompt", ["a", "b", 0.5]).prompts == (("a", 1.0), ("b", 0.5))
+
+
+def test_word_forms():
+    # Pd sends a typed list as separate atoms: everything after the word is its meaning
+    assert parse("/livegen/word", ["Sidestick", "rim", "clicks"]) == cmd.DefineWord(
+        "sidestick", "rim clicks"
+    )
+    assert parse("/livegen/word", ["tb-303", "acid", 303.0]).meaning == "acid 303"
+    assert parse("/livegen/word", ["sidestick"]) == cmd.DefineWord("sidestick", "")  # forget
+    session = Session()
+    for command in (
+        cmd.DefineWord("sidestick", "rim clicks"),
+        cmd.DefineWord("boomy", "punchy kick"),
+        cmd.DefineWord("sidestick", "rimshots"),  # a new meaning replaces the old
+    ):
+        session = apply(session, command)
+    assert session.words == (("boomy", "punchy kick"), ("sidestick", "rimshots"))
+    session = apply(session, cmd.DefineWord("boomy", ""))
+    assert session.words == (("sidestick", "rimshots"),)
+    assert apply(session, cmd.DefineWord("never-defined", "")) == session
 
 
 def test_ints_and_floats_are_interchangeable():
@@ -91,6 +112,11 @@ def test_ints_and_floats_are_interchangeable():
         ("/livegen/morph", ("acid", 1.0, 0), "must be in [1, 128]"),
         ("/livegen/morph", (" ", 1.0, 4), "empty prompt"),
         ("/livegen/slot", (8, 1.0), "must be in [0, 7]"),
+        ("/livegen/word", (), "expects a word and what it means"),
+        ("/livegen/word", ("no", "kick"), "shapes how a prompt is read"),
+        ("/livegen/word", ("low end", "bass"), "not one word"),
+        ("/livegen/word", (808, "kick"), "word must be a string"),
+        ("/livegen/word", ("x", "y" * (MAX_TEXT + 1)), "characters"),
     ],
 )
 def test_bad_messages_get_a_reason_and_no_command(address, args, reason):

@@ -98,6 +98,8 @@ def examples(patch: Patch, box: Box, outlet: int = 0, seen: frozenset = frozense
         return [[lo], [hi]]
     if box.kind in ("symbolatom", "subpatch"):  # typed words joined into one symbol
         return [["dark acid techno"]]
+    if box.kind == "listbox":  # typed words, one atom each
+        return [["dark", "acid", "techno"]]
     if name in _WIDGET_RANGES:
         a, b = _WIDGET_RANGES[name]
         return [[float(box.atoms[a])], [float(box.atoms[b])]]

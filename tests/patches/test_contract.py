@@ -59,7 +59,7 @@ def test_pd_every_oscformat_sends_an_accepted_message(pd_patch):
 
 def test_pd_covers_the_performer_controls(pd_patch):
     wanted = {"/livegen/" + a for a in "prompt guidance steps variation gain seed hold play stop "
-              "subscribe status scene morph".split()}  # fmt: skip
+              "subscribe status scene morph word".split()}  # fmt: skip
     assert wanted <= set(pd_sends(pd_patch))
 
 
@@ -148,7 +148,7 @@ def test_max_every_send_is_an_accepted_message(max_patch):
                     for args in _max_examples(boxes[src], max_patch):
                         accept(address, args)
     wanted = {"/livegen/" + a for a in "prompt guidance steps variation gain seed hold play stop "
-              "subscribe status scene morph".split()}  # fmt: skip
+              "subscribe status scene morph word".split()}  # fmt: skip
     assert wanted <= seen
 
 
@@ -167,6 +167,8 @@ def _max_examples(box: dict, patcher: dict) -> list[list]:
         return [[0], [1]]
     if kind == "newobj" and box["text"] == "tosymbol":  # typed words joined into one symbol
         return [["dark acid techno"]]
+    if kind == "textedit":  # typed words straight out: one atom each
+        return [["dark", "acid", "techno"]]
     if kind == "newobj" and box["text"] == "pack s 1. s 0. s 0. s 0.":  # the four slots
         return [["minimal techno", 1.0, "dub chords", 0.0, "acid bassline", 0.0, "noise", 10.0]]
     if kind == "newobj" and box["text"] == "pack s 1. 4":  # the morph: text, weight, bars
@@ -223,7 +225,7 @@ def test_td_sends_only_known_addresses_and_covers_the_controls():
                  and n.value.startswith("/livegen/")}  # fmt: skip
     assert addresses <= set(ADDRESSES), addresses - set(ADDRESSES)
     wanted = {"/livegen/" + a for a in "prompt guidance steps variation gain seed hold play stop "
-              "subscribe status bpm scene morph slot".split()}  # fmt: skip
+              "subscribe status bpm scene morph slot word".split()}  # fmt: skip
     assert wanted <= addresses
 
 
@@ -255,7 +257,9 @@ def test_td_functions_send_what_the_daemon_accepts():
     namespace["morph"]("dub chords", 0.5, 8)
     namespace["morph"]("dub chords", 7, 0)  # clamped into range
     namespace["set_slot"](1, 0.7)
-    assert len(sent) == 17
+    namespace["define_word"]("sidestick", "rim clicks")
+    namespace["define_word"]("sidestick")  # forget it
+    assert len(sent) == 19
     for address, args in sent:
         accept(address, args)
     assert td_sends()

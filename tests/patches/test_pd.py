@@ -158,3 +158,31 @@ def test_the_pd_patch_prints_the_words_the_model_cannot_place(daemon_with_encode
         pd.close()
     errors = [line for line in pd.lines if "error" in line and "listen failed" not in line]
     assert not errors, pd.lines
+
+
+def test_the_pd_patch_gives_a_word_a_meaning(daemon_with_encoder):
+    """patches/README.md step 8: typed "sidestick rim clicks" in the words box defines the word."""
+    from livegen.concept import load_conditioner
+
+    server, osc, reply = daemon_with_encoder
+    controller = server.daemon.controller
+    cond = load_conditioner("livegen-clap", model_dir=ROOT / "models" / "default")
+    meant = cond.embed_text("rolling bass rim clicks groove").vector
+    unplaced = cond.embed_text("rolling bass sidestick groove").vector
+    assert float(meant @ unplaced) < 0.99  # the definition changes what is played
+
+    def defined() -> bool:
+        concept = controller.settings.concept
+        return concept is not None and float(concept @ meant) > 0.9999
+
+    pd = Pd(f"livegen-ports {osc} {reply}", "lg-prompt-words list rolling bass sidestick groove",
+            "lg-word list sidestick rim clicks")  # fmt: skip
+    try:
+        assert wait_until(defined, 8.0), controller.session.words
+        assert ("sidestick", "rim clicks") in controller.session.words
+        assert controller.settings.prompts == (("rolling bass sidestick groove", 1.0),)
+        assert controller.unknown_words == ()
+    finally:
+        pd.close()
+    errors = [line for line in pd.lines if "error" in line and "listen failed" not in line]
+    assert not errors, pd.lines

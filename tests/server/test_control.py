@@ -21,7 +21,7 @@ from pythonosc.udp_client import SimpleUDPClient
 from livegen.clock.shared import SharedClock
 from livegen.clock.sources import InternalClock
 from livegen.control.osc import encode
-from livegen.control.state import Session
+from livegen.control.state import MAX_WORDS, Session
 from livegen.server.concepts import ConceptWorker
 from livegen.server.control import Controller
 from livegen.server.oscserver import OscServer, parse_host_port
@@ -115,6 +115,23 @@ def test_settings_change_publishes_a_new_version(rig):
         ("dub", 0.3),
     ]
     assert s.version == 2 and gains == [0.5]  # gain is not a generation setting
+
+
+def test_words_are_capped_and_a_full_list_still_takes_new_meanings(rig):
+    controller, osc, t, _ = rig
+    for i in range(MAX_WORDS):
+        controller.handle(message("/livegen/word", f"w{i}", "kick"), ME, t[0], time.time())
+    assert len(controller.session.words) == MAX_WORDS
+    controller.handle(message("/livegen/word", "one-more", "clap"), ME, t[0], time.time())
+    address, args, _ = osc.sent[-1]
+    assert address == "/livegen/error" and args[0] == "/livegen/word" and "64 words" in args[1]
+    assert "one-more" not in dict(controller.session.words)
+    # a word already defined can change its meaning, and a forgotten one frees a place
+    controller.handle(message("/livegen/word", "w0", "clap"), ME, t[0], time.time())
+    controller.handle(message("/livegen/word", "w1"), ME, t[0], time.time())
+    controller.handle(message("/livegen/word", "one-more", "clap"), ME, t[0], time.time())
+    words = dict(controller.session.words)
+    assert words["w0"] == "clap" and "w1" not in words and words["one-more"] == "clap"
 
 
 def test_a_bundle_with_a_future_time_tag_waits_without_blocking(rig):
@@ -234,11 +251,13 @@ MODEL = Path(__file__).resolve().parents[2] / "models" / "default"
 @pytest.mark.skipif(not (MODEL / "manifest.json").is_file(), reason="no shipped model package")
 def test_words_the_shipped_encoder_cannot_place_are_sent_back_over_udp():
     """The real concept encoder behind the real UDP shell: each embedded prompt is answered with
-    `/livegen/unknown` and the words it cannot place (none when it knows them all)."""
+    `/livegen/unknown` and the words it cannot place (none when it knows them all); a word the
+    performer defines with `/livegen/word` is read as its meaning from then on."""
     from livegen.concept import load_conditioner
 
     server = OscServer("127.0.0.1", 0)
-    worker = ConceptWorker(load_conditioner("livegen-clap", model_dir=MODEL))
+    cond = load_conditioner("livegen-clap", model_dir=MODEL)
+    worker = ConceptWorker(cond)
     controller = Controller(Session(), SharedClock(InternalClock("124", time.monotonic)),
                             worker, server)  # fmt: skip
     server.start()
@@ -246,22 +265,39 @@ def test_words_the_shipped_encoder_cannot_place_are_sent_back_over_udp():
     listener = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     listener.bind(("127.0.0.1", 0))
     listener.settimeout(0.01)
+
+    def ask(address: str, *args) -> tuple:
+        listener.sendto(message(address, *args), server.address)
+        deadline = time.monotonic() + 10.0
+        while time.monotonic() < deadline:
+            controller.step()
+            try:
+                reply = OscMessage(listener.recvfrom(65536)[0])
+            except TimeoutError:
+                continue
+            assert reply.address == "/livegen/unknown", (reply.address, reply.params)
+            return tuple(reply.params)
+        raise AssertionError(f"no reply to {address}")
+
+    groove = "rolling bass with a sidestick groove, no kick"
     try:
-        answers = []
-        for prompt in ("rolling bass with a sidestick groove, no kick", "acid line, no kick"):
-            listener.sendto(message("/livegen/prompt", prompt), server.address)
-            reply = None
-            deadline = time.monotonic() + 10.0
-            while reply is None and time.monotonic() < deadline:
-                controller.step()
-                try:
-                    reply = OscMessage(listener.recvfrom(65536)[0])
-                except TimeoutError:
-                    pass
-            assert reply is not None and reply.address == "/livegen/unknown"
-            answers.append(tuple(reply.params))
-        assert answers == [("sidestick",), ()]
+        assert ask("/livegen/prompt", groove) == ("sidestick",)
+        unplaced = controller.settings.concept
+        assert ask("/livegen/prompt", "acid line, no kick") == ()
         assert controller.settings.prompts == (("acid line, no kick", 1.0),)
+        # the performer says what the word means (Pd sends it as separate atoms)
+        assert ask("/livegen/prompt", groove) == ("sidestick",)
+        assert ask("/livegen/word", "sidestick", "rim", "clicks") == ()
+        assert controller.session.words == (("sidestick", "rim clicks"),)
+        meant = cond.embed_text("rolling bass with a rim clicks groove, no kick").vector
+        defined = controller.settings.concept
+        assert defined is not None and unplaced is not None
+        assert float(defined @ meant) > 0.9999  # exactly the meaning, embedded
+        assert float(defined @ unplaced) < 0.99  # and not what it was
+        assert controller.settings.prompts == ((groove, 1.0),)  # the prompt itself is kept
+        # forgetting the word brings the warning back
+        assert ask("/livegen/word", "sidestick") == ("sidestick",)
+        assert float(controller.settings.concept @ unplaced) > 0.9999
     finally:
         listener.close()
         worker.stop()

@@ -109,6 +109,7 @@ def test_the_known_addresses_in_detail():
         "/livegen/play": ("", 2, None),
         "/livegen/stop": ("", 2, None),
         "/livegen/status": ("", 2, None),
+        "/livegen/word": ("ss", 2, None),
         "/livegen/subscribe": ("i", 2, [{"MIN": 0, "MAX": 1}]),
     }
     for path, (kind, access, ranges) in expect.items():
