@@ -56,7 +56,7 @@ def join_bars(bars: Sequence[np.ndarray], starts: Sequence[int], fade: int) -> n
 
 
 def word_definition(text: str) -> tuple[str, str]:
-    """ "WORD=MEANING" → (word, meaning), for --word (argparse reports the ValueError)."""
+    """One --word argument, WORD=MEANING, as (word, meaning); argparse prints what is wrong."""
     from livegen.concept.text import definable, normalize
 
     word, sep, meaning = text.partition("=")

@@ -8,6 +8,7 @@
 - generation settings are published as an immutable `producer.Settings` (one reference swap,
   a new `version` each time) once a prompt's embedding is ready (`concepts.ConceptWorker`);
   the prompt's sender then gets `/livegen/unknown s ...`, the words the model cannot place;
+  `/livegen/word` gives one a meaning and re-embeds the prompt (`ConceptRequest.words`);
 - clock events: every `Beat` goes to subscribers as `/livegen/beat i i` (bar, beat; 0-based, as
   the clock counts) and every downbeat as `/livegen/bar i`, when the clock reports it; a
   transport change bumps `transport_epoch` (the producer then re-plans);
