@@ -5,10 +5,11 @@ every time; never blocks, locks, logs or does I/O; allocates no arrays (every op
 into preallocated memory through `out=`). Per block it:
 
 1. keeps its frame counter on the stream's clock: when, after an underflow flag, the stream
-   time (`time.currentTime`) stays at least about a block ahead of the frames rendered for
-   `WATCH` callbacks, whole cycles went by unplayed (a JACK xrun skips periods), and the counter
-   jumps over them, so the bars that follow still land on the clock's downbeats instead of
-   periods late (a callback that was only delayed, and caught up, moves nothing);
+   time (`time.currentTime`) settles at least about a block ahead of the frames rendered, whole
+   cycles went by unplayed (a JACK xrun skips periods), and the counter jumps over them, so the
+   bars that follow still land on the clock's downbeats instead of periods late. A callback
+   that was only delayed, and caught up, moves nothing; nor does a stream time that is still
+   sliding back (see `_follow_stream_time`);
 2. renders the bars (`BarPlayer.render`: placement, declick, repeat-when-late);
 3. applies the gain with a linear ramp from the last block's gain to the target (no zipper noise
    when a performer moves a fader), and counts `output_underflow` flags;
@@ -40,7 +41,12 @@ NO_DEVICE_HELP = (
 # How fast (s per s) the envelope of stream time vs frames may rise: it follows a sound card whose
 # crystal is slower than the system clock (tens of ppm) and forgets a late callback's jitter.
 CREEP = 1e-3
-WATCH = 16  # callbacks watched after an underflow flag before lost cycles are skipped over
+# After an underflow flag: callbacks per watch window (in thirds: the first is left out, it
+# holds the catch-up), how far apart the minima of the last two thirds may be for the stream time
+# to count as settled, and how many windows to wait for it to settle.
+WATCH = 24
+FLAT = 0.3e-3  # s
+REWATCH = 12
 
 
 class AudioDeviceError(OSError):
@@ -89,7 +95,9 @@ class OutputEngine:
         self.underflow_frames = np.zeros(64, np.int64)  # where the last 64 underflows were
         self._base: float | None = None  # lower envelope of currentTime - frame / rate
         self._watch = 0  # callbacks left to look for a gap after an underflow flag
-        self._watch_min = np.inf  # least lateness seen in the watch window (s)
+        self._rewatch = 0  # windows left to wait for the stream time to settle
+        self._mid_min = np.inf  # least lateness in the window's middle third (s)
+        self._late_min = np.inf  # least lateness in its last third (s)
 
     def callback(self, outdata: np.ndarray, frames: int, time_info: Any, status: Any) -> None:
         """The PortAudio callback (see the module docstring for its contract)."""
@@ -99,7 +107,7 @@ class OutputEngine:
                 self.underflow_frames[self.underflows % len(self.underflow_frames)] = self.frame
                 self.underflows += 1
                 if self._watch == 0:
-                    self._watch, self._watch_min = WATCH, np.inf
+                    self._start_watch(REWATCH)
             self._follow_stream_time(time_info.currentTime, frames)
             self.player.render(outdata, self.frame)
             self._apply_gain(outdata, frames)
@@ -126,15 +134,30 @@ class OutputEngine:
             self._base = base + CREEP * frames / self.sample_rate
         if self._watch > 0:
             # Lost cycles leave every later callback late by the same amount; a callback that
-            # was only delayed (and the ones bunched after it) comes back to the envelope. So
-            # jump only by what the whole watch window stayed above it.
-            self._watch_min = min(self._watch_min, offset - base)
+            # was only delayed (and the ones bunched after it) comes back to the envelope. Under
+            # JACK, `currentTime` is `jack_frame_time()`, an estimate: when the server itself
+            # stalled (seen with the dummy driver on a starved CPU) it jumps ahead and then slides
+            # back by ~0.1 ms per callback for a second, while no frame was lost. So the counter
+            # jumps only by a lateness that has settled: the last two thirds of a window agree.
+            lateness = offset - base
+            third = WATCH // 3
+            if self._watch <= third:
+                self._late_min = min(self._late_min, lateness)
+            elif self._watch <= 2 * third:
+                self._mid_min = min(self._mid_min, lateness)
             self._watch -= 1
             if self._watch == 0:
-                lost = round(self._watch_min * self.sample_rate)
+                lost = round(self._late_min * self.sample_rate)
                 if lost >= 0.9 * frames:
-                    self.frame += lost
-                    self.lost_frames += lost
+                    if abs(self._late_min - self._mid_min) <= FLAT:
+                        self.frame += lost
+                        self.lost_frames += lost
+                    elif self._rewatch > 0:
+                        self._start_watch(self._rewatch - 1)  # still sliding: look again
+
+    def _start_watch(self, rewatch: int) -> None:
+        self._watch, self._rewatch = WATCH, rewatch
+        self._mid_min = self._late_min = np.inf
 
     def _apply_gain(self, out: np.ndarray, n: int) -> None:
         g0, g1 = self._gain, self.target_gain

@@ -102,6 +102,41 @@ def test_a_delayed_callback_that_catches_up_is_not_a_lost_cycle():
     assert engine.underflows == 1 and engine.lost_frames == 0 and engine.frame == 40 * 256
 
 
+def feed(engine: OutputEngine, lateness_ms, flag_at: int) -> None:
+    """Callbacks of 256 frames whose stream time runs `lateness_ms[i]` ahead of the frames."""
+    for i, late in enumerate(lateness_ms):
+        t = engine.frame / RATE + late / 1e3
+        info = SimpleNamespace(currentTime=t, outputBufferDacTime=t + 0.01)
+        block = np.zeros((256, 2), np.float32)
+        engine.callback(block, 256, info, SimpleNamespace(output_underflow=i == flag_at))
+
+
+def test_the_counter_jumps_by_the_lateness_the_stream_time_settles_at():
+    """Recorded on JACK (dummy driver) with the GIL held 100 ms: the first flagged callback is
+    46.8 ms ahead, the next 84.2, then every one 80.0; the recording showed 80 ms unplayed.
+    (Taking the least lateness of the whole window would have skipped only 46.8 ms.)"""
+    engine = engine_with_bars()
+    feed(engine, [0.0] * 10 + [46.79, 84.17] + [80.04] * 60, flag_at=10)
+    assert engine.lost_frames == round(80.04e-3 * RATE)
+
+
+def test_a_stream_time_that_slides_back_moves_nothing():
+    """Recorded on JACK (dummy driver) with the server stopped 30 ms: the stream time jumps
+    ~20 ms ahead and slides back by ~0.115 ms per callback; the recording showed nothing lost.
+    The old rule (least lateness of 16 callbacks) skipped ~18 ms here, and every later bar was
+    that much early."""
+    engine = engine_with_bars()
+    slide = [max(0.0, 20.4 - 0.115 * k) for k in range(260)]
+    feed(engine, [0.0] * 10 + slide + [0.0] * 40, flag_at=10)
+    assert engine.underflows == 1 and engine.lost_frames == 0
+    assert engine.frame == (10 + 260 + 40) * 256
+    # a slide that stops short of the old level: what is left was lost, once it has settled
+    engine = engine_with_bars()
+    partial = [max(10.0, 20.4 - 0.115 * k) for k in range(200)] + [10.0] * 100
+    feed(engine, [0.0] * 10 + partial, flag_at=10)
+    assert engine.lost_frames == round(10e-3 * RATE)
+
+
 def test_an_exception_in_rendering_plays_silence_and_is_counted():
     engine = engine_with_bars()
     engine.player = None  # type: ignore[assignment]
