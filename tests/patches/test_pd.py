@@ -10,10 +10,12 @@ names with `pd -send`, exactly as a click on them would send.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import shutil
 import subprocess
 import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -94,6 +96,19 @@ class Pd:
             self.proc.kill()
 
 
+@contextlib.contextmanager
+def running_pd(*sends: str) -> Iterator[Pd]:
+    """A headless Pd for one test; when it is done, Pd must have printed no error."""
+    pd = Pd(*sends)
+    try:
+        yield pd
+    finally:
+        pd.close()
+    # (the patch first listens on its default port 9001, which may be taken on a shared machine)
+    errors = [line for line in pd.lines if "error" in line and "listen failed" not in line]
+    assert not errors, pd.lines
+
+
 def wait_until(condition, timeout: float) -> bool:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -106,9 +121,12 @@ def wait_until(condition, timeout: float) -> bool:
 def test_the_pd_patch_drives_the_daemon_and_shows_its_beat(daemon):
     server, osc, reply = daemon
     controller = server.daemon.controller
-    pd = Pd(f"livegen-ports {osc} {reply}", "lg-guidance 4.5", "lg-steps 6",
-            "lg-prompt-words list dark acid techno")  # fmt: skip
-    try:
+    with running_pd(
+        f"livegen-ports {osc} {reply}",
+        "lg-guidance 4.5",
+        "lg-steps 6",
+        "lg-prompt-words list dark acid techno",
+    ) as pd:
         assert wait_until(lambda: controller.session.guidance == 4.5, 5.0), controller.session
         assert wait_until(lambda: controller.session.steps == 6, 2.0)
         assert wait_until(lambda: controller.session.prompts == (("dark acid techno", 1.0),), 2.0)
@@ -118,55 +136,46 @@ def test_the_pd_patch_drives_the_daemon_and_shows_its_beat(daemon):
         bpm = pd.wait_for("BPM:", timeout=3.0)  # [metro 1000] polls /livegen/status
         assert float(bpm.split(":")[1]) == pytest.approx(124.0)
         pd.wait_for("GEN_MS:", timeout=1.0)
-    finally:
-        pd.close()
-    # (the patch first listens on its default port 9001, which may be taken on a shared machine)
-    errors = [line for line in pd.lines if "error" in line and "listen failed" not in line]
-    assert not errors, pd.lines
 
 
 def test_the_pd_patch_recalls_scenes_and_morphs(daemon):
     """patches/README.md steps 6 and 7: a scene number, then a morph (words, weight, bars, bang)."""
     server, osc, reply = daemon
     controller = server.daemon.controller
-    pd = Pd(f"livegen-ports {osc} {reply}", "lg-scene 1", "lg-morph-words list dub chords",
-            "lg-morph-weight 1", "lg-morph-bars 4", "lg-morph bang")  # fmt: skip
-    try:
+    with running_pd(
+        f"livegen-ports {osc} {reply}",
+        "lg-scene 1",
+        "lg-morph-words list dub chords",
+        "lg-morph-weight 1",
+        "lg-morph-bars 4",
+        "lg-morph bang",
+    ):
         assert wait_until(lambda: controller.session.scene == 1, 5.0), controller.session
         assert wait_until(lambda: controller.session.morph is not None, 2.0)
         morph = controller.session.morph
         assert morph is not None and morph.bars == 4
         assert dict(morph.target) == {"dub chords": 1.0}
         assert morph.prompts_at(morph.start + 3) == (("dub chords", 1.0),)
-    finally:
-        pd.close()
-    errors = [line for line in pd.lines if "error" in line and "listen failed" not in line]
-    assert not errors, pd.lines
 
 
 def test_the_pd_patch_prints_the_words_the_model_cannot_place(daemon_with_encoder):
     server, osc, reply = daemon_with_encoder
     controller = server.daemon.controller
-    pd = Pd(f"livegen-ports {osc} {reply}", "lg-prompt-words list rolling bass sidestick groove")
-    try:
+    with running_pd(
+        f"livegen-ports {osc} {reply}", "lg-prompt-words list rolling bass sidestick groove"
+    ) as pd:
         want = ("rolling bass sidestick groove", 1.0)
         assert wait_until(lambda: controller.settings.prompts == (want,), 8.0), controller.settings
         assert (
             pd.wait_for("livegen: cannot place", timeout=5.0) == "livegen: cannot place sidestick"
         )
-    finally:
-        pd.close()
-    errors = [line for line in pd.lines if "error" in line and "listen failed" not in line]
-    assert not errors, pd.lines
 
 
 def test_the_pd_patch_gives_a_word_a_meaning(daemon_with_encoder):
     """patches/README.md step 8: typed "sidestick rim clicks" in the words box defines the word."""
-    from livegen.concept import load_conditioner
-
     server, osc, reply = daemon_with_encoder
     controller = server.daemon.controller
-    cond = load_conditioner("livegen-clap", model_dir=ROOT / "models" / "default")
+    cond = server.daemon.concepts.conditioner  # Pd not started yet: nothing else embeds now
     meant = cond.embed_text("rolling bass rim clicks groove").vector
     unplaced = cond.embed_text("rolling bass sidestick groove").vector
     assert float(meant @ unplaced) < 0.99  # the definition changes what is played
@@ -175,14 +184,12 @@ def test_the_pd_patch_gives_a_word_a_meaning(daemon_with_encoder):
         concept = controller.settings.concept
         return concept is not None and float(concept @ meant) > 0.9999
 
-    pd = Pd(f"livegen-ports {osc} {reply}", "lg-prompt-words list rolling bass sidestick groove",
-            "lg-word list sidestick rim clicks")  # fmt: skip
-    try:
+    with running_pd(
+        f"livegen-ports {osc} {reply}",
+        "lg-prompt-words list rolling bass sidestick groove",
+        "lg-word list sidestick rim clicks",
+    ):
         assert wait_until(defined, 8.0), controller.session.words
         assert ("sidestick", "rim clicks") in controller.session.words
         assert controller.settings.prompts == (("rolling bass sidestick groove", 1.0),)
         assert controller.unknown_words == ()
-    finally:
-        pd.close()
-    errors = [line for line in pd.lines if "error" in line and "listen failed" not in line]
-    assert not errors, pd.lines
