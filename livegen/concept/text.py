@@ -113,11 +113,22 @@ def words_of(text: str) -> list[str]:
     return _WORD.findall(text)
 
 
+def _shapes_reading(word: str) -> bool:
+    """A function word, negator or connective: it steers the parser and names no concept."""
+    return (
+        word in STOPWORDS
+        or word in NEGATORS
+        or word in CONNECTIVES
+        or word == "bpm"
+        or word.endswith("n't")
+    )
+
+
 def content_words(text: str) -> list[str]:
     """Words that name something: no stopwords, negators, connectives or plain numbers."""
     out: list[str] = []
     for w in words_of(normalize(text)):
-        if w in STOPWORDS or w in NEGATORS or w in CONNECTIVES or w == "bpm" or w.endswith("n't"):
+        if _shapes_reading(w):
             continue
         if re.fullmatch(r"[\d.]+", w) or w in out:
             continue
@@ -133,7 +144,7 @@ def definable(word: str) -> str | None:
     w = normalize(word)
     if not w or len(w) > MAX_WORD or _WORD.fullmatch(w) is None:
         return f"{word!r} is not one word (letters, digits, - and ' only, at most {MAX_WORD})"
-    if w in STOPWORDS or w in NEGATORS or w in CONNECTIVES or w == "bpm" or w.endswith("n't"):
+    if _shapes_reading(w):
         return f"{w!r} shapes how a prompt is read (a negation, connective or function word)"
     if w.replace(".", "").isdigit():
         return f"{w!r} is a number"
