@@ -406,9 +406,11 @@ def phase_error_ms(clock: LinkClock, peer: Peer) -> float:
 
 def test_two_link_peers_share_tempo_phase_and_changes(peer_factory):
     peer = peer_factory(128)
-    # Two sessions that meet merge into the one that started over 0.5 s earlier (Link's
-    # SESSION_EPS; closer than that, the lower session id wins): the peer's, at 128 BPM.
-    time.sleep(1.0)
+    # Two sessions that meet merge into the one whose ghost time is over 0.5 s ahead (Link's
+    # SESSION_EPS; closer than that, the lower session id wins): the peer's, at 128 BPM. A
+    # peer's ghost time can trail its age by 0.5 s (seen in its pongs), so after a 1 s head start
+    # the two were within SESSION_EPS and livegen's session won about one time in ten.
+    time.sleep(2.5)
     clock = LinkClock(100.0)
     try:
         joined(clock, peer)

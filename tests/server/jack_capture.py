@@ -11,6 +11,7 @@ is time.monotonic() (one clock for all processes) at the first recorded frame.
 
 from __future__ import annotations
 
+import os
 import signal
 import sys
 import threading
@@ -42,17 +43,22 @@ def main(name: str, seconds: float, out: str) -> None:
             midi.append((now + offset, bytes(data)[0]))
 
     signal.signal(signal.SIGTERM, lambda *_: done.set())
-    with client:
-        print("ready", flush=True)
-        done.wait(seconds)
+    client.activate()
+    print("ready", flush=True)
+    done.wait(seconds)
     np.savez(
         out,
-        audio=audio,
+        audio=audio.copy(),
         first=np.int64(state["first"] or 0),
         first_wall=np.float64(state.get("wall", 0.0)),
-        midi=np.array(midi, np.int64).reshape(-1, 2),
+        midi=np.array(list(midi), np.int64).reshape(-1, 2),
         rate=np.int64(rate),
     )
+    # Leave without deactivating: libjack stops the process thread with pthread_cancel, and a
+    # thread cancelled inside the Python callback takes the GIL with it (a CI run hung here, the
+    # main thread waiting for the GIL forever). The server drops a client whose process is gone.
+    sys.stdout.flush()
+    os._exit(0)
 
 
 if __name__ == "__main__":
