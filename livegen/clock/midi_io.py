@@ -1,8 +1,8 @@
 """The thin I/O shell around `MidiClock`: a python-rtmidi input port (ALSA, JACK, CoreMIDI, WinMM).
 
 Why python-rtmidi directly and not mido: mido's rtmidi backend throws RtMidi's delta times away,
-and a tempo estimator lives on timestamps. Why not `time.monotonic()` in the callback alone:
-the callback runs only once it holds the GIL, so a busy interpreter (the generator!) adds
+and a tempo estimator lives on timestamps. Why not `time.monotonic()` on arrival alone: Python
+sees a message only once it holds the GIL, so a busy interpreter (the generator!) adds
 milliseconds of jitter. RtMidi stamps each message in its own thread before that wait; the
 `DeltaStamper` keeps RtMidi's time line and only borrows the monotonic clock's origin.
 
@@ -10,8 +10,9 @@ python-rtmidi drops clock messages unless `ignore_types(timing=False)`. Nothing 
 either: RtMidi's deltas run from message to message, and a message it swallowed would leave a
 hole in the time line.
 
-The callback only appends to a deque (thread-safe, no lock, no allocation beyond the entry); the
-events are parsed and fed to the pure `MidiClock` in the caller's thread, on each query.
+No RtMidi callback: a `MidiReader` thread of ours polls RtMidi's queue (see there why), stamps
+each message and appends it to a deque (thread-safe, no lock); the events are parsed and fed to
+the pure `MidiClock` in the caller's thread, on each query.
 """
 
 from __future__ import annotations
@@ -69,6 +70,71 @@ class DeltaStamper:
             self._offset = min(self._offset + creep, candidate)
         self._last_arrival = arrival
         return self._elapsed + self._offset
+
+
+class MidiReader:
+    """Messages of an open RtMidi input, handed to `handle(data, delta, arrival)` in a thread of ours.
+
+    Why not RtMidi's callback: with JACK, RtMidi runs it in the JACK process thread, and closing
+    the port (`jack_client_close`) makes jack2 cancel that thread asynchronously. A thread cancelled
+    while it holds, or waits for, the GIL takes the GIL with it, and the whole daemon, audio
+    callback included, freezes: opening and closing inputs while a clock streamed hung the
+    process in each of 8 runs, after 1 to 18 closes (tests/clock/midi_close.py does it). Without
+    a callback RtMidi queues each message in C++
+    and that thread never enters Python. RtMidi still measures each message's delta in its own
+    thread; the poll only makes `arrival` later, which the `DeltaStamper` takes as the upper
+    bound it always was (a callback waited for the GIL too).
+
+    Args:
+        midi_in: an open python-rtmidi MidiIn without a callback; `close()` closes it.
+        handle: called for each message in the reader's thread; an exception is counted in
+            `errors` and the reading goes on (`received` counts the messages).
+        now: the clock `arrival` is read on.
+        period: s the reader sleeps when the queue is empty (2 ms: about 0.6 % of one core
+            per input here, and at most that much added to a message's arrival).
+    """
+
+    def __init__(
+        self,
+        midi_in: Any,
+        handle: Callable[[list[int], float, float], None],
+        *,
+        now: Now = time.monotonic,
+        period: float = 0.002,
+    ) -> None:
+        self.received = 0
+        self.errors = 0
+        self.period = period
+        self._midi_in: Any = midi_in
+        self._handle = handle
+        self._now = now
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="livegen-midi-in", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        get, stop = self._midi_in.get_message, self._stop
+        while not stop.is_set():
+            message = get()
+            if message is None:
+                stop.wait(self.period)
+                continue
+            self.received += 1
+            try:
+                self._handle(message[0], message[1], self._now())
+            except Exception:  # a listener's bug must not stop the clock
+                self.errors += 1
+
+    def close(self) -> None:
+        """Stop reading, then close the port: RtMidi's thread is never inside Python now."""
+        if self._midi_in is None:
+            return
+        self._stop.set()
+        if self._thread is not threading.current_thread():
+            self._thread.join()
+        self._midi_in.close_port()
+        self._midi_in.delete()
+        self._midi_in = None
 
 
 def _rtmidi() -> Any:
@@ -193,27 +259,30 @@ class MidiClockInput:
         config: MidiClockConfig | None = None,
     ) -> None:
         self.clock = MidiClock(now, config)
+        self._config = config
+        self._parked = False  # see `park`
         self._now = now
         self._stamper = DeltaStamper()
         self._queue: collections.deque[tuple[list[int], float]] = collections.deque()
         # Consumers (scheduler, OSC replies) may query from different threads; the pure clock is
-        # single-threaded. The RtMidi callback never takes this lock.
+        # single-threaded. The reader thread never takes this lock.
         self._lock = threading.Lock()
-        # Channel messages (notes, CCs) arriving on the clock's port go to these, in RtMidi's
+        # Channel messages (notes, CCs) arriving on the clock's port go to these, in the reader's
         # thread with their stamp (MIDI control shares the port this way).
         self.listeners: list[Callable[[list[int], float], None]] = []
         rtmidi = _rtmidi()
-        self._midi_in, self.port_name = open_input(api, port, virtual_name, DEFAULT_PORT_NAME)
-        self.api = str(rtmidi.get_api_name(self._midi_in.get_current_api()))
-        self._midi_in.ignore_types(sysex=False, timing=False, active_sense=False)
-        self._midi_in.set_callback(self._on_message)
+        midi_in, self.port_name = open_input(api, port, virtual_name, DEFAULT_PORT_NAME)
+        self.api = str(rtmidi.get_api_name(midi_in.get_current_api()))
+        midi_in.ignore_types(sysex=False, timing=False, active_sense=False)
+        self._reader: MidiReader | None = MidiReader(midi_in, self._on_message, now=now)
 
-    def _on_message(self, message: tuple[list[int], float], data: object = None) -> None:
-        # Runs in RtMidi's thread (for JACK: the JACK process thread). Stamp and queue, nothing
-        # else: deque.append is atomic under the GIL.
-        data_bytes, delta = message
-        t = self._stamper.stamp(delta, self._now())
-        self._queue.append((data_bytes, t))
+    def _on_message(self, data_bytes: list[int], delta: float, arrival: float) -> None:
+        # The reader's thread. Stamp and queue, nothing else: deque.append is atomic under the GIL.
+        if self._parked:
+            t = arrival  # no clock to feed; MIDI control may still listen
+        else:
+            t = self._stamper.stamp(delta, arrival)
+            self._queue.append((data_bytes, t))
         if data_bytes and data_bytes[0] < 0xF0:
             for listener in self.listeners:
                 listener(data_bytes, t)
@@ -242,13 +311,30 @@ class MidiClockInput:
             self._drain()
             return self.clock.poll(t)
 
+    @property
+    def closed(self) -> bool:
+        return self._reader is None
+
+    def park(self) -> None:
+        """Stop following the clock but keep the port open, connected and heard by `listeners`
+        (the daemon switched to another clock: see livegen/server/clocks.py)."""
+        with self._lock:
+            self._parked = True
+            self._queue.clear()
+
+    def resume(self) -> None:
+        """Follow the clock again, from scratch: tempo and position are learned anew."""
+        with self._lock:
+            self.clock = MidiClock(self._now, self._config)
+            self._stamper = DeltaStamper()
+            self._queue.clear()
+            self._parked = False
+
     def close(self) -> None:
         with self._lock:
-            if self._midi_in is not None:
-                self._midi_in.cancel_callback()
-                self._midi_in.close_port()
-                self._midi_in.delete()
-                self._midi_in = None
+            if self._reader is not None:
+                self._reader.close()
+                self._reader = None
             self._drain()
 
     def __enter__(self) -> MidiClockInput:

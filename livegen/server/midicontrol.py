@@ -11,11 +11,11 @@ Which input carries the performer's CCs and notes (`--midi-control`):
   names the client) for a DAW or controller to connect to.
 
 MIDI control opens only when the config has `[midi]` mappings, or with `--midi-control` or
-`--midi-learn`. A shared clock port goes away with `/livegen/clock internal` (MIDI control then
-falls silent until `/livegen/clock midi` opens a new one, which it joins again).
+`--midi-learn`. A shared clock port stays open when `/livegen/clock` switches to another clock
+(livegen/server/clocks.py parks it), so MIDI control keeps listening there.
 
-The RtMidi callback (or the clock's) only appends the message to a deque and wakes the control
-thread; mapping, learning and saving happen there (`Controller.step` → `MidiControl.commands`).
+The MIDI reader thread (ours, or the clock's) only appends the message to a deque and wakes the
+control thread; mapping, learning and saving happen there (`Controller.step` → `MidiControl.commands`).
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, Protocol
 
+from livegen.clock.midi_io import MidiReader, open_input
 from livegen.control import commands as cmd
 from livegen.control.config import Config, ConfigError, load, save_midi
 from livegen.control.midimap import Learner, MidiMap, learn_targets
@@ -85,15 +86,13 @@ class MidiControlPort:
         self.queue: deque[list[int]] = deque(maxlen=capacity)
         self.wake: threading.Event | None = None  # set on every message (the control loop's)
         self.clock: Any = None  # the clock input shared, if any
-        self._midi_in = midi_in
+        self._reader: MidiReader | None = None
         if midi_in is not None:
-            midi_in.set_callback(self._on_message)
+            self._reader = MidiReader(midi_in, self._on_message)
 
     @classmethod
     def open(cls, api: str, port: str | None, virtual_name: str) -> MidiControlPort:
         """Our own input: an existing port (`port`) or a virtual one."""
-        from livegen.clock.midi_io import open_input
-
         midi_in, name = open_input(api, port, virtual_name, CONTROL_PORT_NAME, "livegen-control")
         return cls(midi_in, name)
 
@@ -106,11 +105,11 @@ class MidiControlPort:
 
     @property
     def shared(self) -> bool:
-        return self._midi_in is None
+        return self._reader is None
 
-    def _on_message(self, message: tuple[list[int], float], data: object = None) -> None:
-        # RtMidi's thread: queue and wake, nothing else
-        self.push(message[0])
+    def _on_message(self, data: list[int], delta: float, arrival: float) -> None:
+        # The reader's thread: queue and wake, nothing else
+        self.push(data)
 
     def push(self, data: Sequence[int], t: float = 0.0) -> None:
         if data and data[0] < 0xF0:
@@ -122,10 +121,14 @@ class MidiControlPort:
         """A shared port moves to a new clock source; returns whether it hears MIDI now."""
         if not self.shared:
             return True
-        self._detach()
         listeners = getattr(clock, "listeners", None)
         if listeners is None:
+            # Another kind of clock: stay on the port we share while it is open (parked).
+            if self.clock is not None and not getattr(self.clock, "closed", True):
+                return True
+            self._detach()
             return False
+        self._detach()
         listeners.append(self.push)
         self.clock = clock
         self.name = str(getattr(clock, "port_name", self.name))
@@ -147,11 +150,9 @@ class MidiControlPort:
 
     def close(self) -> None:
         self._detach()
-        if self._midi_in is not None:
-            self._midi_in.cancel_callback()
-            self._midi_in.close_port()
-            self._midi_in.delete()
-            self._midi_in = None
+        if self._reader is not None:
+            self._reader.close()
+            self._reader = None
 
 
 class MidiControl:
@@ -209,7 +210,8 @@ class MidiControl:
         return " (saved)"
 
     def clock_changed(self, clock: Any) -> str | None:
-        """`/livegen/clock` switched sources; returns a notice when MIDI control fell silent."""
+        """`/livegen/clock` switched sources; returns a notice when MIDI control fell silent
+        (the shared port was closed, not parked)."""
         follow = getattr(self.port, "follow", None)
         if follow is not None and not follow(clock):
             return "MIDI control shared the MIDI clock's port: silent until /livegen/clock midi"

@@ -41,6 +41,7 @@ from livegen.clock.options import make_clock
 from livegen.clock.sources import ClockSource, InternalClock
 from livegen.concept.conditioner import add_concept_arguments
 from livegen.server import midicontrol
+from livegen.server.clocks import Clocks
 from livegen.server.daemon import Daemon
 from livegen.server.oscquery import OscQueryServer
 from livegen.server.oscserver import OscServer, parse_host_port
@@ -123,6 +124,7 @@ class Server:
     midi_shift: float = 0.0  # s the JACK MIDI ticks were moved later (see the module docstring)
     oscquery: OscQueryServer | None = None
     oscquery_error: str = ""  # why OSCQuery is off although asked for (the daemon runs on)
+    clocks: Clocks | None = None  # the sources `/livegen/clock` builds, a parked MIDI input
 
     def stop(self) -> None:
         if self.oscquery is not None:
@@ -130,6 +132,8 @@ class Server:
         self.daemon.stop()
         self.output.close()
         self.daemon.close()
+        if self.clocks is not None:
+            self.clocks.close()
         sys.setswitchinterval(self.switch_interval)
 
 
@@ -219,6 +223,8 @@ def start(
             clock=args.clock,
             bpm=float(args.bpm),
         )
+        clocks = Clocks(args, session.bpm)
+        opened.append(clocks)
         say = status.message if status is not None else None
         midi = midicontrol.open_control(args, config, clock, len(session.slots), say)
         if midi is not None:
@@ -231,7 +237,7 @@ def start(
             conditioner=conditioner,
             osc=osc,
             recorder=recorder,
-            make_clock=lambda name: _make_clock(args, name, session.bpm),
+            make_clock=clocks,
             reply_to=args.reply,
             gain=session.gain,
             output_offset=args.output_offset_ms / 1000.0,
@@ -245,7 +251,7 @@ def start(
         raise
     sys.setswitchinterval(SWITCH_INTERVAL)
     output.start()
-    server = Server(daemon, output, started, switch_interval)
+    server = Server(daemon, output, started, switch_interval, clocks=clocks)
     try:
         daemon.prepare()
         daemon.start()
@@ -297,16 +303,6 @@ def jack_midi_shift(
     shift = period / rate / 2.0
     inner.config = replace(inner.config, latency=inner.config.latency - shift)
     return shift
-
-
-def _make_clock(args: argparse.Namespace, name: str, bpm: float) -> ClockSource:
-    if name == "internal":
-        return InternalClock(args.bpm if args.clock == "internal" else bpm, time.monotonic,
-                             playing=False)  # fmt: skip
-    if name == "link":  # alone in the session, it starts at the tempo livegen had
-        link_args = {**vars(args), "clock": "link", "bpm": repr(float(bpm))}
-        return make_clock(argparse.Namespace(**link_args), now=time.monotonic)
-    return make_clock(argparse.Namespace(**{**vars(args), "clock": "midi"}), now=time.monotonic)
 
 
 def run(args: argparse.Namespace) -> int:

@@ -25,12 +25,13 @@ from types import SimpleNamespace
 
 import numpy as np
 import pytest
-from pythonosc.osc_message import OscMessage
 from pythonosc.udp_client import SimpleUDPClient
 
-from livegen.control.osc import encode
 from livegen.server import serve
 from livegen.server.source import BarSpec, Rendered, bar_samples
+
+sys.path.insert(0, str(Path(__file__).parent))
+from performer import Listener, jack_run, wait_for_port
 
 NEEDED = ("jackd", "jack_midi_clock", "jack_connect", "oscsend")
 pytestmark = pytest.mark.skipif(
@@ -98,62 +99,10 @@ class Capture:
         return round((wall - self.first_wall) * RATE)
 
 
-def jack_run(*argv: str, stdin: str | None = None) -> None:
-    subprocess.run(argv, input=stdin, capture_output=True, text=True, timeout=10)
-
-
-def wait_for_port(port: str, timeout: float = 5.0) -> None:
-    deadline = time.monotonic() + timeout
-    while port not in subprocess.run(["jack_lsp"], capture_output=True, text=True).stdout:
-        assert time.monotonic() < deadline, f"JACK port {port} never appeared"
-        time.sleep(0.05)
-
-
 def free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
-
-
-class Listener:
-    """The performer's side of OSC: one socket that sends and receives, as Max and Pd do."""
-
-    def __init__(self, port: int) -> None:
-        self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        self.sock.bind(("127.0.0.1", 0))
-        self.sock.settimeout(0.01)
-        self.target = ("127.0.0.1", port)
-        self.inbox: list[tuple[float, str, tuple]] = []
-
-    def send(self, address: str, *args: object) -> None:
-        self.sock.sendto(encode(address, args), self.target)
-
-    def pump(self, seconds: float = 0.0) -> None:
-        deadline = time.monotonic() + seconds
-        while True:
-            try:
-                data = self.sock.recv(65536)
-                message = OscMessage(data)
-                self.inbox.append((time.monotonic(), message.address, tuple(message.params)))
-            except TimeoutError:
-                if time.monotonic() >= deadline:
-                    return
-
-    def wait_for(self, address: str, predicate=lambda args: True, timeout: float = 10.0):
-        deadline = time.monotonic() + timeout
-        seen = len(self.inbox)
-        while time.monotonic() < deadline:
-            self.pump(0.02)
-            for item in self.inbox[seen:]:
-                if item[1] == address and predicate(item[2]):
-                    return item
-            seen = len(self.inbox)
-        raise AssertionError(f"no {address} within {timeout} s")
-
-    def status(self) -> dict:
-        self.send("/livegen/status")
-        _, _, args = self.wait_for("/livegen/status", timeout=3.0)
-        return dict(zip(args[::2], args[1::2], strict=True))
 
 
 def serve_args(*extra: str) -> argparse.Namespace:

@@ -221,6 +221,25 @@ def test_a_clock_without_midi_leaves_shared_midi_control_silent():
     assert not new.listeners
 
 
+def test_shared_midi_control_stays_on_a_parked_clock_port():
+    from livegen.server.midicontrol import MidiControlPort
+
+    class Clock:  # a MIDI clock input the daemon switched away from: parked, still open
+        closed = False
+
+        def __init__(self) -> None:
+            self.listeners: list = []
+            self.port_name = "DAW:out"
+
+    parked = Clock()
+    port = MidiControlPort.sharing(parked)
+    midi = MidiControl(port, MidiMap((CcMap("variation", 1),)))
+    assert midi.clock_changed(InternalClock("120", time.monotonic)) is None
+    parked.listeners[0]([0xB0, 1, 64], 0.0)
+    assert port.drain(8) == [[0xB0, 1, 64]] and port.clock is parked
+    assert midi.clock_changed(parked) is None and parked.listeners == [port.push]  # back on it
+
+
 def test_serve_checks_config_and_learn_targets_before_opening_anything(tmp_path):
     parser = argparse.ArgumentParser()
     parser.add_argument("--prompt")

@@ -16,6 +16,9 @@ import numpy as np
 import pytest
 import soundfile as sf
 
+sys.path.insert(0, str(Path(__file__).parent))
+from performer import Listener, jack_run, wait_for_port
+
 pytestmark = pytest.mark.skipif(
     __import__("shutil").which("jackd") is None, reason="jackd is not installed"
 )
@@ -69,3 +72,59 @@ def test_without_a_jack_server_it_says_how_to_start_one(tmp_path):
     )  # fmt: skip
     assert done.returncode == 1
     assert "jackd" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_clock_switches_while_a_midi_clock_streams_leave_the_daemon_playing(jack_server, tmp_path):
+    """`/livegen/clock` away from MIDI parks the input: closing it could freeze the daemon (RtMidi's
+    callback ran in JACK's thread, tests/clock/test_midi_io.py), and opening or closing a JACK
+    client dropped 0.5-1 s of audio (one underrun per switch). Switched as a performer would,
+    while jack_midi_clock streams: the audio keeps pace, and back on MIDI the port is still
+    connected and the tempo is learned again."""
+    take, port = tmp_path / "take.wav", free_port()
+    sender = subprocess.Popen(["jack_midi_clock", "-b", "126", "-B"],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "livegen.server.serve", "--source", "loops", "--clock", "midi",
+         "--midi-api", "jack", "--midi-virtual", "lgswitch", "--osc-port", str(port),
+         "--record", str(take), "--quiet"],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )  # fmt: skip
+    me = Listener(port)
+    clocks = []
+    try:
+        wait_for_port("jack_midi_clock:mclk_out", timeout=10)
+        jack_run("jack_transport", stdin="locate 0\nplay\nquit\n")
+        me.wait_until_answering(timeout=30)
+        wait_for_port("lgswitch:clock_in", timeout=10)
+        jack_run("jack_connect", "jack_midi_clock:mclk_out", "lgswitch:clock_in")
+        started, first = time.monotonic(), me.status()
+        for _ in range(6):
+            for clock in ("internal", "midi"):
+                time.sleep(0.3)  # ticks flowing into the input it is about to leave
+                me.send("/livegen/clock", clock)
+                deadline = time.monotonic() + 5
+                while me.status()["clock"] != clock and time.monotonic() < deadline:
+                    time.sleep(0.05)
+                clocks.append(me.status()["clock"])
+        deadline = time.monotonic() + 10  # not connected again: the port kept its connection
+        while abs(me.status()["bpm"] - 126) > 0.5 and time.monotonic() < deadline:
+            time.sleep(0.2)
+        final = me.status()
+        played = time.monotonic() - started
+        proc.send_signal(signal.SIGINT)
+        out, _ = proc.communicate(timeout=20)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate()
+        sender.terminate()
+        sender.wait(timeout=10)
+    assert proc.returncode == 0, out
+    assert clocks == ["internal", "midi"] * 6
+    assert final["clock"] == "midi" and abs(final["bpm"] - 126) <= 0.5, final
+    underruns = final["underruns"] - first["underruns"]
+    print(f"\n12 clock switches in {played:.1f} s: {underruns} underruns")
+    assert underruns < 6  # before parking: one per switch, 12
+    audio, rate = sf.read(take, dtype="float32")
+    assert len(audio) >= (played - 0.5) * rate  # the audio never stopped (before: 9 s missing)
+    assert np.abs(audio[-rate:]).max() > 0.05

@@ -1,0 +1,64 @@
+"""The clock sources `/livegen/clock` switches between, built from the command line's options.
+
+A MIDI clock input is parked, not closed, when the daemon switches away, and handed back on the
+way back. Opening or closing a JACK MIDI client makes the server wait for every client's cycle,
+the daemon's audio callback among them, while python-rtmidi holds the GIL that callback needs:
+the server waits out its client timeout (`jackd -t`, 500 ms by default) and the audio drops out
+(measured before parking: 0.5 s on every switch away from MIDI, 1 s on every switch to it).
+Parked, the port also keeps its connections (the DAW stays patched in), and MIDI control that
+shares it keeps listening. Only the first switch to MIDI, when livegen started on another clock,
+opens a port: with JACK, one dropout.
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+
+from livegen.clock.midi_io import MidiClockInput
+from livegen.clock.options import make_clock
+from livegen.clock.sources import ClockSource, InternalClock
+
+
+class Clocks:
+    """Builds a clock source by name (`clocks("link")`) and takes back the one left (`retire`).
+
+    Args:
+        args: the daemon's options (`livegen serve`).
+        bpm: the tempo a new internal clock or a Link session alone starts at.
+    """
+
+    def __init__(self, args: argparse.Namespace, bpm: float) -> None:
+        self.args = args
+        self.bpm = bpm
+        self.parked: MidiClockInput | None = None
+
+    def __call__(self, name: str) -> ClockSource:
+        args = self.args
+        if name == "internal":
+            bpm = args.bpm if args.clock == "internal" else self.bpm
+            return InternalClock(bpm, time.monotonic, playing=False)
+        if name == "link":  # alone in the session, it starts at the tempo livegen had
+            link_args = {**vars(args), "clock": "link", "bpm": repr(float(self.bpm))}
+            return make_clock(argparse.Namespace(**link_args), now=time.monotonic)
+        if self.parked is not None:
+            midi, self.parked = self.parked, None
+            midi.resume()
+            return midi
+        return make_clock(argparse.Namespace(**{**vars(args), "clock": "midi"}), now=time.monotonic)
+
+    def retire(self, source: ClockSource) -> None:
+        """The source the daemon switched away from: a MIDI input is parked, others close."""
+        if isinstance(source, MidiClockInput):
+            if self.parked is not None:  # pragma: no cover - one MIDI input at a time
+                self.parked.close()
+            source.park()
+            self.parked = source
+        else:
+            source.close()
+
+    def close(self) -> None:
+        """Close the parked input (the daemon closes the current source itself)."""
+        if self.parked is not None:
+            self.parked.close()
+            self.parked = None
