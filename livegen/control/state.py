@@ -167,7 +167,7 @@ def status_args(session: Session, live: dict[str, Any]) -> tuple[Any, ...]:
         ("steps", session.steps),
         ("guidance", float(session.guidance)),
         ("seed", session.seed),
-        ("gen_ms", float(live.get("gen_ms", 0.0))),
+        ("gen_ms", float(live.get("gen_ms") or 0.0)),  # None until the first bar is made
         ("late_bars", int(live.get("late_bars", 0))),
         ("underruns", int(live.get("underruns", 0))),
     ]

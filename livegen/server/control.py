@@ -25,11 +25,12 @@ The clock sits behind `livegen.clock.shared.SharedClock`, whose `switch` serves 
 
 from __future__ import annotations
 
+import contextlib
 import heapq
 import itertools
 import math
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import replace
 from typing import Any
 
@@ -56,7 +57,8 @@ class Controller:
     osc: the UDP shell (None: no OSC, e.g. in tests that call `handle` directly).
     set_gain: sets the callback's target gain.
     live: returns what the daemon measures (bpm, bar, beat, gen_ms, late_bars, underruns…).
-    make_clock: builds a source by name ("midi" | "internal" | "link") for `/livegen/clock`.
+    make_clock: builds a source by name ("midi" | "internal" | "link") for `/livegen/clock`;
+        its `retire(source)`, if it has one, takes the source switched away from (else closed).
     reply_to: send every reply there instead of to the sender (`--reply`).
     start_lead: the internal clock's first downbeat is this far ahead of a `/livegen/play`.
     now: the clock's time function.
@@ -108,6 +110,7 @@ class Controller:
         self.notice = ""  # the latest event worth showing (clock lost, errors)
         self.sent = 0
         self.applied = 0
+        self.failures = 0  # messages whose handling raised (see `_isolated`)
 
     # --- the loop body ----------------------------------------------------------------------
     def step(self, now: float | None = None) -> float:
@@ -115,13 +118,17 @@ class Controller:
         now = self._now() if now is None else now
         if self.osc is not None:
             for packet in self.osc.drain(self.batch):
-                self.handle(packet.data, packet.sender, packet.t, packet.wall)
+                with self._isolated(packet.sender):
+                    self.handle(packet.data, packet.sender, packet.t, packet.wall)
             self._report_overload(now)
         if self.midi is not None:
             for command in self.midi.commands(self.batch):
-                self.apply(Incoming(command, MIDI_SENDER))
+                with self._isolated(MIDI_SENDER):
+                    self.apply(Incoming(command, MIDI_SENDER))
         while self._timed and self._timed[0][0] <= now:
-            self.apply(heapq.heappop(self._timed)[2])
+            item = heapq.heappop(self._timed)[2]
+            with self._isolated(item.sender):
+                self.apply(item)
         for result in self.concepts.collect():
             self._concept_ready(result)
         for event in self.clock.poll(now):
@@ -134,6 +141,17 @@ class Controller:
             to_beat = (PPQN - state.song_tick % PPQN) * 60.0 / (PPQN * state.bpm)
             wake = min(wake, now + to_beat + 0.0005)
         return wake
+
+    @contextlib.contextmanager
+    def _isolated(self, sender: Sender) -> Iterator[None]:
+        """One message's handling. A bug there is answered, shown and counted in `failures`, and
+        the rest of the batch goes on (an exception out of `step` would drop it)."""
+        try:
+            yield
+        except Exception as exc:
+            self.failures += 1
+            self.notice = f"internal error: {type(exc).__name__}: {exc}"
+            self.send(error_reply("", self.notice, sender))
 
     def handle(self, data: bytes, sender: Sender, t: float, wall: float) -> None:
         """One datagram received at monotonic `t` (`wall`: the same instant on time.time())."""
@@ -401,7 +419,9 @@ class Controller:
                 new.resume(float(when) if when is not None else now + self.start_lead)
             else:
                 new.start(now + self.start_lead)
-        self.clock.switch(new).close()
+        old = self.clock.switch(new)
+        retire = getattr(self._make_clock, "retire", None)  # `Clocks` parks a MIDI input
+        retire(old) if retire is not None else old.close()
         self.transport_epoch += 1
         if self.midi is not None:
             self.notice = self.midi.clock_changed(new) or self.notice

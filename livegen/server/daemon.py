@@ -236,7 +236,7 @@ class Daemon:
             "underruns": self.engine.underflows,
             "latency_ms": 0.0 if line is None else line.latency * 1e3,
             "notice": self.controller.notice,
-            "errors": self.producer.stats.errors + self.engine.errors,
+            "errors": self.producer.stats.errors + self.engine.errors + self.controller.failures,
         }
 
     # --- threads ------------------------------------------------------------------------------

@@ -24,7 +24,7 @@ from livegen.control.osc import encode
 from livegen.control.state import MAX_WORDS, Session
 from livegen.server.concepts import ConceptWorker
 from livegen.server.control import Controller
-from livegen.server.oscserver import OscServer, parse_host_port
+from livegen.server.oscserver import OscServer, Packet, parse_host_port
 
 sys.path.insert(0, str(Path(__file__).parent))
 from fakes import FakeOsc
@@ -78,6 +78,27 @@ def test_status_replies_with_the_contract_keys(rig):
     ) in "bpm bar beat playing clock prompt steps guidance seed gen_ms late_bars underruns".split():
         assert key in pairs
     assert pairs["bpm"] == pytest.approx(126.0) and pairs["budget_ms"] == pytest.approx(80.0)
+
+
+def test_status_before_the_first_bar_is_answered(rig):
+    controller, osc, t, _ = rig
+    controller._live = lambda: {"bpm": 0.0, "bar": 0, "beat": 0, "gen_ms": None}  # no bar yet
+    controller.handle(message("/livegen/status"), ME, t[0], time.time())
+    address, args, _ = osc.sent[-1]
+    pairs = dict(zip(args[::2], args[1::2], strict=True))
+    assert address == "/livegen/status" and pairs["gen_ms"] == 0.0
+
+
+def test_a_message_whose_handling_fails_is_answered_and_the_batch_goes_on(rig):
+    controller, osc, t, _ = rig
+    controller._live = lambda: 1 / 0  # a bug behind /livegen/status
+    other = ("127.0.0.1", 6666)
+    osc.queue = [Packet(message("/livegen/status"), ME, t[0], time.time()),
+                 Packet(message("/livegen/steps", 12), other, t[0], time.time())]  # fmt: skip
+    controller.step()
+    assert controller.session.steps == 12 and controller.failures == 1
+    address, args, to = osc.sent[-1]
+    assert (address, to) == ("/livegen/error", ME) and "ZeroDivisionError" in args[1]
 
 
 def test_garbage_is_answered_and_changes_nothing(rig):
