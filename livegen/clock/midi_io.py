@@ -73,7 +73,7 @@ class DeltaStamper:
 
 
 class MidiReader:
-    """Messages of an open RtMidi input, handed to `handle(data, delta, arrival)` in a thread of ours.
+    """An open RtMidi input's messages, handed to `handle(data, delta, arrival)` in our thread.
 
     Why not RtMidi's callback: with JACK, RtMidi runs it in the JACK process thread, and closing
     the port (`jack_client_close`) makes jack2 cancel that thread asynchronously. A thread cancelled

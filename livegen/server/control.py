@@ -421,7 +421,10 @@ class Controller:
                 new.start(now + self.start_lead)
         old = self.clock.switch(new)
         retire = getattr(self._make_clock, "retire", None)  # `Clocks` parks a MIDI input
-        retire(old) if retire is not None else old.close()
+        if retire is not None:
+            retire(old)
+        else:
+            old.close()
         self.transport_epoch += 1
         if self.midi is not None:
             self.notice = self.midi.clock_changed(new) or self.notice

@@ -15,7 +15,8 @@ MIDI control opens only when the config has `[midi]` mappings, or with `--midi-c
 (livegen/server/clocks.py parks it), so MIDI control keeps listening there.
 
 The MIDI reader thread (ours, or the clock's) only appends the message to a deque and wakes the
-control thread; mapping, learning and saving happen there (`Controller.step` → `MidiControl.commands`).
+control thread; mapping, learning and saving happen there (`Controller.step` →
+`MidiControl.commands`).
 """
 
 from __future__ import annotations
