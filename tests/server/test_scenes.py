@@ -199,15 +199,19 @@ def test_midi_learn_assigns_and_saves(rig_factory):
     assert controller.session.guidance == 10.0 and gains[-1][1] == 1.0
 
 
-def test_a_clock_without_midi_leaves_shared_midi_control_silent():
+class ClockInput:
+    """A MIDI clock input as MIDI control sees it; `closed=False` is one parked by `Clocks`."""
+
+    def __init__(self, closed: bool = True) -> None:
+        self.listeners: list = []
+        self.port_name = "DAW:out"
+        self.closed = closed
+
+
+def test_a_closed_clock_port_leaves_shared_midi_control_silent():
     from livegen.server.midicontrol import MidiControlPort
 
-    class Clock:  # a MIDI clock input as MIDI control sees it
-        def __init__(self) -> None:
-            self.listeners: list = []
-            self.port_name = "DAW:out"
-
-    old = Clock()
+    old = ClockInput()
     port = MidiControlPort.sharing(old)
     midi = MidiControl(port, MidiMap((CcMap("variation", 1),)))
     old.listeners[0]([0xB0, 1, 127], 0.0)
@@ -215,7 +219,7 @@ def test_a_clock_without_midi_leaves_shared_midi_control_silent():
     assert port.drain(8) == [[0xB0, 1, 127]]
     assert "silent" in (midi.clock_changed(InternalClock("120", time.monotonic)) or "")
     assert not old.listeners
-    new = Clock()
+    new = ClockInput()
     assert midi.clock_changed(new) is None and new.listeners == [port.push]
     midi.close()
     assert not new.listeners
@@ -224,14 +228,7 @@ def test_a_clock_without_midi_leaves_shared_midi_control_silent():
 def test_shared_midi_control_stays_on_a_parked_clock_port():
     from livegen.server.midicontrol import MidiControlPort
 
-    class Clock:  # a MIDI clock input the daemon switched away from: parked, still open
-        closed = False
-
-        def __init__(self) -> None:
-            self.listeners: list = []
-            self.port_name = "DAW:out"
-
-    parked = Clock()
+    parked = ClockInput(closed=False)
     port = MidiControlPort.sharing(parked)
     midi = MidiControl(port, MidiMap((CcMap("variation", 1),)))
     assert midi.clock_changed(InternalClock("120", time.monotonic)) is None
