@@ -78,9 +78,9 @@ class MidiReader:
     Why not RtMidi's callback: with JACK, RtMidi runs it in the JACK process thread, and closing
     the port (`jack_client_close`) makes jack2 cancel that thread asynchronously. A thread cancelled
     while it holds, or waits for, the GIL takes the GIL with it, and the whole daemon, audio
-    callback included, freezes: opening and closing inputs while a clock streamed hung the
-    process in each of 8 runs, after 1 to 18 closes (tests/clock/midi_close.py does it). Without
-    a callback RtMidi queues each message in C++
+    callback included, freezes: opening and closing inputs while a clock streamed, with a second
+    thread busy as in the daemon, hung the process in 8 runs of 8, after 0 to 18 closes
+    (tests/clock/midi_close.py does it). Without a callback RtMidi queues each message in C++
     and that thread never enters Python. RtMidi still measures each message's delta in its own
     thread; the poll only makes `arrival` later, which the `DeltaStamper` takes as the upper
     bound it always was (a callback waited for the GIL too).
