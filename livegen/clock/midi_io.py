@@ -31,6 +31,7 @@ from livegen.clock.sources import ClockState, Now
 
 API_NAMES = ("auto", "alsa", "jack", "coremidi", "winmm")
 DEFAULT_PORT_NAME = "clock_in"
+PARKED_BATCH = 96  # messages queued before a parked input feeds its clock (~2 s of clock)
 
 
 class MidiPortError(OSError):
@@ -259,13 +260,12 @@ class MidiClockInput:
         config: MidiClockConfig | None = None,
     ) -> None:
         self.clock = MidiClock(now, config)
-        self._config = config
         self._parked = False  # see `park`
         self._now = now
         self._stamper = DeltaStamper()
         self._queue: collections.deque[tuple[list[int], float]] = collections.deque()
         # Consumers (scheduler, OSC replies) may query from different threads; the pure clock is
-        # single-threaded. The reader thread never takes this lock.
+        # single-threaded. The reader thread takes this lock only while parked.
         self._lock = threading.Lock()
         # Channel messages (notes, CCs) arriving on the clock's port go to these, in the reader's
         # thread with their stamp (MIDI control shares the port this way).
@@ -277,12 +277,14 @@ class MidiClockInput:
         self._reader: MidiReader | None = MidiReader(midi_in, self._on_message, now=now)
 
     def _on_message(self, data_bytes: list[int], delta: float, arrival: float) -> None:
-        # The reader's thread. Stamp and queue, nothing else: deque.append is atomic under the GIL.
-        if self._parked:
-            t = arrival  # no clock to feed; MIDI control may still listen
-        else:
-            t = self._stamper.stamp(delta, arrival)
-            self._queue.append((data_bytes, t))
+        # The reader's thread. Stamp and queue (deque.append is atomic under the GIL); the
+        # consumers' queries drain the queue, or this thread does while the input is parked.
+        t = self._stamper.stamp(delta, arrival)
+        self._queue.append((data_bytes, t))
+        if self._parked and len(self._queue) >= PARKED_BATCH:
+            with self._lock:  # nobody queries a parked clock: keep it current and bounded here
+                self._drain()
+                self.clock.poll()
         if data_bytes and data_bytes[0] < 0xF0:
             for listener in self.listeners:
                 listener(data_bytes, t)
@@ -316,18 +318,16 @@ class MidiClockInput:
         return self._reader is None
 
     def park(self) -> None:
-        """Stop following the clock but keep the port open, connected and heard by `listeners`
-        (the daemon switched to another clock: see livegen/server/clocks.py)."""
-        with self._lock:
-            self._parked = True
-            self._queue.clear()
+        """The daemon switched to another clock (livegen/server/clocks.py): keep the port open,
+        connected and heard by `listeners`, and keep following tempo, transport and song
+        position, so that a switch back is in phase at once."""
+        self._parked = True
 
     def resume(self) -> None:
-        """Follow the clock again, from scratch: tempo and position are learned anew."""
+        """The daemon follows this clock again; what it did meanwhile is not replayed."""
         with self._lock:
-            self.clock = MidiClock(self._now, self._config)
-            self._stamper = DeltaStamper()
-            self._queue.clear()
+            self._drain()
+            self.clock.poll()
             self._parked = False
 
     def close(self) -> None:

@@ -5,9 +5,10 @@ way back. Opening or closing a JACK MIDI client makes the server wait for every 
 the daemon's audio callback among them, while python-rtmidi holds the GIL that callback needs:
 the server waits out its client timeout (`jackd -t`, 500 ms by default) and the audio drops out
 (measured before parking: 0.5 s on every switch away from MIDI, 1 s on every switch to it).
-Parked, the port also keeps its connections (the DAW stays patched in), and MIDI control that
-shares it keeps listening. Only the first switch to MIDI, when livegen started on another clock,
-opens a port: with JACK, one dropout.
+Parked, the port keeps its connections (the DAW stays patched in), MIDI control that shares it
+keeps listening, and the input keeps following tempo, transport and song position, so a switch
+back to MIDI is in phase at once, without waiting for the DAW's next Start. A daemon that starts on another clock opens the MIDI input at once,
+before the audio runs, and parks it (`open_midi_early`), so no switch has to open one.
 """
 
 from __future__ import annotations
@@ -46,6 +47,18 @@ class Clocks:
             midi.resume()
             return midi
         return make_clock(argparse.Namespace(**{**vars(args), "clock": "midi"}), now=time.monotonic)
+
+    def open_midi_early(self) -> None:
+        """Open the MIDI clock input now and park it, unless the daemon starts on it: call before
+        the audio starts. A port that cannot open now (no MIDI system, `--midi-in` not there yet)
+        is tried again by `/livegen/clock midi`, which reports why it fails."""
+        if self.parked is not None or self.args.clock == "midi":
+            return
+        try:
+            midi = self("midi")
+        except OSError:
+            return
+        self.retire(midi)
 
     def retire(self, source: ClockSource) -> None:
         """The source the daemon switched away from: a MIDI input is parked, others close."""

@@ -412,9 +412,12 @@ class Controller:
         state = self.clock.state(now)
         if isinstance(new, InternalClock) and not new.playing:
             if state.playing:
-                # Carry on from the next whole tick, exactly where the old clock puts it.
+                # Carry on from the next whole tick, exactly where the old clock puts it, and at
+                # its tempo (a DAW's 126 must not become the session's 124 mid-song).
                 tick = math.ceil(state.song_tick)
                 when = self.clock.time_of_tick(tick)
+                if state.bpm:
+                    new.set_bpm(state.bpm)
                 new.locate(tick)
                 new.resume(float(when) if when is not None else now + self.start_lead)
             else:

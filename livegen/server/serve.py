@@ -225,6 +225,7 @@ def start(
         )
         clocks = Clocks(args, session.bpm)
         opened.append(clocks)
+        clocks.open_midi_early()
         say = status.message if status is not None else None
         midi = midicontrol.open_control(args, config, clock, len(session.slots), say)
         if midi is not None:

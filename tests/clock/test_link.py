@@ -324,6 +324,21 @@ def test_controller_switches_to_link_and_back(vtime):
     assert controller.clock.name == "internal" and link._link is None  # left the session
 
 
+def test_the_internal_clock_carries_on_at_the_old_clocks_tempo_and_place(vtime):
+    from livegen.clock.sources import InternalClock
+
+    old = LinkClock(126.0, now=vtime, link=FakeLink(vtime, 126.0))
+    controller = _controller(vtime, old, lambda name: InternalClock(124, vtime, playing=False))
+    vtime.advance(3.3)
+    tick = math.ceil(old.state().song_tick)
+    when = old.time_of_tick(tick)
+    controller.handle(encode("/livegen/clock", ("internal",)), ("127.0.0.1", 9), vtime.t, 0.0)
+    new = controller.clock.source
+    assert new.state().bpm == 126.0  # not the 124 it was built with
+    assert new.time_of_tick(tick) == pytest.approx(float(when), abs=1e-9)
+    assert new.time_of_tick(tick + 96) == pytest.approx(float(when) + 4 * 60 / 126, abs=1e-9)
+
+
 # --- two real Link peers on this machine ----------------------------------------------------------
 
 
