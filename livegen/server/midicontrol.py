@@ -5,10 +5,9 @@ Which input carries the performer's CCs and notes (`--midi-control`):
 - `--midi-control NAME`: the MIDI output whose name contains NAME (a controller, another DAW
   track). If that is the very port the clock follows (`--midi-in NAME`), the clock's input is
   shared instead of opening the port twice.
-- no `--midi-control`, `--clock midi`: the clock's own input (`livegen:clock_in`, or the port
-  `--midi-in` names): a DAW sends clock, notes and CCs down one cable.
-- no `--midi-control`, another clock: a virtual input `livegen:control_in` (`--midi-virtual`
-  names the client) for a DAW or controller to connect to.
+- no `--midi-control`: the MIDI clock's input (`livegen:clock_in`, or the port `--midi-in`
+  names), open whatever the clock (livegen/server/clocks.py): a DAW sends clock, notes and CCs
+  down one cable. Only if that input could not open, a virtual input `livegen:control_in`.
 
 MIDI control opens only when the config has `[midi]` mappings, or with `--midi-control` or
 `--midi-learn`. A shared clock port stays open when `/livegen/clock` switches to another clock
@@ -46,8 +45,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                             "(docs/config.md)")  # fmt: skip
     group.add_argument("--midi-control", metavar="NAME",
                        help="read CCs and notes from the MIDI output whose name contains NAME "
-                            "(default: the clock's port with --clock midi, else a virtual input "
-                            "livegen:control_in)")  # fmt: skip
+                            "(default: the MIDI clock's port, livegen:clock_in or --midi-in)")  # fmt: skip
     group.add_argument("--midi-learn", metavar="TARGETS",
                        help="assign controls by moving them, saved into --config: 'all' or a "
                             "comma list (guidance,steps,variation,gain,slot0,notes.slot0,...)")  # fmt: skip
@@ -232,7 +230,7 @@ def open_control(
     """The daemon's MIDI control as the options and config ask (module docstring), or None.
 
     Args:
-        clock: the clock source just opened (a `MidiClockInput` has `listeners` to share).
+        clock: the MIDI clock input (`listeners` to share), current or parked, else the clock.
         slots: how many prompt slots the session has (for `--midi-learn all`).
     """
     learning = args.midi_learn is not None

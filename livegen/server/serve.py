@@ -227,7 +227,9 @@ def start(
         opened.append(clocks)
         clocks.open_midi_early()
         say = status.message if status is not None else None
-        midi = midicontrol.open_control(args, config, clock, len(session.slots), say)
+        midi = midicontrol.open_control(
+            args, config, clocks.parked or clock, len(session.slots), say
+        )
         if midi is not None:
             opened.append(midi)
         daemon = Daemon(

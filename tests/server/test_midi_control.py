@@ -88,7 +88,9 @@ def start(jack_server: str, osc_port: int, *extra: str) -> serve.Server:
     return serve.start(args, source=LoopSource())
 
 
-def test_ccs_notes_and_program_changes_on_the_virtual_control_port(jack_server, tmp_path):
+def test_ccs_notes_and_program_changes_on_the_clock_port_under_the_internal_clock(
+    jack_server, tmp_path
+):
     config = tmp_path / "set.toml"
     config.write_text(CONFIG)
     server = start(jack_server, free_port(), "--clock", "internal", "--midi-virtual", "lgc",
@@ -98,8 +100,9 @@ def test_ccs_notes_and_program_changes_on_the_virtual_control_port(jack_server, 
         controller = server.daemon.controller
         assert controller.session.prompts == (("minimal techno", 1.0),)
         assert server.daemon.midi is not None
-        assert server.daemon.midi.port.name == "lgc:control_in"  # type: ignore[attr-defined]
-        sender = Sender("lgc:control_in")
+        # The MIDI clock's port, open (parked) on the internal clock too: one cable from a DAW.
+        assert server.daemon.midi.port.name == "lgc:clock_in"  # type: ignore[attr-defined]
+        sender = Sender("lgc:clock_in")
         sender.send(0xB0, 21, 127)
         sender.send(0xB0, 22, 0)
         assert wait_until(lambda: controller.session.guidance == 8.0), controller.session
