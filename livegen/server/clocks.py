@@ -7,8 +7,9 @@ the server waits out its client timeout (`jackd -t`, 500 ms by default) and the 
 (measured before parking: 0.5 s on every switch away from MIDI, 1 s on every switch to it).
 Parked, the port keeps its connections (the DAW stays patched in), MIDI control that shares it
 keeps listening, and the input keeps following tempo, transport and song position, so a switch
-back to MIDI is in phase at once, without waiting for the DAW's next Start. A daemon that starts on another clock opens the MIDI input at once,
-before the audio runs, and parks it (`open_midi_early`), so no switch has to open one.
+back to MIDI is in phase at once, without waiting for the DAW's next Start. A daemon that starts
+on another clock opens the MIDI input at once, before the audio runs, and parks it
+(`open_midi_early`), so no switch has to open one.
 """
 
 from __future__ import annotations

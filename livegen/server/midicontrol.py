@@ -45,7 +45,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                             "(docs/config.md)")  # fmt: skip
     group.add_argument("--midi-control", metavar="NAME",
                        help="read CCs and notes from the MIDI output whose name contains NAME "
-                            "(default: the MIDI clock's port, livegen:clock_in or --midi-in)")  # fmt: skip
+                            "(default: the MIDI clock's port, livegen:clock_in or --midi-in)"
+                       )  # fmt: skip
     group.add_argument("--midi-learn", metavar="TARGETS",
                        help="assign controls by moving them, saved into --config: 'all' or a "
                             "comma list (guidance,steps,variation,gain,slot0,notes.slot0,...)")  # fmt: skip
