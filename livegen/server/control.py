@@ -37,7 +37,7 @@ from typing import Any
 from livegen.clock.events import PPQN, TICKS_PER_BAR, Beat, ClockEvent, TransportChanged
 from livegen.clock.link import LinkClock
 from livegen.clock.shared import SharedClock
-from livegen.clock.sources import ClockSource, InternalClock
+from livegen.clock.sources import ClockSource, ClockState, InternalClock
 from livegen.control import commands as cmd
 from livegen.control.osc import Incoming, Reply, encode, error_reply, handle_packet
 from livegen.control.state import MAX_WORDS, Session, apply, status_args
@@ -422,16 +422,40 @@ class Controller:
                 new.resume(float(when) if when is not None else now + self.start_lead)
             else:
                 new.start(now + self.start_lead)
+        downbeats = _next_downbeats(self.clock, state)
         old = self.clock.switch(new)
         retire = getattr(self._make_clock, "retire", None)  # `Clocks` parks a MIDI input
         if retire is not None:
             retire(old)
         else:
             old.close()
-        self.transport_epoch += 1
+        # A clock in phase with the old one (the internal clock carrying on, a parked MIDI input
+        # the internal clock carried on from) keeps the bars planned; a re-plan would make the
+        # bar due within the budget late.
+        if not _in_phase(downbeats, _next_downbeats(self.clock, self.clock.state(now))):
+            self.transport_epoch += 1
         if self.midi is not None:
             self.notice = self.midi.clock_changed(new) or self.notice
         return True
+
+
+IN_PHASE = 0.001  # s: two clocks whose next two downbeats agree this well are in phase
+
+
+def _next_downbeats(clock: SharedClock, state: ClockState) -> list[float | None]:
+    """When the clock puts the next two downbeats (None: not playing)."""
+    if not state.playing:
+        return [None, None]
+    bar = math.floor(state.song_tick / TICKS_PER_BAR) + 1
+    times = (clock.time_of_tick(k * TICKS_PER_BAR) for k in (bar, bar + 1))
+    return [None if t is None else float(t) for t in times]
+
+
+def _in_phase(a: list[float | None], b: list[float | None]) -> bool:
+    return all(
+        x is not None and y is not None and abs(x - y) <= IN_PHASE
+        for x, y in zip(a, b, strict=True)
+    )
 
 
 def _generation(s: Session) -> tuple[Any, ...]:

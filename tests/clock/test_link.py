@@ -337,6 +337,20 @@ def test_the_internal_clock_carries_on_at_the_old_clocks_tempo_and_place(vtime):
     assert new.state().bpm == 126.0  # not the 124 it was built with
     assert new.time_of_tick(tick) == pytest.approx(float(when), abs=1e-9)
     assert new.time_of_tick(tick + 96) == pytest.approx(float(when) + 4 * 60 / 126, abs=1e-9)
+    # In phase: the bars planned stay planned (no transport change for the producer).
+    assert controller.transport_epoch == 0
+
+
+def test_a_clock_out_of_phase_makes_the_producer_plan_again(vtime):
+    from livegen.clock.sources import InternalClock
+
+    other = InternalClock(124, vtime, playing=False)  # its own song: tick 0 at a later time
+    other.start(vtime.t + 0.7)
+    old = LinkClock(126.0, now=vtime, link=FakeLink(vtime, 126.0))
+    controller = _controller(vtime, old, lambda name: other)
+    vtime.advance(3.3)
+    controller.handle(encode("/livegen/clock", ("internal",)), ("127.0.0.1", 9), vtime.t, 0.0)
+    assert controller.clock.source is other and controller.transport_epoch == 1
 
 
 # --- two real Link peers on this machine ----------------------------------------------------------
