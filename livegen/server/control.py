@@ -442,19 +442,20 @@ class Controller:
 IN_PHASE = 0.001  # s: two clocks whose next two downbeats agree this well are in phase
 
 
-def _next_downbeats(clock: SharedClock, state: ClockState) -> list[float | None]:
-    """When the clock puts the next two downbeats (None: not playing)."""
+def _next_downbeats(clock: SharedClock, state: ClockState) -> list[tuple[int, float | None]]:
+    """The next two bars and when the clock puts their downbeats (none: not playing)."""
     if not state.playing:
-        return [None, None]
+        return []
     bar = math.floor(state.song_tick / TICKS_PER_BAR) + 1
-    times = (clock.time_of_tick(k * TICKS_PER_BAR) for k in (bar, bar + 1))
-    return [None if t is None else float(t) for t in times]
+    times = ((k, clock.time_of_tick(k * TICKS_PER_BAR)) for k in (bar, bar + 1))
+    return [(k, None if t is None else float(t)) for k, t in times]
 
 
-def _in_phase(a: list[float | None], b: list[float | None]) -> bool:
-    return all(
-        x is not None and y is not None and abs(x - y) <= IN_PHASE
-        for x, y in zip(a, b, strict=True)
+def _in_phase(a: list[tuple[int, float | None]], b: list[tuple[int, float | None]]) -> bool:
+    """The same bars at the same times (the bars planned are numbered by the clock)."""
+    return len(a) == len(b) == 2 and all(
+        i == j and x is not None and y is not None and abs(x - y) <= IN_PHASE
+        for (i, x), (j, y) in zip(a, b, strict=True)
     )
 
 
