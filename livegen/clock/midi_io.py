@@ -91,8 +91,8 @@ class MidiReader:
         handle: called for each message in the reader's thread; an exception is counted in
             `errors` and the reading goes on (`received` counts the messages).
         now: the clock `arrival` is read on.
-        period: s the reader sleeps when the queue is empty (2 ms: about 0.6 % of one core
-            per input here, and at most that much added to a message's arrival).
+        period: s the reader sleeps when the queue is empty (2 ms: about 1 % of one core per
+            input here, and at most that much added to a message's arrival).
     """
 
     def __init__(
