@@ -59,6 +59,9 @@ def main(rounds: int) -> None:
         (clock if k % 2 == 0 else control).close()
         print(f"round {k} messages {received}", flush=True)
     stop.set()
+    time.sleep(0.05)  # the CC sender's last message
+    out.close_port()
+    out.delete()  # a client gone without closing can make jackd die of SIGPIPE when it stops
     print("done", flush=True)
 
 

@@ -24,6 +24,7 @@ from livegen.clock.events import Beat, Tick
 from livegen.clock.midi_io import MidiClockInput
 
 pytestmark = pytest.mark.skipif(shutil.which("jackd") is None, reason="jackd is not installed")
+SYSTEM = {f"system:{kind}_{i}" for kind in ("capture", "playback") for i in (1, 2)}
 
 
 @pytest.fixture
@@ -42,6 +43,12 @@ def jack(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, str]]:
         subprocess.run(["jack_wait", "-w", "-t", "10"], env=env, check=True, capture_output=True)
         yield env
     finally:
+        # Let jackd see its clients leave first: notifying one whose socket is gone on the way
+        # out kills it with SIGPIPE, and a jackd that dies keeps its slot in /dev/shm's server
+        # registry (8 slots; new names never reclaim them: "Too many servers already active").
+        deadline = time.monotonic() + 3.0
+        while time.monotonic() < deadline and set(jack_cmd(env, "jack_lsp").split()) - SYSTEM:
+            time.sleep(0.05)
         server.terminate()
         try:
             server.wait(timeout=10)
