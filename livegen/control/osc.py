@@ -55,7 +55,9 @@ class Address:
     args: tuple[Arg, ...]
     build: Callable[..., cmd.Command]
     description: str
-    variadic: bool = False  # /livegen/prompt: (s [f]) repeated; /livegen/word: s then any words
+    # Parses the whole argument list itself, for the addresses of any length: /livegen/prompt
+    # ((s [f]) repeated) and /livegen/word (s, then any words).
+    variadic: Callable[[str, Sequence[Any]], cmd.Command] | None = None
 
 
 def _number(address: str, arg: Arg, value: Any) -> float | int:
@@ -149,7 +151,7 @@ ADDRESSES: dict[str, Address] = {
     a.path: a
     for a in (
         Address("/livegen/prompt", (Arg("prompt", "s"), Arg("weight", "f", 0, 10, 1.0)),
-                cmd.SetPrompts, "weighted text prompts: s [f] [s f ...]", variadic=True),
+                cmd.SetPrompts, "weighted text prompts: s [f] [s f ...]", variadic=_parse_prompts),
         Address("/livegen/audio_prompt", (Arg("path", "s"), Arg("weight", "f", 0, 10, 1.0)),
                 cmd.SetAudioPrompt, "a reference audio file (path on the daemon's machine)"),
         Address("/livegen/guidance", (Arg("guidance", "f", 0, 20),), cmd.SetGuidance,
@@ -177,7 +179,7 @@ ADDRESSES: dict[str, Address] = {
                 cmd.SetSlotWeight, "weight of prompt slot i (0-based); the slots' mix is the prompt"),
         Address("/livegen/word", (Arg("word", "s"), Arg("meaning", "s", default="")),
                 cmd.DefineWord, "prompts read word s as the words after it (none: forget s)",
-                variadic=True),
+                variadic=_parse_word),
         Address("/livegen/status", (), cmd.StatusRequest, "reply /livegen/status key value ..."),
         Address("/livegen/subscribe", (Arg("on", "i", 0, 1, 1),), lambda v: cmd.Subscribe(bool(v)),
                 "1 = send /livegen/beat i i and /livegen/bar i to the sender"),
@@ -190,8 +192,8 @@ def parse(address: str, args: Sequence[Any]) -> cmd.Command:
     spec = ADDRESSES.get(address)
     if spec is None:
         raise OscError(address, "unknown address (see /livegen/status or docs/osc.md)")
-    if spec.variadic:
-        return (_parse_word if address == "/livegen/word" else _parse_prompts)(address, args)
+    if spec.variadic is not None:
+        return spec.variadic(address, args)
     required = sum(a.default is None for a in spec.args)
     if not required <= len(args) <= len(spec.args):
         want = " ".join(a.kind if a.default is None else f"[{a.kind}]" for a in spec.args)
