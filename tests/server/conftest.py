@@ -9,7 +9,6 @@ its time has come (`catch_up`), before any bar queued later can reach it.
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import uuid
 from collections.abc import Callable
@@ -179,12 +178,6 @@ def rig_factory() -> type[VirtualRig]:
 @pytest.fixture(name="fast_fit")
 def fast_fit_fixture() -> Callable[[np.ndarray, int], np.ndarray]:
     return fast_fit
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @pytest.fixture(scope="module")

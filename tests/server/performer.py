@@ -11,6 +11,13 @@ from pythonosc.osc_message import OscMessage
 from livegen.control.osc import encode
 
 
+def free_port() -> int:
+    """A UDP port free on this machine now (for the daemon's --osc-port)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
 def jack_run(*argv: str, stdin: str | None = None) -> None:
     subprocess.run(argv, input=stdin, capture_output=True, text=True, timeout=10)
 

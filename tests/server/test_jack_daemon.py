@@ -31,7 +31,7 @@ from livegen.server import serve
 from livegen.server.source import BarSpec, Rendered, bar_samples
 
 sys.path.insert(0, str(Path(__file__).parent))
-from performer import Listener, jack_run, wait_for_port
+from performer import Listener, free_port, jack_run, wait_for_port
 
 NEEDED = ("jackd", "jack_midi_clock", "jack_connect", "oscsend")
 pytestmark = pytest.mark.skipif(
@@ -97,12 +97,6 @@ class Capture:
         """Capture index of a time.monotonic() instant (the dummy driver keeps to the wall
         clock within ~1 ms)."""
         return round((wall - self.first_wall) * RATE)
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def serve_args(*extra: str) -> argparse.Namespace:

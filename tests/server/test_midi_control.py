@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import argparse
 import shutil
-import socket
+import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -18,6 +18,9 @@ from livegen.control.midimap import CcMap
 from livegen.server import serve
 from livegen.server.midicontrol import MidiControlPort
 from livegen.server.source import LoopSource
+
+sys.path.insert(0, str(Path(__file__).parent))
+from performer import free_port
 
 pytestmark = pytest.mark.skipif(shutil.which("jackd") is None, reason="jackd is not installed")
 
@@ -41,12 +44,6 @@ steps = 22
 [midi.notes]
 slot1 = 37
 """
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def wait_until(condition: Callable[[], bool], timeout: float = 5.0) -> bool:
