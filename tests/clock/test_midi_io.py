@@ -6,7 +6,6 @@ JACK_DEFAULT_SERVER) and stops it afterwards. Skipped only when jackd is not ins
 
 from __future__ import annotations
 
-import os
 import shutil
 import subprocess
 import sys
@@ -23,38 +22,19 @@ from livegen.clock import simulate as sim
 from livegen.clock.events import Beat, Tick
 from livegen.clock.midi_io import MidiClockInput
 
+sys.path.insert(0, str(Path(__file__).parents[1]))
+from jackd import running_jackd
+
 pytestmark = pytest.mark.skipif(shutil.which("jackd") is None, reason="jackd is not installed")
-SYSTEM = {f"system:{kind}_{i}" for kind in ("capture", "playback") for i in (1, 2)}
 
 
 @pytest.fixture
 def jack(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, str]]:
     name = f"livegen-test-{uuid.uuid4().hex[:8]}"
-    env = dict(os.environ, JACK_DEFAULT_SERVER=name, JACK_NO_START_SERVER="1")
     monkeypatch.setenv("JACK_DEFAULT_SERVER", name)
     monkeypatch.setenv("JACK_NO_START_SERVER", "1")
-    server = subprocess.Popen(
-        ["jackd", "-n", name, "--no-realtime", "-d", "dummy", "-r", "48000", "-p", "256"],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        subprocess.run(["jack_wait", "-w", "-t", "10"], env=env, check=True, capture_output=True)
+    with running_jackd(name) as env:
         yield env
-    finally:
-        # Let jackd see its clients leave first: notifying one whose socket is gone on the way
-        # out kills it with SIGPIPE, and a jackd that dies keeps its slot in /dev/shm's server
-        # registry (8 slots; new names never reclaim them: "Too many servers already active").
-        deadline = time.monotonic() + 3.0
-        while time.monotonic() < deadline and set(jack_cmd(env, "jack_lsp").split()) - SYSTEM:
-            time.sleep(0.05)
-        server.terminate()
-        try:
-            server.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
 
 
 def jack_cmd(env: dict[str, str], *argv: str, stdin: str | None = None) -> str:

@@ -9,10 +9,11 @@ its time has come (`catch_up`), before any bar queued later can reach it.
 from __future__ import annotations
 
 import os
-import subprocess
+import sys
 import uuid
 from collections.abc import Callable
 from fractions import Fraction
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -24,6 +25,9 @@ from livegen.server.producer import Producer, Settings
 from livegen.server.scheduler import Scheduler, SchedulerConfig
 from livegen.server.source import BarSpec, Rendered, bar_samples
 from livegen.server.timebase import ClockTimeline, FrameClock, Line
+
+sys.path.insert(0, str(Path(__file__).parents[1]))
+from jackd import running_jackd
 
 
 class VirtualTime:
@@ -185,21 +189,16 @@ def jack_server():
     name = f"livegen-serve-{uuid.uuid4().hex[:8]}"
     saved = {k: os.environ.get(k) for k in ("JACK_DEFAULT_SERVER", "JACK_NO_START_SERVER")}
     os.environ.update(JACK_DEFAULT_SERVER=name, JACK_NO_START_SERVER="1")
-    server = subprocess.Popen(
-        ["jackd", "-n", name, "--no-realtime", "-d", "dummy", "-r", "48000", "-p", "256"],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        subprocess.run(["jack_wait", "-w", "-t", "10"], check=True, capture_output=True)
-        yield name
-    finally:
-        # PortAudio must let go of the server before it goes (or it aborts at exit).
-        import sounddevice as sd
+    # PortAudio must let go of the server before it goes (or it aborts at exit).
+    import sounddevice as sd
 
-        sd._terminate()
-        server.terminate()
-        server.wait(timeout=10)
+    try:
+        with running_jackd(name):
+            try:
+                yield name
+            finally:
+                sd._terminate()
+    finally:
         for key, value in saved.items():
             if value is None:
                 os.environ.pop(key, None)

@@ -5,10 +5,10 @@ dummy server, and the recording holds them. Needs torch once, to make the tiny p
 from __future__ import annotations
 
 import argparse
-import os
 import shutil
-import subprocess
+import sys
 import uuid
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -16,6 +16,9 @@ import soundfile as sf
 
 from livegen.server import serve
 from livegen.server.source import GeneratorSource
+
+sys.path.insert(0, str(Path(__file__).parents[1]))
+from jackd import running_jackd
 
 pytestmark = pytest.mark.skipif(shutil.which("jackd") is None, reason="jackd is not installed")
 
@@ -33,20 +36,14 @@ def jack_server(monkeypatch):
     name = f"livegen-gen-{uuid.uuid4().hex[:8]}"
     monkeypatch.setenv("JACK_DEFAULT_SERVER", name)
     monkeypatch.setenv("JACK_NO_START_SERVER", "1")
-    server = subprocess.Popen(
-        ["jackd", "-n", name, "--no-realtime", "-d", "dummy", "-r", "48000", "-p", "256"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=dict(os.environ),
-    )  # fmt: skip
-    try:
-        subprocess.run(["jack_wait", "-w", "-t", "10"], check=True, capture_output=True)
-        yield name
-    finally:
-        import sounddevice as sd
+    import sounddevice as sd
 
-        sd._terminate()
-        server.terminate()
-        server.wait(timeout=10)
-        sd._initialize()
+    with running_jackd(name):
+        try:
+            yield name
+        finally:
+            sd._terminate()  # PortAudio lets go of the server before it goes
+    sd._initialize()
 
 
 def test_the_daemon_plays_bars_of_a_real_exported_model(tiny_model, jack_server, tmp_path):
