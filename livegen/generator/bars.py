@@ -25,7 +25,7 @@ import numpy as np
 from tqdm import tqdm
 
 from livegen.audio.resample import fit_bar
-from livegen.engine.codec import Codec
+from livegen.engine.codec import Codec, CodecSpec
 from livegen.engine.manifest import load_manifest
 from livegen.engine.sampler import bar_frames
 from livegen.train.latents import ENTRY_KEYS, LatentCache, load_latents, save_latents
@@ -55,29 +55,66 @@ def codec_fingerprint(model_dir: Path) -> str:
     return ",".join(files[section[k]]["sha256"][:16] for k in ("encoder", "decoder"))
 
 
+def _encode_chunk(model_dir: str, corpus: str, entries: list[dict]) -> list[tuple]:
+    """One pool job of `encode_bars`: (latents, n_samples) per loop, own 1-thread codec."""
+    from livegen.corpus.make import load_audio
+
+    codec = Codec.load(Path(model_dir), "cpu", 1, with_encoder=True, warm=False)
+    out = []
+    for e in entries:
+        audio = load_audio(Path(corpus), e)
+        out.append((encode_bar(codec, audio), len(audio)))
+    return out
+
+
+def pool_map(fn, items: list, workers: int, desc: str, progress: bool) -> list:
+    """`fn` over `items` in chunks on `workers` forked processes (in order); `fn` takes a list.
+    Each loop is computed alone, so the result does not depend on `workers`."""
+    import multiprocessing as mp
+
+    size = max(1, min(64, -(-len(items) // max(1, workers))))
+    chunks = [items[i : i + size] for i in range(0, len(items), size)]
+    out: list = []
+    bar = tqdm(total=len(items), desc=desc, unit="loop", disable=not progress)
+    if workers <= 1:
+        for chunk in chunks:
+            out += fn(chunk)
+            bar.update(len(chunk))
+    else:
+        with mp.get_context("fork").Pool(workers) as pool:
+            for part in pool.imap(fn, chunks):
+                out += part
+                bar.update(len(part))
+    bar.close()
+    return out
+
+
 def encode_bars(
     model_dir: Path,
     corpus: Path,
     splits: tuple[str, ...] = ("train", "valid", "test"),
-    threads: int | None = None,
     progress: bool = True,
+    workers: int = 1,
 ) -> LatentCache:
-    """Encode every loop of `splits` with the package's codec as circular bar latents."""
-    from livegen.corpus.make import load_audio, read_manifest
+    """Encode every loop of `splits` with the package's codec as circular bar latents
+    (`workers` > 1: that many processes of one onnxruntime thread each)."""
+    from functools import partial
 
-    codec = Codec.load(Path(model_dir), "cpu", threads, with_encoder=True, warm=False)
+    from livegen.corpus.make import read_manifest
+
+    # The spec only: no onnxruntime session may exist in this process before the pool forks.
+    manifest = load_manifest(Path(model_dir))
+    spec = CodecSpec.from_section(manifest.section("codec"), manifest.root / "manifest.json")
     entries = [e for e in read_manifest(Path(corpus)) if e["split"] in splits]
     if not entries:
         raise ValueError(f"{corpus}: no loops in splits {', '.join(splits)}")
-    lengths = np.array([bar_frames(int(e["n_samples"]), codec.hop) for e in entries], np.int32)
-    latents = np.zeros((len(entries), codec.latent_dim, int(lengths.max())), np.float32)
-    n_samples = np.zeros(len(entries), np.int32)
-    for i, e in enumerate(tqdm(entries, desc="bar latents", unit="loop", disable=not progress)):
-        audio = load_audio(Path(corpus), e)
-        n_samples[i] = len(audio)
-        z = encode_bar(codec, audio)
-        lengths[i] = z.shape[1]
+    job = partial(_encode_chunk, str(model_dir), str(corpus))
+    zs, counts = zip(*pool_map(job, entries, workers, "bar latents", progress), strict=True)
+    lengths = np.array([z.shape[1] for z in zs], np.int32)
+    latents = np.zeros((len(entries), spec.latent_dim, int(lengths.max())), np.float32)
+    for i, z in enumerate(zs):
         latents[i, :, : z.shape[1]] = z
+    n_samples = np.array(counts, np.int32)
     return LatentCache(
         latents=latents,
         lengths=lengths,
@@ -86,14 +123,14 @@ def encode_bars(
         ids=np.array([e["id"] for e in entries]),
         split=np.array([e["split"] for e in entries]),
         style=np.array([str(e.get("style", "")) for e in entries]),
-        mean=codec.spec.mean,
-        std=codec.spec.std,
+        mean=spec.mean,
+        std=spec.std,
         meta={
             "layout": LAYOUT,
             "normalized": False,
-            "sample_rate": codec.sample_rate,
-            "hop": codec.hop,
-            "latent_dim": codec.latent_dim,
+            "sample_rate": spec.sample_rate,
+            "hop": spec.hop,
+            "latent_dim": spec.latent_dim,
             "margin": MARGIN,
             "frames": "round(n_samples / hop); audio resampled to frames * hop (fit_bar)",
             "codec": {"package": str(model_dir), "fingerprint": codec_fingerprint(model_dir)},
@@ -105,7 +142,7 @@ def encode_bars(
 
 
 def load_or_encode(
-    path: Path, model_dir: Path, corpus: Path, threads: int | None = None, progress: bool = True
+    path: Path, model_dir: Path, corpus: Path, workers: int = 1, progress: bool = True
 ) -> LatentCache:
     """The bar cache at `path` if made with this package's codec from `corpus`, else encode it."""
     path = Path(path)
@@ -120,6 +157,6 @@ def load_or_encode(
         if same_codec and cache.meta.get("corpus") == str(corpus):
             return cache
         print(f"{path}: made with another codec or corpus: re-encoding")
-    cache = encode_bars(model_dir, corpus, threads=threads, progress=progress)
+    cache = encode_bars(model_dir, corpus, progress=progress, workers=workers)
     save_latents(path, cache)
     return cache

@@ -70,6 +70,14 @@ def concept_source(model_dir: Path) -> str:
     return f"{section.get('kind', '?')}:{digest}"
 
 
+def _audio_chunk(model_dir: str, corpus: str, entries: list[dict]) -> list[np.ndarray]:
+    """One pool job: audio embeddings of some loops with a 1-thread encoder of its own."""
+    from livegen.concept import corpus_embeddings, load_conditioner
+
+    cond = load_conditioner("livegen-clap", model_dir=Path(model_dir), threads=1)
+    return list(corpus_embeddings(cond, Path(corpus), entries, progress=False))
+
+
 def compute_concepts(
     model_dir: Path,
     corpus: Path,
@@ -77,12 +85,16 @@ def compute_concepts(
     captions: list[list[str]],
     progress: bool = True,
     threads: int | None = None,
+    workers: int = 1,
 ) -> ConceptTable:
-    """Embed every loop's audio (from `corpus`) and captions with the package's encoder."""
-    from livegen.concept import corpus_embeddings, load_conditioner
-    from livegen.corpus.make import read_manifest
+    """Embed every loop's audio (from `corpus`; `workers` processes) and captions with the
+    package's encoder."""
+    from functools import partial
 
-    cond = load_conditioner("livegen-clap", model_dir=Path(model_dir), threads=threads)
+    from livegen.concept import load_conditioner
+    from livegen.corpus.make import read_manifest
+    from livegen.generator.bars import pool_map
+
     by_id = {e["id"]: e for e in read_manifest(Path(corpus))}
     missing = [str(i) for i in ids if str(i) not in by_id]
     if missing:
@@ -91,7 +103,10 @@ def compute_concepts(
             f"(first: {missing[0]}); pass the corpus the cache was encoded from (--corpus)"
         )
     entries = [by_id[str(i)] for i in ids]
-    audio = corpus_embeddings(cond, Path(corpus), entries, progress=progress)
+    # The pool forks before this process opens any onnxruntime session.
+    job = partial(_audio_chunk, str(model_dir), str(corpus))
+    audio = np.stack(pool_map(job, entries, workers, "concept audio", progress)).astype(np.float32)
+    cond = load_conditioner("livegen-clap", model_dir=Path(model_dir), threads=threads)
     k = max(1, max((len(c) for c in captions), default=1))
     text = np.zeros((len(ids), k, cond.dim), np.float32)
     count = np.array([len(c) for c in captions], np.int32)
@@ -111,6 +126,7 @@ def load_or_compute(
     ids: np.ndarray,
     captions: list[list[str]],
     progress: bool = True,
+    workers: int = 1,
 ) -> ConceptTable:
     """The table at `path` if it was made by the same encoder for the same loops, else compute."""
     source = concept_source(model_dir)
@@ -119,7 +135,7 @@ def load_or_compute(
         if table.source == source and np.array_equal(table.ids, np.asarray(ids).astype(str)):
             return table
         print(f"{path}: made by another concept encoder or for other loops: recomputing")
-    table = compute_concepts(model_dir, corpus, ids, captions, progress)
+    table = compute_concepts(model_dir, corpus, ids, captions, progress, workers=workers)
     table.save(path)
     meta = {"source": source, "loops": len(ids), "dim": table.dim, "model_dir": str(model_dir)}
     Path(path).with_suffix(".json").write_text(json.dumps(meta, indent=2) + "\n")

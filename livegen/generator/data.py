@@ -34,6 +34,39 @@ class Batch:
     index: np.ndarray
 
 
+def alpha_sampler(spec: str):
+    """α ~ `spec` as a function (rng, n) → float32 [n]: "uniform" (IADB) or "logit-normal:m,s"
+    (α = sigmoid(m + s·ε), rectified-flow practice, SD3 §3.1). Raises on anything else."""
+    kind, _, params = spec.partition(":")
+    if kind == "uniform" and not params:
+        return lambda rng, n: rng.random(n, dtype=np.float32)
+    if kind == "logit-normal":
+        try:
+            m, s = (float(v) for v in params.split(","))
+        except ValueError:
+            raise ValueError(f"alpha_dist {spec!r}: logit-normal takes m,s") from None
+        if not (np.isfinite(m) and np.isfinite(s) and s > 0):
+            raise ValueError(f"alpha_dist {spec!r}: needs a finite m and s > 0")
+        return lambda rng, n: (1 / (1 + np.exp(-(m + s * rng.standard_normal(n))))).astype(
+            np.float32
+        )
+    raise ValueError(f"alpha_dist {spec!r}: 'uniform' or 'logit-normal:m,s'")
+
+
+@dataclass
+class Plan:
+    """What one batch holds, before the latents are gathered: the bar length `t`, the loops
+    `pick` (bank rows), α [B], which rows lost the tempo (`bpm_off` [B]), the concepts [B, C],
+    and a seed for the noise x0 (drawn where the batch is materialised: numpy or a GPU)."""
+
+    t: int
+    pick: np.ndarray
+    alpha: np.ndarray
+    bpm_off: np.ndarray
+    concept: np.ndarray
+    noise_seed: int
+
+
 @dataclass(frozen=True)
 class Dropout:
     """Condition dropout and concept choice (see `TrainConfig`)."""
@@ -42,6 +75,7 @@ class Dropout:
     p_bpm: float = 0.1
     p_text: float = 0.5
     noise: float = 0.0
+    alpha: str = "uniform"  # `alpha_sampler` spec
 
 
 class BarBank:
@@ -83,17 +117,24 @@ class BarBank:
     def concept_dim(self) -> int:
         return self.concepts.dim if self.concepts is not None else 0
 
-    def draw(self, rng: np.random.Generator, batch: int, drop: Dropout) -> Batch:
-        """A training batch: bars of one length, noise, α ~ U(0, 1), dropped conditions."""
+    def plan(self, rng: np.random.Generator, batch: int, drop: Dropout) -> Plan:
+        """Everything random in a batch but the noise: bars of one length, α, dropped
+        conditions. Cheap (no latents touched), so a GPU trainer gathers on the device."""
         t = int(self.lengths[rng.integers(len(self))])
         pick = rng.choice(self.buckets[t], size=batch, replace=len(self.buckets[t]) < batch)
-        x1 = self.x[pick, :, :t]
-        x0 = rng.standard_normal(x1.shape, dtype=np.float32)
-        alpha = rng.random(batch, dtype=np.float32)
-        phase = self.phase[pick, :, :t].copy()
-        phase[rng.random(batch) < drop.p_bpm] = 0.0
+        alpha = alpha_sampler(drop.alpha)(rng, batch)
+        bpm_off = rng.random(batch) < drop.p_bpm
         concept = self._concepts(rng, pick, drop)
-        return Batch(x1, x0, alpha, phase, concept, self.indices[pick])
+        return Plan(t, pick, alpha, bpm_off, concept, int(rng.integers(2**62)))
+
+    def draw(self, rng: np.random.Generator, batch: int, drop: Dropout) -> Batch:
+        """A training batch in numpy: `plan`, then the bars and noise x0 ~ N(0, I)."""
+        p = self.plan(rng, batch, drop)
+        x1 = self.x[p.pick, :, : p.t]
+        x0 = np.random.default_rng(p.noise_seed).standard_normal(x1.shape, dtype=np.float32)
+        phase = self.phase[p.pick, :, : p.t].copy()
+        phase[p.bpm_off] = 0.0
+        return Batch(x1, x0, p.alpha, phase, p.concept, self.indices[p.pick])
 
     def _concepts(self, rng: np.random.Generator, pick: np.ndarray, drop: Dropout) -> np.ndarray:
         if self.concepts is None:

@@ -99,6 +99,36 @@ class ResBlock(nn.Module):
         return h + self.skip(x)
 
 
+class Attention(nn.Module):
+    """Multi-head self-attention over time with a residual (zero-initialised output).
+
+    Written with plain matmuls (exports to any ONNX opset). Placed at the bottom level only,
+    where T/16 ≈ 9 frames cost nothing, so every frame of the bar can see every other one.
+
+    Args:
+        channels: C of x [B, C, T]; must divide by `heads`.
+        heads: attention heads.
+        groups: GroupNorm groups of the pre-norm.
+    """
+
+    def __init__(self, channels: int, heads: int, groups: int):
+        super().__init__()
+        if channels % heads:
+            raise ValueError(f"attention: {channels} channels do not split into {heads} heads")
+        self.heads = heads
+        self.norm = nn.GroupNorm(math.gcd(groups, channels), channels)
+        self.qkv = nn.Conv1d(channels, 3 * channels, 1)
+        self.proj = nn.Conv1d(channels, channels, 1)
+        zero_init(self.proj)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        b, c, t = x.shape
+        q, k, v = self.qkv(self.norm(x)).reshape(b, 3 * self.heads, c // self.heads, t).chunk(3, 1)
+        w = torch.softmax(q.transpose(2, 3) @ k / math.sqrt(c // self.heads), dim=-1)  # [B,h,T,T]
+        h = (v @ w.transpose(2, 3)).reshape(b, c, t)  # [B, h, C/h, T] → [B, C, T]
+        return x + self.proj(h)
+
+
 def time_embedding(alpha: torch.Tensor, freqs: int) -> torch.Tensor:
     """sin/cos of 100·α at geometric frequencies: [B] → [B, 2·freqs]."""
     k = torch.arange(freqs, device=alpha.device, dtype=torch.float32)
@@ -143,6 +173,10 @@ class UNet1d(nn.Module):
             ResBlock(ch[-2] if i == 0 else ch[-1], ch[-1], e, pe, g, c)
             for i in range(cfg.mid_blocks)
         )
+        self.mid_attn = nn.ModuleList(
+            Attention(ch[-1], cfg.attn_heads, g) if cfg.attn_heads else nn.Identity()
+            for _ in range(cfg.mid_blocks)
+        )
         self.upconv = nn.ModuleList()
         self.up = nn.ModuleList()
         for lv in range(self.levels - 1):
@@ -182,8 +216,8 @@ class UNet1d(nn.Module):
                 h = block(h, emb, phases[lv])
             skips.append(h)
             h = self.downsample[lv](h)
-        for block in self.mid:
-            h = block(h, emb, phases[-1])
+        for block, attn in zip(self.mid, self.mid_attn, strict=True):
+            h = attn(block(h, emb, phases[-1]))
         for lv in reversed(range(self.levels - 1)):
             skip = skips[lv]
             h = torch.repeat_interleave(h, 2, dim=-1)[..., : skip.shape[-1]]

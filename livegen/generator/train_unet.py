@@ -33,7 +33,17 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default=Path("data/bars.npz"),
         help="circular bar-latent cache (built from --corpus if missing)",
     )
+    parser.add_argument(
+        "--concepts",
+        type=Path,
+        help="concept-vector cache (default: RUN_DIR/concepts.npz; built if missing)",
+    )
     parser.add_argument("--no-concept", action="store_true", help="BPM conditioning only")
+    parser.add_argument(
+        "--prepare-only",
+        action="store_true",
+        help="build the bar and concept caches, then stop (several runs can then share them)",
+    )
     parser.add_argument("--run-dir", type=Path, default=Path("runs/unet"), help="output folder")
     parser.add_argument(
         "--preset",
@@ -56,12 +66,26 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     g.add_argument("--max-loops", type=int, help="use only the first N train loops")
     g.add_argument("--channels", help="UNet widths per level, e.g. 64,96,128,160")
     g.add_argument("--blocks", type=int, help="residual blocks per level and side")
+    g.add_argument("--mid-blocks", type=int, help="residual blocks at the bottom level")
+    g.add_argument("--emb-dim", type=int, help="α + concept embedding size")
+    g.add_argument("--attn-heads", type=int, help="self-attention heads at the bottom (0: none)")
+    g.add_argument("--alpha-dist", help="training α: uniform or logit-normal:m,s")
+    g.add_argument("--ema", type=float, help="EMA decay of the exported weights")
     g.add_argument("--p-drop-concept", type=float)
     g.add_argument("--p-drop-bpm", type=float)
     g.add_argument("--p-text", type=float)
     g.add_argument("--log-every", type=int)
     g.add_argument("--valid-every", type=int)
     g.add_argument("--ckpt-every", type=int)
+    parser.add_argument(
+        "--time-budget",
+        type=float,
+        help="fresh runs: fit --steps to this many seconds of training, measured on steps "
+        "20-120 (the count is saved; --steps N reproduces the run anywhere)",
+    )
+    parser.add_argument(
+        "--workers", type=int, default=1, help="processes encoding the bar and concept caches"
+    )
 
 
 def prepare(args: argparse.Namespace, concept: bool, main: bool):
@@ -73,16 +97,17 @@ def prepare(args: argparse.Namespace, concept: bool, main: bool):
     from livegen.generator.concepts import load_or_compute
 
     def build():
-        cache = load_or_encode(args.bars, args.model, args.corpus, args.threads, main)
+        cache = load_or_encode(args.bars, args.model, args.corpus, args.workers, main)
         concepts = None
         if concept:
             concepts = load_or_compute(
-                Path(args.run_dir) / "concepts.npz",
+                args.concepts or Path(args.run_dir) / "concepts.npz",
                 args.model,
                 args.corpus,
                 cache.ids,
                 cache.captions,
                 progress=main,
+                workers=args.workers,
             )
         return cache, concepts
 
@@ -126,7 +151,14 @@ def run(args: argparse.Namespace) -> int:
         unet_cfg, train_cfg = resumed_configs(ckpt, UNetConfig, TrainConfig, args.steps)
     else:
         channels = tuple(int(c) for c in args.channels.split(",")) if args.channels else None
-        unet_cfg = with_overrides(unet_cfg, channels=channels, blocks=args.blocks)
+        unet_cfg = with_overrides(
+            unet_cfg,
+            channels=channels,
+            blocks=args.blocks,
+            mid_blocks=args.mid_blocks,
+            emb_dim=args.emb_dim,
+            attn_heads=args.attn_heads,
+        )
         train_cfg = with_overrides(
             train_cfg,
             steps=args.steps,
@@ -140,6 +172,8 @@ def run(args: argparse.Namespace) -> int:
             log_every=args.log_every,
             valid_every=args.valid_every,
             ckpt_every=args.ckpt_every,
+            alpha_dist=args.alpha_dist,
+            ema=args.ema,
         )
     dist = setup_dist(args.device)
     if args.no_concept:
@@ -154,6 +188,8 @@ def run(args: argparse.Namespace) -> int:
         unet_cfg = with_overrides(unet_cfg, concept_dim=dim)
     Path(args.run_dir).mkdir(parents=True, exist_ok=True)
     cache, concepts = prepare(args, bool(unet_cfg.concept_dim), dist.main)
+    if args.prepare_only:
+        return 0
     if resume is None:
         unet_cfg = with_overrides(unet_cfg, latent_dim=int(cache.latents.shape[1]))
     elif unet_cfg.latent_dim != cache.latents.shape[1]:
@@ -165,6 +201,7 @@ def run(args: argparse.Namespace) -> int:
     trainer = Trainer(
         train_cfg, unet_cfg, args.run_dir, bank, valid, dist, info, not args.no_progress
     )
+    trainer.budget_s = args.time_budget if resume is None else None
     if init is not None:  # only without --resume; run_trainer does the resuming
         step = trainer.init_from(init, args.init)
         if dist.main:

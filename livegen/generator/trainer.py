@@ -14,7 +14,6 @@ from __future__ import annotations
 import copy
 import json
 import math
-from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +21,7 @@ import numpy as np
 import torch
 
 from livegen.generator.config import TrainConfig, UNetConfig
-from livegen.generator.data import BarBank, Batch, Dropout
+from livegen.generator.data import BarBank, Batch, Dropout, Plan, alpha_sampler
 from livegen.generator.model import UNet1d, count_params
 from livegen.train.codec_train import Dist, MetricsLog
 from livegen.train.common import CHECKPOINT_NAME, TrainerCommon, start_run_info
@@ -57,6 +56,19 @@ def read_checkpoint(path: Path) -> dict[str, Any]:
     return ckpt
 
 
+def write_slim(checkpoint: Path, out: Path) -> Path:
+    """What `livegen export unet` needs of a run, small enough to carry off a GPU machine: the
+    EMA weights in float16 (the export stores them so anyway), configs, data, run info. It
+    cannot resume a run (no optimiser, no live weights)."""
+    from livegen.train.common import save_checkpoint
+
+    ckpt = read_checkpoint(checkpoint)
+    slim = {k: v for k, v in ckpt.items() if k not in ("model", "optimizer", "ema")}
+    slim["ema"] = {k: v.half() if v.is_floating_point() else v for k, v in ckpt["ema"].items()}
+    slim["slim"] = True
+    return save_checkpoint(slim, Path(out))
+
+
 def iadb_loss(model: torch.nn.Module, b: dict[str, torch.Tensor]) -> torch.Tensor:
     """‖D(x_α, α) − (x1 − x0)‖² averaged over the batch."""
     a = b["alpha"][:, None, None]
@@ -66,8 +78,38 @@ def iadb_loss(model: torch.nn.Module, b: dict[str, torch.Tensor]) -> torch.Tenso
     return torch.mean((d - (b["x1"] - b["x0"])) ** 2)
 
 
+class DeviceBank:
+    """A `BarBank`'s bars and phase signals held on a GPU: each step gathers its batch and draws
+    its noise there (numpy gathering and noise cost more than the step itself on an H200). The
+    plan (which bars, α, dropout) still comes from the bank, so only x0's generator differs."""
+
+    def __init__(self, bank: BarBank, device: torch.device):
+        self.bank, self.device = bank, device
+        self.x = torch.from_numpy(bank.x).to(device)
+        self.phase = torch.from_numpy(bank.phase).to(device)
+
+    def draw(self, rng: np.random.Generator, batch: int, drop: Dropout) -> dict[str, torch.Tensor]:
+        p: Plan = self.bank.plan(rng, batch, drop)
+        dev = self.device
+        pick = torch.from_numpy(p.pick).to(dev)
+        x1 = self.x[pick, :, : p.t]
+        gen = torch.Generator(dev).manual_seed(p.noise_seed)
+        x0 = torch.randn(x1.shape, generator=gen, device=dev)
+        keep = torch.from_numpy(~p.bpm_off).to(dev, torch.float32)[:, None, None]
+        return {
+            "x1": x1,
+            "x0": x0,
+            "alpha": torch.from_numpy(p.alpha).to(dev),
+            "phase": self.phase[pick, :, : p.t] * keep,
+            "concept": torch.from_numpy(p.concept).to(dev),
+        }
+
+
 class Trainer(TrainerCommon):
-    """State of one training run; `fit()` runs it to `cfg.steps` (or a time limit)."""
+    """State of one training run; `fit()` runs it to `cfg.steps` (or a time limit).
+    `budget_s` (set before `fit`): fit a fresh run's step count to that many seconds."""
+
+    budget_s: float | None = None
 
     def __init__(
         self,
@@ -89,9 +131,17 @@ class Trainer(TrainerCommon):
         self._params: list[torch.Tensor] = list(self.model.parameters())
         self._ema_params: list[torch.Tensor] = list(self.ema.parameters())
         self.opt = torch.optim.AdamW(self.model.parameters(), cfg.lr, weight_decay=cfg.weight_decay)
-        self.drop = Dropout(cfg.p_drop_concept, cfg.p_drop_bpm, cfg.p_text, cfg.concept_noise)
+        alpha_sampler(cfg.alpha_dist)  # a clear error before anything runs
+        self.drop = Dropout(
+            cfg.p_drop_concept, cfg.p_drop_bpm, cfg.p_text, cfg.concept_noise, cfg.alpha_dist
+        )
         self.step = 0
         self.run_info = start_run_info(dist)
+        cuda = dist.device.type == "cuda"
+        self.device_bank = DeviceBank(bank, dist.device) if cuda else None
+        # bf16 autocast on a GPU (GroupNorm and the loss stay fp32); fp32 on the CPU.
+        self.amp = cuda
+        self.run_info["amp"] = "bf16" if cuda else None
 
     # -- checkpoints ---------------------------------------------------------------------------
     def state(self) -> dict[str, Any]:
@@ -135,10 +185,15 @@ class Trainer(TrainerCommon):
             for k in ("x1", "x0", "alpha", "phase", "concept")
         }
 
-    def train_step(self, model: torch.nn.Module, b: Batch) -> dict[str, float]:
+    def train_step(
+        self, model: torch.nn.Module, b: Batch | dict[str, torch.Tensor]
+    ) -> dict[str, Any]:
+        """One optimiser step; the logged values stay tensors (no GPU sync until logged)."""
         for group in self.opt.param_groups:
             group["lr"] = lr_at(self.cfg, self.step)
-        loss = iadb_loss(model, self._tensors(b))
+        tensors = b if isinstance(b, dict) else self._tensors(b)
+        with torch.autocast(self.dist.device.type, torch.bfloat16, enabled=self.amp):
+            loss = iadb_loss(model, tensors)
         self.opt.zero_grad(set_to_none=True)
         loss.backward()
         grad_norm = torch.nn.utils.clip_grad_norm_(self.model.parameters(), self.cfg.grad_clip)
@@ -146,7 +201,7 @@ class Trainer(TrainerCommon):
         with torch.no_grad():
             decay = min(self.cfg.ema, (1 + self.step) / (10 + self.step))
             torch._foreach_lerp_(self._ema_params, self._params, 1 - decay)
-        return {"loss": loss.item(), "grad_norm": float(grad_norm)}
+        return {"loss": loss.detach(), "grad_norm": grad_norm.detach()}
 
     @torch.no_grad()
     def validate(self, batches: list[Batch]) -> dict[str, float]:
@@ -172,6 +227,8 @@ class Trainer(TrainerCommon):
                 f"UNet {count_params(self.model) / 1e6:.2f} M params; {len(self.bank)} train bars "
                 f"in {len(self.bank.buckets)} lengths; step {self.step}/{cfg.steps}"
             )
+        if self.budget_s and dist.world_size > 1:
+            raise ValueError("--time-budget fits one process's speed: not under DDP (use --steps)")
         log = MetricsLog(self.run_dir / "metrics.jsonl", self.step, dist.main)
         valid = self.valid.fixed(cfg.valid_loops) if self.valid is not None and dist.main else None
         model: torch.nn.Module = self.model
@@ -182,12 +239,14 @@ class Trainer(TrainerCommon):
                 self.model, device_ids=[dist.device.index] if dist.device.type == "cuda" else None
             )
 
-        def step() -> dict[str, float]:
-            rng = batch_rng(cfg.seed, dist.rank, self.step)
-            return self.train_step(model, self.bank.draw(rng, cfg.batch_size, self.drop))
+        def step() -> dict[str, Any]:
+            rng = batch_rng(self.cfg.seed, dist.rank, self.step)
+            source = self.device_bank or self.bank
+            return self.train_step(model, source.draw(rng, self.cfg.batch_size, self.drop))
 
         validate = (lambda: self.validate(valid)) if valid else None
-        if not self.run_steps(step, log, partial(lr_at, cfg), validate, time_limit_s):
+        lr = lambda s: lr_at(self.cfg, s)  # noqa: E731 (cfg.steps may be fitted to a budget)
+        if not self.run_steps(step, log, lr, validate, time_limit_s, budget_s=self.budget_s):
             return self.summary(finished=False)
         self.run_info["finished"] = True
         self.save()

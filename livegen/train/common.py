@@ -181,6 +181,7 @@ class TrainerCommon:
         validate: Callable[[], dict[str, float]] | None = None,
         time_limit_s: float | None = None,
         postfix: Callable[[dict[str, float]], dict[str, str]] | None = None,
+        budget_s: float | None = None,
     ) -> bool:
         """Run `train_step` until `cfg.steps`; True when done, False when stopped (SIGTERM or
         the time limit) with a checkpoint saved. Ctrl-C saves too, then re-raises.
@@ -191,8 +192,13 @@ class TrainerCommon:
             lr_at: the learning rate at a step, for the log.
             validate: valid figures, every `valid_every` steps and at the end.
             postfix: the progress bar's postfix from the logged means (default: the loss).
+            budget_s: on a fresh run, fit `cfg.steps` to this many seconds from the speed of
+                steps 20-120 (the fitted count is saved in the checkpoint's train config, so
+                `--steps N` reproduces the run on any machine).
         """
         cfg, dist = self.cfg, self.dist
+        probe = (20, 120) if budget_s and self.step == 0 and cfg.steps > 120 else None
+        t_probe = 0.0
         stop = {"flag": False}
         previous = signal.getsignal(signal.SIGTERM)
         main_thread = threading.current_thread() is threading.main_thread()
@@ -210,8 +216,21 @@ class TrainerCommon:
                 self.step += 1
                 self.run_info["elapsed_s"] = elapsed0 + time.monotonic() - start
                 bar.update(1)
+                if probe and self.step == probe[0]:
+                    t_probe = time.perf_counter()
+                if probe and budget_s and self.step == probe[1]:
+                    per_step = (time.perf_counter() - t_probe) / (probe[1] - probe[0])
+                    left = 0.93 * budget_s - (time.monotonic() - start)  # validation, saves
+                    cfg = self.cfg = replace(cfg, steps=max(self.step + 1, self.step + int(left / per_step)))  # fmt: skip
+                    bar.total = cfg.steps
+                    self.run_info["budget"] = {"seconds": budget_s, "step_s": per_step, "steps": cfg.steps}  # fmt: skip
+                    if dist.main:
+                        print(
+                            f"\n{per_step * 1e3:.1f} ms/step: {cfg.steps} steps fit {budget_s:g} s"
+                        )
                 if self.step % cfg.log_every == 0 or self.step == cfg.steps:
-                    mean = {k: float(np.mean([w[k] for w in window if k in w])) for k in window[-1]}
+                    # float() per value: trainers may log device tensors (one sync per log line)
+                    mean = {k: float(np.mean([float(w[k]) for w in window if k in w])) for k in window[-1]}  # fmt: skip
                     log.write(kind="train", step=self.step, lr=lr_at(self.step - 1), **mean)
                     bar.set_postfix(postfix(mean) if postfix else {"loss": f"{mean['loss']:.4f}"})
                     window = []

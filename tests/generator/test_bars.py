@@ -42,17 +42,25 @@ def small_corpus(tmp_path_factory):
 
 def test_cache_is_built_once_and_refuses_zero_padded_caches(tiny_pkg, small_corpus, tmp_path):
     path = tmp_path / "bars.npz"
-    cache = bars.load_or_encode(path, tiny_pkg, small_corpus, threads=1, progress=False)
+    cache = bars.load_or_encode(path, tiny_pkg, small_corpus, workers=1, progress=False)
     assert cache.meta["layout"] == bars.LAYOUT and len(cache) == 6
     assert np.all(cache.lengths == np.round(cache.n_samples / 320))
     stamp = path.stat().st_mtime_ns
-    again = bars.load_or_encode(path, tiny_pkg, small_corpus, threads=1, progress=False)
+    again = bars.load_or_encode(path, tiny_pkg, small_corpus, workers=1, progress=False)
     assert path.stat().st_mtime_ns == stamp and np.array_equal(again.latents, cache.latents)
     plain = load_latents(path)
     plain.meta.pop("layout")
     save_latents(tmp_path / "latents.npz", plain)
     with pytest.raises(ValueError, match="not circular"):
         bars.load_or_encode(tmp_path / "latents.npz", tiny_pkg, small_corpus, progress=False)
+
+
+def test_two_encoding_processes_give_the_cache_one_gives(tiny_pkg, small_corpus):
+    one = bars.encode_bars(tiny_pkg, small_corpus, progress=False, workers=1)
+    two = bars.encode_bars(tiny_pkg, small_corpus, progress=False, workers=2)
+    np.testing.assert_array_equal(one.latents, two.latents)
+    np.testing.assert_array_equal(one.n_samples, two.n_samples)
+    assert np.abs(one.latents).max() > 0
 
 
 class FakeConditioner:

@@ -91,6 +91,36 @@ def test_batches_are_whole_bars_of_one_length_with_dropped_conditions(cache):
     np.testing.assert_array_equal(b.x0, again.x0)  # batches depend only on the seed
 
 
+def test_logit_normal_alpha_is_centred_and_refuses_bad_specs():
+    from livegen.generator.data import alpha_sampler
+
+    a = alpha_sampler("logit-normal:0,1")(np.random.default_rng(0), 20_000)
+    u = alpha_sampler("uniform")(np.random.default_rng(0), 20_000)
+    assert np.all((a > 0) & (a < 1)) and abs(np.median(a) - 0.5) < 0.01
+    # logit-normal(0, 1) puts ~44 % of α in [0.35, 0.65] where uniform puts 30 %
+    mid = lambda x: np.mean((x > 0.35) & (x < 0.65))  # noqa: E731
+    assert mid(a) > 0.4 and abs(mid(u) - 0.3) < 0.02
+    shifted = alpha_sampler("logit-normal:-1,1")(np.random.default_rng(0), 20_000)
+    assert np.median(shifted) < 0.3
+    for bad in ("gauss", "logit-normal:0", "logit-normal:0,-1", "uniform:2"):
+        with pytest.raises(ValueError, match="alpha_dist"):
+            alpha_sampler(bad)
+
+
+def test_device_bank_gathers_the_plan_the_numpy_bank_draws(cache):
+    from livegen.generator.tiny import synthetic_concepts
+    from livegen.generator.trainer import DeviceBank
+
+    bank = BarBank(cache, cache.select("train"), synthetic_concepts(cache.ids, 8))
+    drop = Dropout(0.3, 0.3, 0.5)
+    cpu = bank.draw(np.random.default_rng(5), 16, drop)
+    dev = DeviceBank(bank, torch.device("cpu")).draw(np.random.default_rng(5), 16, drop)
+    for k in ("x1", "alpha", "phase", "concept"):
+        np.testing.assert_array_equal(dev[k].numpy(), getattr(cpu, k), err_msg=k)
+    x0 = dev["x0"].numpy()
+    assert x0.shape == cpu.x0.shape and abs(x0.std() - 1) < 0.1 and abs(x0.mean()) < 0.1
+
+
 def test_init_from_starts_a_fine_tune_from_the_averaged_weights(tmp_path, cache):
     tiny_trainer(cache, tmp_path / "base").fit()
     base = read_checkpoint(tmp_path / "base")
