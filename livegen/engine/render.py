@@ -26,6 +26,8 @@ from pathlib import Path
 
 import numpy as np
 
+from livegen.engine.models import add_model_argument
+
 RATES = (8_000, 192_000)
 
 
@@ -69,7 +71,7 @@ def word_definition(text: str) -> tuple[str, str]:
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--model", type=Path, default=Path("models/default"), help="package")
+    add_model_argument(parser)
     parser.add_argument(
         "--prompt",
         action="append",

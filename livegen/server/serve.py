@@ -40,6 +40,7 @@ from livegen.clock.options import add_arguments as add_clock_arguments
 from livegen.clock.options import make_clock
 from livegen.clock.sources import ClockSource, InternalClock
 from livegen.concept.conditioner import add_concept_arguments
+from livegen.engine.models import add_model_argument
 from livegen.server import midicontrol
 from livegen.server.clocks import Clocks
 from livegen.server.daemon import Daemon
@@ -59,7 +60,7 @@ SWITCH_INTERVAL = 0.001  # s: how long another Python thread may hold the GIL fr
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--model", type=Path, default=Path("models/default"), help="model folder")
+    add_model_argument(parser)
     parser.add_argument(
         "--source",
         choices=("model", "loops"),
