@@ -1,6 +1,6 @@
 """`livegen serve`: the daemon's command line, start-up order and clean shutdown.
 
-    livegen serve --model models/default                     # follow MIDI clock on "livegen"
+    livegen serve --model default                            # follow MIDI clock on "livegen"
     livegen serve --clock internal --bpm 124 --record set.wav
     livegen serve --clock link                               # join the Ableton Link session
     livegen serve --source loops --clock internal            # no model: corpus loops (demo)
