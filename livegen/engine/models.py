@@ -98,10 +98,17 @@ def output_model_dir(value: str | Path) -> Path:
 
 
 def model_arg(value: str) -> Path:
-    """argparse type for `--model`: resolves it, or prints why not as a usage error."""
+    """argparse type for `--model`: resolves it, or prints why not as a usage error.
+
+    The default name is let through unresolved when no package has it, so commands that can run
+    without a model (`serve --source loops`) still start; those that load it call
+    `resolve_model` again and stop there with the places searched.
+    """
     try:
         return resolve_model(value)
     except ModelFileError as exc:
+        if value == DEFAULT_MODEL:
+            return Path(value)
         raise argparse.ArgumentTypeError(str(exc)) from exc
 
 

@@ -28,7 +28,7 @@ from typing import Any
 
 import numpy as np
 
-from livegen.engine.models import add_model_argument
+from livegen.engine.models import add_model_argument, resolve_model
 
 RATES = (8_000, 192_000)
 
@@ -199,6 +199,7 @@ def run(args: argparse.Namespace) -> int:
     from livegen.engine.manifest import load_manifest
 
     check_args(args)
+    args.model = resolve_model(args.model)  # the default name, when it was not found at parse
     manifest = load_manifest(args.model)
     gen = Generator.load(args.model, args.device, args.threads, manifest=manifest, warm=False)
     steps = (

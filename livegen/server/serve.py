@@ -40,7 +40,7 @@ from livegen.clock.options import add_arguments as add_clock_arguments
 from livegen.clock.options import make_clock
 from livegen.clock.sources import ClockSource, InternalClock
 from livegen.concept.conditioner import add_concept_arguments
-from livegen.engine.models import add_model_argument
+from livegen.engine.models import add_model_argument, resolve_model
 from livegen.server import midicontrol
 from livegen.server.clocks import Clocks
 from livegen.server.daemon import Daemon
@@ -149,7 +149,7 @@ def load_source(args: argparse.Namespace) -> BarSource:
             "use --source loops to run without a model"
         ) from exc
     source: BarSource = GeneratorSource.load(
-        args.model, device=args.compute, threads=model_threads(args.threads)
+        resolve_model(args.model), device=args.compute, threads=model_threads(args.threads)
     )
     return source
 

@@ -116,3 +116,14 @@ def test_livegen_models_lists_provenance(
     assert listed[0]["sections"]["generator"]["figures"] == {
         "fd_musicnn": 41.5, "onnx_parity_max_rel_err": 2e-6,
     }  # fmt: skip
+
+
+def test_missing_default_waits_for_the_command_that_needs_it(
+    places: dict[str, Path], monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setattr(models, "shipped_models_dir", lambda: places["work"] / "no_models")
+    assert model_arg("default") == Path("default")  # `serve --source loops` needs no model
+    parser = cli.build_parser(("render",))
+    assert cli.main(["render", "--out", "x.wav"]) == 1
+    assert "no model named 'default' (searched" in capsys.readouterr().err
+    assert parser.parse_args(["render", "--out", "x.wav"]).model == Path("default")
