@@ -10,9 +10,7 @@ loses nothing already imported and the next run resumes where it stopped.
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
-import re
 import sys
 from dataclasses import dataclass, field
 from fractions import Fraction
@@ -26,8 +24,8 @@ from scipy.signal import resample_poly
 from tqdm import tqdm
 
 from livegen import SAMPLE_RATE
+from livegen.corpus.import_manifest import caption, read_manifest, split_of
 from livegen.corpus.tempo import MIN_CONFIDENCE, TempoDecision, bar_count, decide
-from livegen.corpus.tempo_tags import BPM_RE
 
 Audio = npt.NDArray[np.float32]
 
@@ -140,6 +138,10 @@ def _prepare(path: Path, min_confidence: float, max_seconds: float) -> _Prepared
     if np.max(np.abs(audio)) < SILENCE_PEAK:
         return "silent (peak below -60 dBFS)"
     tempo = decide(path, audio, SAMPLE_RATE)
+    if tempo.confidence < min_confidence and "less than half a bar" in tempo.detail:
+        return (
+            f"too short for a loop: {tempo.detail} (a one-shot?); name a quarter-bar loop's tempo"
+        )
     if tempo.confidence < min_confidence:
         guess = f"best guess {tempo.bpm:.1f} BPM, " if tempo.bpm else ""
         return (
@@ -167,43 +169,6 @@ def _prepare(path: Path, min_confidence: float, max_seconds: float) -> _Prepared
     return _Prepared(loops, tempo, bar_count(len(audio) / SAMPLE_RATE, bpm), note)
 
 
-def _split(name: str) -> str:
-    # Hash the file name, not the path: moving the folder keeps every loop in its split.
-    bucket = int.from_bytes(hashlib.sha1(name.encode()).digest()[:4], "big") % 100
-    return "train" if bucket < 90 else "valid" if bucket < 95 else "test"
-
-
-def _caption(name: str, bpm: float) -> str:
-    stem = BPM_RE.sub(" ", Path(name).stem)
-    # Short bare numbers are take or index numbers ("loop_02"), not descriptions.
-    words = [w for w in re.split(r"[\W_]+", stem.lower()) if w and not re.fullmatch(r"\d{1,2}", w)]
-    tempo = f"{round(bpm, 1):g} BPM"
-    return f"{' '.join(words)}, {tempo}" if words else tempo
-
-
-def _read_manifest(manifest: Path) -> tuple[int, dict[str, tuple[int | None, int | None]]]:
-    """(next id number, source -> (size, mtime_ns)) of an existing manifest.
-
-    A last line cut short by a crash is dropped from the file (its loop is imported again).
-    """
-    next_id, sources = 0, dict[str, tuple[int | None, int | None]]()
-    if not manifest.exists():
-        return next_id, sources
-    text = manifest.read_text()
-    good = text[: text.rfind("\n") + 1]
-    if good != text:
-        manifest.write_text(good)
-    for line in good.splitlines():
-        if not line.strip():
-            continue
-        rec = json.loads(line)
-        if m := re.fullmatch(r"import_(\d+)", str(rec.get("id", ""))):
-            next_id = max(next_id, int(m.group(1)) + 1)
-        if "source" in rec:
-            sources[rec["source"]] = (rec.get("source_size"), rec.get("source_mtime_ns"))
-    return next_id, sources
-
-
 def _record(
     loop_id: str, path: Path, prepared: _Prepared, bar_index: int, n: int
 ) -> dict[str, Any]:
@@ -212,7 +177,7 @@ def _record(
     return {
         "id": loop_id,
         "path": f"audio/{loop_id}.flac",
-        "split": _split(path.name),
+        "split": split_of(path.name),
         "bpm": bpm,
         "n_samples": n,
         "sample_rate": SAMPLE_RATE,
@@ -221,9 +186,10 @@ def _record(
         "source_size": stat.st_size,
         "source_mtime_ns": stat.st_mtime_ns,
         "bar_index": bar_index,
+        "source_loops": len(prepared.loops),
         "bpm_source": prepared.tempo.cue,
         "bpm_confidence": round(prepared.tempo.confidence, 3),
-        "captions": [_caption(path.name, bpm)],
+        "captions": [caption(path.name, bpm)],
         "attributes": {},
     }
 
@@ -245,10 +211,16 @@ class _Importer:
         self.report.files.append({"path": source, "status": "refused", "reason": reason})
 
     def add(self, path: Path) -> None:
-        source, stat = str(path), path.stat()
-        unchanged = self.known.get(source) == (stat.st_size, stat.st_mtime_ns)
-        if unchanged:
+        source = str(path)
+        try:
+            stat = path.stat()
+        except OSError as err:  # gone or unreadable since the folder was listed
+            self.refuse(source, f"cannot read: {err.strerror}")
+            return
+        if self.known.get(source) == (stat.st_size, stat.st_mtime_ns):
             self.report.skipped.append(source)
+            self.report.files.append({"path": source, "status": "skipped",
+                                      "reason": "already imported (same size and time)"})  # fmt: skip
             return
         try:
             prepared = _prepare(path, self.min_confidence, self.max_seconds)
@@ -261,17 +233,19 @@ class _Importer:
         if source in self.known:
             notes.insert(0, "changed since its last import; old loops kept")
         self.report.notes.extend((source, n) for n in notes)
-        ids = []
+        # Audio first, then the file's manifest lines in one write: an interruption in between
+        # leaves only unlisted audio, which the next run overwrites.
+        records = []
         for bar_index, loop in prepared.loops:
             loop_id = f"import_{self.next_id:06d}"
             self.next_id += 1
             sf.write(self.out_dir / "audio" / f"{loop_id}.flac", loop, SAMPLE_RATE,
                      format="FLAC", subtype="PCM_16")  # fmt: skip
-            record = _record(loop_id, path, prepared, bar_index, len(loop))
-            self.manifest.write(json.dumps(record) + "\n")
-            self.report.imported.append(record)
-            ids.append(loop_id)
-        self.manifest.flush()  # a crash later keeps what was written consistent with audio/
+            records.append(_record(loop_id, path, prepared, bar_index, len(loop)))
+        self.manifest.write("".join(json.dumps(rec) + "\n" for rec in records))
+        self.manifest.flush()
+        self.report.imported.extend(records)
+        ids = [rec["id"] for rec in records]
         t = prepared.tempo
         self.report.files.append({
             "path": source, "status": "imported", "bpm": round(t.bpm, 2), "cue": t.cue,
@@ -315,12 +289,16 @@ def import_loops(
         raise NotADirectoryError(f"not a directory: {src_dir}")
     (out_dir / "audio").mkdir(parents=True, exist_ok=True)
     manifest = out_dir / "manifest.jsonl"
-    next_id, known = _read_manifest(manifest)
+    next_id, known = read_manifest(manifest)
     # Sorted for deterministic ids; the output folder may sit inside the source folder.
     files = sorted(p for p in src_dir.rglob("*") if p.is_file() and out_dir not in p.parents)
     report = ImportReport()
     audio = [p for p in files if p.suffix.lower() in AUDIO_EXTENSIONS]
     report.ignored = [str(p) for p in files if p.suffix.lower() not in AUDIO_EXTENSIONS]
+    report.files = [
+        {"path": p, "status": "ignored", "reason": f"not audio ('{Path(p).suffix}')"}
+        for p in report.ignored
+    ]
     try:
         with open(manifest, "a") as out:
             work = _Importer(out_dir, out, next_id, known, report, min_confidence, max_seconds)
@@ -381,7 +359,8 @@ def run(args: argparse.Namespace) -> int:
         return 130
     if not getattr(args, "quiet", False):
         for entry in report.files:
-            print(_file_line(entry))
+            if entry["status"] in ("imported", "refused"):
+                print(_file_line(entry))
     line = f"imported {len(report.imported)} loops from {report.n_source_files} files"
     line += f"; {len(report.rejected)} refused"
     line += f"; {len(report.skipped)} already imported" if report.skipped else ""

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import numpy as np
 import numpy.typing as npt
+from scipy.signal import find_peaks
 
 from livegen.corpus.tempo_tags import bare_numbers, bpm_from_metadata, bpm_from_name
 
@@ -117,6 +118,16 @@ def _related(a: float, b: float) -> bool:
     return any(abs(octaves - np.log2(r)) < 0.05 for r in _METRIC_RATIOS)
 
 
+def count_hits(env: Floats, frame_rate: float, rel: float = 0.25, gap_s: float = 0.05) -> int:
+    """Onsets of at least `rel` of the strongest, `gap_s` apart, around the loop (circularly)."""
+    if not np.any(env > 0):
+        return 0
+    gap = max(1, round(gap_s * frame_rate))
+    wrapped = np.concatenate([env[-gap:], env, env[:gap]])
+    peaks, _ = find_peaks(wrapped, height=rel * float(env.max()), distance=gap)
+    return int(np.sum((peaks >= gap) & (peaks < gap + len(env))))
+
+
 def _contrast(env: Floats) -> float:
     """How far onset peaks stand out: 99th percentile over the median (noise ~1.25, drums > 3)."""
     return float(np.percentile(env, 99)) / max(float(np.median(env)), 1e-12)
@@ -139,9 +150,13 @@ def estimate_bpm(audio: Audio, sr: int) -> tuple[float, float, str]:
     beat at no metrical relation to any candidate means the file is not whole bars: it wins.
     """
     duration = len(audio) / sr
+    if duration < 120.0 / MUSICAL_RANGE[1]:
+        return 0.0, 0.0, f"{duration:.2f} s is less than half a bar at {MUSICAL_RANGE[1]:g} BPM"
     env, frame_rate = onset_envelope(audio, sr)
     if np.mean(env) < MIN_FLUX * max(float(np.mean(_level(audio, sr))), 1e-9):
         return 0.0, 0.0, "no onsets at all: a steady tone or drone, not a loop"
+    if (hits := count_hits(env, frame_rate)) < 2:
+        return 0.0, 0.0, f"{hits} hit in {duration:.2f} s: a one-shot, not a loop"
     onset_bpm, periodicity = _onset_tempo(env, frame_rate)
     cands = length_candidates(duration)
     bpms = np.array([b for _, b in cands])
@@ -171,7 +186,8 @@ def _level(audio: Audio, sr: int) -> Floats:
     """Per-frame sum of the compressed spectrum, the yardstick for the onset envelope."""
     hop = max(1, round(sr / 200))
     n_fft = 1 << (4 * hop - 1).bit_length()
-    frames = np.lib.stride_tricks.sliding_window_view(audio[: 10 * sr], n_fft)[:: hop * 4]
+    x = np.pad(audio[: 10 * sr], (0, n_fft), mode="wrap")  # a loop continues into its start
+    frames = np.lib.stride_tricks.sliding_window_view(x, n_fft)[:: hop * 4]
     mag = np.abs(np.fft.rfft(frames * np.hanning(n_fft).astype(np.float32), axis=1))
     return np.log1p(100.0 * mag).sum(axis=1).astype(np.float64)
 

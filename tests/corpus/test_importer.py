@@ -198,9 +198,16 @@ def test_bad_inputs_each_get_a_line(tmp_path: Path) -> None:
     write(src / "clipped.wav", loud, 44_100, channels=2)
     write(src / "ten_minutes.wav", np.zeros(600 * 8_000, np.float32), 8_000)
     (src / "fake.ogg").write_bytes(b"OggS" + bytes(200))
+    kick = techno(100, 44_100, 1 / 3)[: round(0.8 * 44_100)]  # one kick, its tail, then silence
+    kick[round(0.2 * 44_100) :] = 0.0  # (no hat: a one-shot)
+    write(src / "kick_one_shot.wav", kick, 44_100)
+    write(src / "short_hit.wav", kick[: round(0.2 * 44_100)], 44_100)
     report = import_loops(src, out, progress=False)
     reasons = {Path(p).name: why for p, why in report.rejected}
-    assert set(reasons) == {"sine_1khz.wav", "silence.flac", "ten_minutes.wav", "fake.ogg"}
+    assert set(reasons) == {"sine_1khz.wav", "silence.flac", "ten_minutes.wav", "fake.ogg",
+                            "kick_one_shot.wav", "short_hit.wav"}  # fmt: skip
+    assert "1 hit in 0.80 s: a one-shot, not a loop" in reasons["kick_one_shot.wav"]
+    assert reasons["short_hit.wav"].startswith("too short for a loop: 0.20 s")
     assert reasons["sine_1khz.wav"].startswith("unknown tempo: no onsets at all")
     assert reasons["silence.flac"].startswith("silent")
     assert reasons["ten_minutes.wav"].startswith("too long for a loop: 600 s")
@@ -210,7 +217,7 @@ def test_bad_inputs_each_get_a_line(tmp_path: Path) -> None:
     notes = dict(report.notes)
     assert notes[clipped["source"]].startswith("clipped: ")
     saved = json.loads((out / "import_report.json").read_text())
-    assert len(saved["files"]) == 5  # every file has its line, none a traceback
+    assert len(saved["files"]) == 7  # every file has its line, none a traceback
     assert {f["status"] for f in saved["files"]} == {"imported", "refused"}
 
 
@@ -218,28 +225,32 @@ def test_interrupted_import_resumes(tmp_path: Path, monkeypatch: pytest.MonkeyPa
     src, out = tmp_path / "src", tmp_path / "out"
     for i, bpm in enumerate((120, 124, 128, 132)):
         write(src / f"{i}_loop_{bpm}bpm.wav", techno(bpm, 44_100, 2), 44_100)
-    real_prepare, calls = importer._prepare, []
+    real_write, calls = importer.sf.write, []
 
-    def ctrl_c_on_third(path: Path, *args: Any) -> Any:
-        calls.append(path.name)
-        if len(calls) == 3:
+    def ctrl_c_in_the_third_file(*args: Any, **kwargs: Any) -> None:
+        calls.append(args[0])
+        if len(calls) == 6:  # its second bar: the first is on disk, but listed nowhere
             raise KeyboardInterrupt
-        return real_prepare(path, *args)
+        real_write(*args, **kwargs)
 
-    monkeypatch.setattr(importer, "_prepare", ctrl_c_on_third)
+    monkeypatch.setattr(importer.sf, "write", ctrl_c_in_the_third_file)
     with pytest.raises(KeyboardInterrupt):
         import_loops(src, out, progress=False)
+    monkeypatch.setattr(importer.sf, "write", real_write)
     saved = json.loads((out / "import_report.json").read_text())
     assert saved["interrupted"] and len(saved["imported"]) == 4  # two files, two bars each
-    # a crash in the middle of a manifest line: the torn line is dropped, its file redone
     manifest = out / "manifest.jsonl"
-    manifest.write_text(manifest.read_text() + '{"id": "import_000004", "sour')
-    monkeypatch.setattr(importer, "_prepare", real_prepare)
+    assert len(manifest.read_text().splitlines()) == 4
+    # a crash while listing the second file: one of its two lines, the other torn
+    lines = manifest.read_text().splitlines(keepends=True)
+    manifest.write_text("".join(lines[:3]) + lines[3][:20])
     report = import_loops(src, out, progress=False)
-    assert len(report.skipped) == 2
-    assert [r["id"] for r in report.imported] == [f"import_{i:06d}" for i in range(4, 8)]
+    assert [Path(p).name for p in report.skipped] == ["0_loop_120bpm.wav"]
+    assert [r["id"] for r in report.imported] == [f"import_{i:06d}" for i in range(2, 8)]
     records = [json.loads(line) for line in manifest.read_text().splitlines()]
     assert [r["id"] for r in records] == [f"import_{i:06d}" for i in range(8)]
-    assert sorted({Path(r["source"]).name for r in records}) == sorted(
-        p.name for p in src.iterdir()
-    )
+    by_file: dict[str, int] = {}
+    for rec in records:
+        by_file[Path(rec["source"]).name] = by_file.get(Path(rec["source"]).name, 0) + 1
+    assert by_file == {p.name: 2 for p in src.iterdir()}  # every file whole, none twice
+    assert sorted(p.name for p in (out / "audio").iterdir()) == [f"{r['id']}.flac" for r in records]
