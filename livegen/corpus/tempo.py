@@ -33,8 +33,8 @@ STEADY_BEAT = 0.5  # periodicity at which the onsets alone may overrule the leng
 
 @dataclass(frozen=True)
 class TempoDecision:
-    """One file's tempo and why: `cue` is metadata, filename, name+length, length+onsets or
-    onsets; `confidence` in [0, 1]; `detail` says what the cue saw, for the report."""
+    """One file's tempo and why: `cue` is metadata, filename, name+length, length+onsets, onsets
+    or none (no tempo: bpm 0); `confidence` in [0, 1]; `detail` says what the cue saw."""
 
     bpm: float
     cue: str
@@ -156,7 +156,11 @@ def estimate_bpm(audio: Audio, sr: int) -> tuple[float, float, str]:
     if np.mean(env) < MIN_FLUX * max(float(np.mean(_level(audio, sr))), 1e-9):
         return 0.0, 0.0, "no onsets at all: a steady tone or drone, not a loop"
     if (hits := count_hits(env, frame_rate)) < 2:
-        return 0.0, 0.0, f"{hits} hit in {duration:.2f} s: a one-shot, not a loop"
+        return (
+            0.0,
+            0.0,
+            f"{hits} hit{'s' * (hits != 1)} in {duration:.2f} s: a one-shot, not a loop",
+        )
     onset_bpm, periodicity = _onset_tempo(env, frame_rate)
     cands = length_candidates(duration)
     bpms = np.array([b for _, b in cands])
@@ -207,5 +211,5 @@ def decide(path: Path, audio: Audio, sr: int) -> TempoDecision:
             detail = f"'{bpm:g}' in the name, and the length is {bars:.2f} bars at it"
             return TempoDecision(bpm, "name+length", 0.9, detail)
     bpm, confidence, detail = estimate_bpm(audio, sr)
-    cue = "onsets" if detail.startswith("steady beat") else "length+onsets"
+    cue = "onsets" if detail.startswith("steady beat") else "length+onsets" if bpm else "none"
     return TempoDecision(bpm, cue, confidence, detail)
