@@ -16,7 +16,11 @@ from livegen import __version__
 # (command path, module with add_arguments/run, one-line help)
 COMMANDS: tuple[tuple[tuple[str, ...], str, str], ...] = (
     (("corpus", "make"), "livegen.corpus.make", "synthesise the one-bar techno loop corpus"),
-    (("corpus", "import"), "livegen.corpus.importer", "import your own loops (WAV/FLAC/AIFF)"),
+    (
+        ("corpus", "import"),
+        "livegen.corpus.importer",
+        "import your own loops (WAV/FLAC/OGG/MP3...)",
+    ),
     (("corpus", "preview"), "livegen.corpus.preview", "listening reel + spectrogram contact sheet"),
     (("train", "codec"), "livegen.train.codec", "train the EnCodec-style codec on the corpus"),
     (("train", "concept"), "livegen.concept.train", "train the livegen-clap concept encoder"),
@@ -52,6 +56,11 @@ COMMANDS: tuple[tuple[tuple[str, ...], str, str], ...] = (
         ("bench", "generator"),
         "livegen.eval.bench_generator",
         "bar time: onnxruntime vs torch eager",
+    ),
+    (
+        ("models",),
+        "livegen.engine.models",
+        "the model packages --model NAME finds, and their origin",
     ),
     (("serve",), "livegen.server.serve", "the real-time loop daemon: MIDI clock, OSC, audio out"),
     (

@@ -13,12 +13,12 @@ place. Diagnosis only; nothing here trains or changes the model.
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 
 import numpy as np
 
 from livegen.concept.prompts import heldout_vocabulary, train_vocabulary
 from livegen.concept.runtime import LivegenClap
+from livegen.engine.models import add_model_argument
 
 
 def phrases(vocab: list[str]) -> list[str]:
@@ -28,7 +28,7 @@ def phrases(vocab: list[str]) -> list[str]:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--model", type=Path, default=Path("models/default"))
+    add_model_argument(parser)
     parser.add_argument("--k", type=int, default=3, help="neighbours shown per phrase")
     args = parser.parse_args()
     enc = LivegenClap.load(args.model, threads=1)

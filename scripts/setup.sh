@@ -5,8 +5,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # libportaudio2: sounddevice; libsndfile1: soundfile; jackd2 + jack-midi-clock + liblo-tools + puredata-core:
-# the real audio/MIDI/OSC peers the tests start; python3-venv: Debian splits venv out of python3.
-SYSTEM_PACKAGES=(libportaudio2 libsndfile1 jackd2 jack-midi-clock liblo-tools puredata-core python3-venv)
+# the real audio/MIDI/OSC peers the tests start; python3-venv: Debian splits venv out of python3;
+# sonic-pi-samples + lmms-common: 40 real sample-pack loops (FLAC, OGG) the importer is tested on.
+SYSTEM_PACKAGES=(libportaudio2 libsndfile1 jackd2 jack-midi-clock liblo-tools puredata-core python3-venv
+    sonic-pi-samples lmms-common)
 
 missing=()
 for pkg in "${SYSTEM_PACKAGES[@]}"; do

@@ -9,11 +9,11 @@ from __future__ import annotations
 import argparse
 import time
 from collections.abc import Callable
-from pathlib import Path
 
 import numpy as np
 
 from livegen.concept.conditioner import add_concept_arguments, from_args
+from livegen.engine.models import add_model_argument
 
 PROMPTS = (
     "dark hypnotic techno with rolling bass and clicky rims, no clap, 126 BPM",
@@ -85,9 +85,7 @@ def format_rows(rows: list[tuple[str, np.ndarray]], threads: int | None) -> str:
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "--model", type=Path, default=Path("models/default"), help="model package folder"
-    )
+    add_model_argument(parser)
     parser.add_argument("--repeats", type=int, default=30)
     parser.add_argument(
         "--threads", type=int, default=1, help="onnxruntime intra-op threads (0: one per core)"

@@ -21,6 +21,7 @@ from tqdm import tqdm
 from livegen.concept.conditioner import add_concept_arguments, from_args
 from livegen.concept.metrics import format_scores, paraphrases, retrieval, zero_shot
 from livegen.concept.prompts import ZERO_SHOT, zero_shot_prompts
+from livegen.engine.models import add_model_argument
 
 
 def evaluate(
@@ -111,9 +112,7 @@ def report(r: dict[str, Any]) -> str:
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "--model", type=Path, default=Path("models/default"), help="model package folder"
-    )
+    add_model_argument(parser)
     parser.add_argument("--corpus", type=Path, default=Path("data/corpus"))
     parser.add_argument("--split", default="test", choices=("train", "valid", "test"))
     parser.add_argument("--limit", type=int, default=0, help="only the first N loops of the split")

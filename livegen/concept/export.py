@@ -21,6 +21,8 @@ from typing import Any
 
 import numpy as np
 
+from livegen.engine.models import OUT_HELP, output_model_dir
+
 FILES = {
     "text_tower": "concept_text.onnx",
     "tokenizer": "concept_tokenizer.json",
@@ -201,9 +203,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--checkpoint", type=Path, default=None, help="checkpoint (default RUN/ckpt.pt)"
     )
-    parser.add_argument(
-        "--out", type=Path, required=True, help="model package folder, e.g. models/default"
-    )
+    parser.add_argument("--out", type=output_model_dir, required=True, help=OUT_HELP)
 
 
 def run(args: argparse.Namespace) -> int:

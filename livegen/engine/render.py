@@ -2,6 +2,7 @@
 
     livegen render --prompt "acid line, punchy kick" --bpm 124 --bars 8 --steps 8 --guidance 3 \\
         --seed 1 --variation 0.2 --out loop.wav --sample-rate 48000
+    livegen render --audio-prompt my_loop.wav --weight 1 --bars 4 --out like_my_loop.wav
 
 Exact timing: bar k starts at sample round(k · 240/BPM · rate) of the output (rational
 arithmetic, no accumulated rounding), so any number of bars lasts exactly
@@ -23,8 +24,11 @@ import sys
 from collections.abc import Sequence
 from fractions import Fraction
 from pathlib import Path
+from typing import Any
 
 import numpy as np
+
+from livegen.engine.models import add_model_argument, resolve_model
 
 RATES = (8_000, 192_000)
 
@@ -68,14 +72,31 @@ def word_definition(text: str) -> tuple[str, str]:
     return normalize(word), " ".join(meaning.split())
 
 
+class _InOrder(argparse.Action):
+    """Appends like action="append" and records (dest, value) in `prompt_order`, so that the
+    --weight list can follow --prompt and --audio-prompt in the order they were given."""
+
+    def __call__(self, parser: Any, ns: argparse.Namespace, value: Any, flag: Any = None) -> None:
+        setattr(ns, self.dest, [*(getattr(ns, self.dest) or []), value])
+        ns.prompt_order = [*getattr(ns, "prompt_order", []), (self.dest, value)]
+
+
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--model", type=Path, default=Path("models/default"), help="package")
+    add_model_argument(parser)
     parser.add_argument(
         "--prompt",
-        action="append",
+        action=_InOrder,
         default=[],
         metavar="TEXT",
         help="text prompt (repeat to mix prompts)",
+    )
+    parser.add_argument(
+        "--audio-prompt",
+        action=_InOrder,
+        default=[],
+        metavar="FILE",
+        help="a loop whose style to follow, embedded as the daemon's /livegen/audio_prompt does; "
+        "mixes with the --prompt texts",
     )
     parser.add_argument(
         "--weight",
@@ -83,7 +104,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         type=float,
         default=[],
         metavar="W",
-        help="weight of each --prompt, in order (default 1 each)",
+        help="weight of each --prompt and --audio-prompt, in the order given (default 1 each)",
     )
     parser.add_argument(
         "--word",
@@ -117,17 +138,57 @@ def check_args(args: argparse.Namespace) -> None:
         raise ValueError(f"--bars must be at least 1, got {args.bars}")
     if not RATES[0] <= args.sample_rate <= RATES[1]:
         raise ValueError(f"--sample-rate must be {RATES[0]}-{RATES[1]} Hz, got {args.sample_rate}")
-    if args.weight and len(args.weight) != len(args.prompt):
+    audio = getattr(args, "audio_prompt", [])
+    if args.weight and len(args.weight) != len(args.prompt) + len(audio):
+        with_audio = f" and {len(audio)} --audio-prompt" if audio else ""
         raise ValueError(
-            f"{len(args.weight)} --weight for {len(args.prompt)} --prompt: "
+            f"{len(args.weight)} --weight for {len(args.prompt)} --prompt{with_audio}: "
             "give one weight per prompt, or none"
         )
+    if len(audio) > 1:
+        raise ValueError("one --audio-prompt at most (like the daemon's /livegen/audio_prompt)")
     if any(not p.strip() for p in args.prompt):
         raise ValueError("--prompt must not be empty")
     if args.out.suffix.lower() not in (".wav", ".flac"):
         raise ValueError(f"--out {args.out}: use a .wav or .flac file name")
     if not 0.0 <= args.fade_ms <= 50.0:
         raise ValueError(f"--fade-ms must be 0-50, got {args.fade_ms:g}")
+
+
+def weighted_prompts(
+    args: argparse.Namespace,
+) -> tuple[tuple[tuple[str, float], ...], tuple[str, float] | None]:
+    """(text prompts, audio prompt) with their weights: --weight follows the order given."""
+    audio = getattr(args, "audio_prompt", [])
+    order = getattr(args, "prompt_order", None) or [
+        *(("prompt", p) for p in args.prompt),
+        *(("audio_prompt", a) for a in audio),
+    ]
+    weights = args.weight or [1.0] * len(order)
+    texts = tuple((v, w) for (kind, v), w in zip(order, weights, strict=True) if kind == "prompt")
+    audios = [(v, w) for (kind, v), w in zip(order, weights, strict=True) if kind != "prompt"]
+    return texts, (audios[0] if audios else None)
+
+
+def embed_prompts(args: argparse.Namespace) -> np.ndarray | None:
+    """The concept vector of the prompts, through the daemon's own path (ConceptWorker.embed_now:
+    the same file reading, checks and mixing as /livegen/prompt and /livegen/audio_prompt)."""
+    texts, audio = weighted_prompts(args)
+    if not texts and audio is None:
+        return None
+    from livegen.concept import load_conditioner
+    from livegen.server.concepts import ConceptRequest, ConceptWorker
+
+    cond = load_conditioner("livegen-clap", model_dir=args.model, threads=args.threads)
+    request = ConceptRequest(0, texts, audio, words=tuple(args.word))
+    result = ConceptWorker(cond).embed_now(request)
+    if result.error is not None:
+        what = f"--audio-prompt {audio[0]}" if audio else "--prompt"
+        raise ValueError(f"{what}: {result.error}")
+    if result.unknown_words:
+        unplaced = ", ".join(result.unknown_words)
+        print(f"note: the model cannot place {unplaced} (--word WORD=MEANING)", file=sys.stderr)
+    return result.vector
 
 
 def run(args: argparse.Namespace) -> int:
@@ -138,6 +199,7 @@ def run(args: argparse.Namespace) -> int:
     from livegen.engine.manifest import load_manifest
 
     check_args(args)
+    args.model = resolve_model(args.model)  # the default name, when it was not found at parse
     manifest = load_manifest(args.model)
     gen = Generator.load(args.model, args.device, args.threads, manifest=manifest, warm=False)
     steps = (
@@ -145,21 +207,7 @@ def run(args: argparse.Namespace) -> int:
         if args.steps is not None
         else int(manifest.section("generator").get("sampler", {}).get("steps", 8))
     )
-    concept = None
-    if args.prompt:
-        from livegen.concept import TextPrompt, load_conditioner
-        from livegen.concept.text import define
-
-        cond = load_conditioner("livegen-clap", model_dir=args.model, threads=args.threads)
-        weights = args.weight or [1.0] * len(args.prompt)
-        words = dict(args.word)
-        mixed = cond.embed_prompts(
-            [TextPrompt(define(p, words), w) for p, w in zip(args.prompt, weights, strict=True)]
-        )
-        concept = mixed.vector
-        if mixed.unknown_words:
-            unplaced = ", ".join(mixed.unknown_words)
-            print(f"note: the model cannot place {unplaced} (--word WORD=MEANING)", file=sys.stderr)
+    concept = embed_prompts(args)
     # Validate the whole request (bpm range, steps, guidance, variation, seed) before any work.
     gen.check(BarRequest(args.bpm, concept, steps, args.guidance, args.seed, args.variation))
     gen.warm_up()

@@ -21,6 +21,8 @@ from typing import Any
 
 import numpy as np
 
+from livegen.engine.models import add_model_argument
+
 
 def _stats(ms: np.ndarray, bar_ms: float) -> dict[str, float]:
     med, p99 = float(np.median(ms)), float(np.percentile(ms, 99))
@@ -115,7 +117,7 @@ def report(r: dict[str, Any]) -> str:
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--model", type=Path, default=Path("models/default"), help="package")
+    add_model_argument(parser)
     parser.add_argument("--bpm", type=float, default=125.0)
     parser.add_argument("--steps-list", default="1,2,4,8,16", help="step counts")
     parser.add_argument("--guidance", type=float, default=3.0)

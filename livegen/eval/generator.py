@@ -38,6 +38,8 @@ from typing import Any
 
 import numpy as np
 
+from livegen.engine.models import add_model_argument
+
 
 def report(r: dict[str, Any]) -> str:
     lines = []
@@ -125,7 +127,7 @@ def plot(r: dict[str, Any], path: Path) -> Path:
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--model", type=Path, default=Path("models/default"), help="package")
+    add_model_argument(parser)
     parser.add_argument("--corpus", type=Path, default=Path("data/corpus"), help="corpus folder")
     parser.add_argument("--split", default="test", help="held-out split")
     parser.add_argument("--out-dir", type=Path, default=Path("runs/eval_generator"))

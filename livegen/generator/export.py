@@ -23,6 +23,7 @@ import numpy as np
 
 from livegen import __version__
 from livegen.engine.manifest import ModelFileError
+from livegen.engine.models import OUT_HELP, output_model_dir
 
 UNET_FILE = "generator_unet.onnx"
 SECTION = "generator"
@@ -309,9 +310,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--out",
-        type=Path,
-        default=Path("models/default"),
-        help="model package (must already hold the codec)",
+        type=output_model_dir,
+        default="models/default",
+        help=OUT_HELP + " (must already hold the codec)",
     )
     parser.add_argument(
         "--method",

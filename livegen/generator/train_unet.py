@@ -15,17 +15,16 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from livegen.engine.models import add_model_argument
 from livegen.generator.config import PRESETS
 from livegen.train.common import add_run_arguments, resume_path, with_overrides
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--corpus", type=Path, default=Path("data/corpus"), help="corpus folder")
-    parser.add_argument(
-        "--model",
-        type=Path,
-        default=Path("models/default"),
-        help="model package with the codec (and concept encoder) to train for",
+    add_model_argument(
+        parser,
+        help="model package (folder or name) with the codec and concept encoder to train for",
     )
     parser.add_argument(
         "--bars",

@@ -1,6 +1,6 @@
 """`livegen serve`: the daemon's command line, start-up order and clean shutdown.
 
-    livegen serve --model models/default                     # follow MIDI clock on "livegen"
+    livegen serve --model default                            # follow MIDI clock on "livegen"
     livegen serve --clock internal --bpm 124 --record set.wav
     livegen serve --clock link                               # join the Ableton Link session
     livegen serve --source loops --clock internal            # no model: corpus loops (demo)
@@ -40,6 +40,7 @@ from livegen.clock.options import add_arguments as add_clock_arguments
 from livegen.clock.options import make_clock
 from livegen.clock.sources import ClockSource, InternalClock
 from livegen.concept.conditioner import add_concept_arguments
+from livegen.engine.models import add_model_argument, resolve_model
 from livegen.server import midicontrol
 from livegen.server.clocks import Clocks
 from livegen.server.daemon import Daemon
@@ -59,7 +60,7 @@ SWITCH_INTERVAL = 0.001  # s: how long another Python thread may hold the GIL fr
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--model", type=Path, default=Path("models/default"), help="model folder")
+    add_model_argument(parser)
     parser.add_argument(
         "--source",
         choices=("model", "loops"),
@@ -148,7 +149,7 @@ def load_source(args: argparse.Namespace) -> BarSource:
             "use --source loops to run without a model"
         ) from exc
     source: BarSource = GeneratorSource.load(
-        args.model, device=args.compute, threads=model_threads(args.threads)
+        resolve_model(args.model), device=args.compute, threads=model_threads(args.threads)
     )
     return source
 

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from livegen.engine.models import add_model_argument
 from livegen.train.codec_config import add_codec_arguments
 
 if TYPE_CHECKING:
@@ -177,10 +178,8 @@ def _encode(
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_codec_arguments(parser, required=False)
-    parser.add_argument(
-        "--model-dir",
-        type=Path,
-        help="encode with a model package's ONNX encoder instead of a training checkpoint",
+    add_model_argument(
+        parser, "--model-dir", None, "encode with a model package's ONNX encoder (folder or name)"
     )
     parser.add_argument("--corpus", type=Path, default=Path("data/corpus"), help="corpus folder")
     parser.add_argument("--out", type=Path, default=Path("data/latents.npz"), help="cache file")

@@ -22,6 +22,7 @@ from typing import Any
 
 import numpy as np
 
+from livegen.engine.models import add_model_argument
 from livegen.train.codec_config import add_codec_arguments
 
 Reconstruct = Callable[[np.ndarray], np.ndarray]  # float32 [N] → float32 [N]
@@ -101,7 +102,7 @@ def format_table(stats: dict[str, np.ndarray], label: str, n: int) -> str:
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--model-dir", type=Path, help="exported package to evaluate (ONNX)")
+    add_model_argument(parser, "--model-dir", None, "exported package to evaluate (folder or name)")
     add_codec_arguments(parser, required=False)
     parser.add_argument("--corpus", type=Path, default=Path("data/corpus"), help="corpus folder")
     parser.add_argument("--split", default="test", help="held-out split to score")

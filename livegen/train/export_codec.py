@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from livegen import __version__
+from livegen.engine.models import OUT_HELP, output_model_dir
 from livegen.train.codec_config import add_codec_arguments
 
 if TYPE_CHECKING:
@@ -255,7 +256,7 @@ def export_codec(
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_codec_arguments(parser)
-    parser.add_argument("--out", type=Path, default=Path("models/default"), help="model package")
+    parser.add_argument("--out", type=output_model_dir, default="models/default", help=OUT_HELP)
     parser.add_argument("--opset", type=int, default=OPSET, help="ONNX opset")
     parser.add_argument("--corpus", type=Path, default=Path("data/corpus"), help="for stats")
     parser.add_argument(
