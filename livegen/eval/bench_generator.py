@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import json
 import time
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -36,8 +37,10 @@ def bench(
     guidance: float,
     runs: int,
     torch_denoiser=None,
+    baseline=None,
 ) -> dict[str, Any]:
-    """Per step count: ORT bar time, and torch eager bar time when a torch denoiser is given."""
+    """Per step count: ORT bar time, torch eager bar time when a torch denoiser is given, and
+    a `baseline` generator's (another package) bar by bar in turn, so both see the same load."""
     from livegen.engine.generator import BarRequest
     from livegen.engine.sampler import bar_frames, bar_samples, noise
 
@@ -68,12 +71,15 @@ def bench(
     for steps in steps_list:
         row: dict[str, Any] = {}
         reqs = [BarRequest(bpm, concept, steps, guidance, seed) for seed in range(runs + 3)]
-        ms = []
+        engines = {"onnxruntime": gen, **({"baseline": baseline} if baseline else {})}
+        times: dict[str, list[float]] = {k: [] for k in engines}
         for i, req in enumerate(reqs):
-            bar = gen.bar(req)
-            if i >= 3:
-                ms.append(bar.gen_ms)
-        row["onnxruntime"] = _stats(np.asarray(ms), bar_ms)
+            for k, g in engines.items():
+                bar = g.bar(req if g.concept_dim == gen.concept_dim else replace(req, concept=None))
+                if i >= 3:
+                    times[k].append(bar.gen_ms)
+        for k, ms_k in times.items():
+            row[k] = _stats(np.asarray(ms_k), bar_ms)
         if torch_denoiser is not None:
             ort_denoiser = gen.denoiser
             gen.denoiser = torch_denoiser
@@ -113,6 +119,9 @@ def report(r: dict[str, Any]) -> str:
                 f"  {steps:>5} {engine:<12} {s['median_ms']:>10.1f} {s['p99_ms']:>8.1f} "
                 f"{100 * s['median_frac']:>7.2f}% {100 * s['p99_frac']:>7.2f}%"
             )
+        if "baseline" in row:
+            ratio = row["onnxruntime"]["p99_ms"] / row["baseline"]["p99_ms"]
+            lines.append(f"  {steps:>5} p99 against the baseline: {ratio:.2f}x")
     return "\n".join(lines)
 
 
@@ -128,6 +137,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--unet-checkpoint",
         type=Path,
         help="UNet training run: also time torch eager on the same weights",
+    )
+    parser.add_argument(
+        "--baseline",
+        type=Path,
+        help="another model package timed bar by bar in turn with --model (e.g. the previous "
+        "default), for a ratio measured in one run",
     )
     parser.add_argument("--json", type=Path, help="also write the figures here")
 
@@ -150,7 +165,10 @@ def run(args: argparse.Namespace) -> int:
         torch.set_flush_denormal(True)
         model, _ = load_unet(args.unet_checkpoint)
         torch_denoiser = TorchDenoiser(model)
-    r = bench(gen, args.bpm, steps_list, args.guidance, args.runs, torch_denoiser)
+    baseline = Generator.load(args.baseline, args.device, args.threads) if args.baseline else None
+    r = bench(gen, args.bpm, steps_list, args.guidance, args.runs, torch_denoiser, baseline)
+    if args.baseline:
+        r["baseline"] = str(args.baseline)
     print(report(r))
     if args.json:
         args.json.write_text(json.dumps(r, indent=2) + "\n")

@@ -8,6 +8,11 @@ one table per study, writing `report.json` and `generator_eval.png` to `--out-di
   condition dropped, real held-out loops, and real loops through the codec (its ceiling).
 - prompts: zero-shot attribute accuracy of loops prompted with each class (held-out phrasings),
   classified by the concept encoder, for guidance w ∈ {0, 1, 2, 4} (w = 0: prompt ignored).
+- outside: the Fréchet distance, in a pretrained music model's embedding (musicnn, nobody here
+  trained it), from generated bars to held-out loops, over the distance between two held-out sets
+  (`livegen.eval.outside`), beside the codec round trip on the same scale, and tag profiles.
+- kick: same-seed pairs prompted with and without a kick; the share whose low band on the beats
+  differs by ≥ 3 dB (`livegen.eval.kick`).
 - steps: Fréchet distance between generated and held-out loops in the concept embedding space,
   per sampler (method:schedule) and step count (UNet evaluations), and the ODE error against a
   near-exact solution of the same noise (heun, 127 evaluations). Goal: 8 steps within 1.5x of 64.
@@ -42,7 +47,21 @@ from livegen.engine.models import add_model_argument
 
 
 def report(r: dict[str, Any]) -> str:
+    from livegen.eval import outside
+
     lines = []
+    if "outside" in r:
+        lines += [outside.report(r["outside"]), ""]
+    if r.get("kick"):
+        k = r["kick"]
+        lines += [
+            f"kick contrast ({k['pairs']} same-seed pairs, {k['steps']} steps, w={k['guidance']:g}): "
+            f"{100 * k['differs']:.1f} % differ by ≥ {k['threshold_db']:g} dB on the beats "
+            f"(median {k['median_db']:.1f} dB, p10 {k['p10_db']:.1f} dB)",
+            "",
+        ]
+    if "tempo" not in r:
+        return "\n".join(lines)
     t = r["tempo"]
     lines.append(
         f"tempo adherence (±2 %, {t['bars']} bars at {t['bpm_range'][0]:g}-"
@@ -145,7 +164,20 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--threads", type=int, help="onnxruntime threads (default: all cores)")
-    parser.add_argument("--skip", default="", help="studies to skip: tempo,prompts,steps")
+    parser.add_argument(
+        "--skip", default="", help="studies to skip: outside,kick,tempo,prompts,steps"
+    )
+    parser.add_argument(
+        "--judge", type=Path, default=None, help="musicnn judge folder (default: models/judge)"
+    )
+    parser.add_argument("--fd-loops", type=int, default=200, help="bars per set, outside judge")
+    parser.add_argument("--kick-pairs", type=int, default=56, help="pairs for the kick contrast")
+    parser.add_argument(
+        "--cache-dir",
+        type=Path,
+        default=Path("runs/judge_cache"),
+        help="judge embeddings of the reference sets (reused across runs and models)",
+    )
     parser.add_argument("--no-progress", action="store_true")
 
 
@@ -184,6 +216,21 @@ def run(args: argparse.Namespace) -> int:
         held.caption_vec[: args.loops],
     )
     r: dict[str, Any] = {"model": str(args.model), "split": args.split, "seed": args.seed}
+    if "outside" not in skip:
+        from livegen.eval.musicnn import DEFAULT_DIR, MusicnnJudge
+        from livegen.eval.outside import outside_study
+
+        judge = MusicnnJudge.load(args.judge or DEFAULT_DIR, args.threads)
+        r["outside"] = outside_study(
+            gen, cond, judge, args.corpus, args.fd_loops, args.steps, args.guidance, args.seed,
+            codec, args.model, args.cache_dir, progress=progress,
+        )  # fmt: skip
+    if "kick" not in skip:
+        from livegen.eval.kick import kick_study
+
+        r["kick"] = kick_study(
+            gen, cond, args.kick_pairs, args.steps, args.guidance, args.seed, progress
+        )
     if "tempo" not in skip:
         r["tempo"] = tempo_study(
             gen, held, args.tempo_bars, args.steps, args.guidance, args.seed, codec, progress
@@ -209,6 +256,8 @@ def run(args: argparse.Namespace) -> int:
     if {"tempo", "steps"} <= r.keys():
         print(report(r))
         plot(r, args.out_dir / "generator_eval.png")
+    elif {"outside", "kick"} & r.keys():
+        print(report(r))
     else:
         print(
             json.dumps(
