@@ -62,8 +62,10 @@ def score(name: str, model: Path, args, judge) -> dict:
     return r
 
 
-def table(rows: list[dict]) -> str:
-    base = rows[0]["time"]["p99_ms"]
+def table(rows: list[dict], reference: str = "today") -> str:
+    """Markdown; bar times as ratios to the `reference` row (else the first)."""
+    ref = next((r for r in rows if r["name"] == reference), rows[0])
+    base = ref["time"]["p99_ms"]
     out = [
         "| model | what changed | steps | FD ratio (musicnn) | codec ceiling | kick contrast | "
         "tempo ±2 % | prompts (best w) | bar p99 (1 thread) |",
@@ -82,6 +84,35 @@ def table(rows: list[dict]) -> str:
     return "\n".join(out)
 
 
+def plot_curves(runs: Path, names: list[str], out: Path) -> Path:
+    """EMA valid loss (fixed noise and α) against wall time of the runs in `runs/NAME/`."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(1, 2, figsize=(11, 4))
+    for name in names:
+        path = runs / name / "metrics.jsonl"
+        if not path.is_file():
+            continue
+        rows = [json.loads(x) for x in path.read_text().splitlines() if x.strip()]
+        train = [(r["step"], r["loss"]) for r in rows if r.get("kind") == "train"]
+        valid = [(r["step"], r["valid_loss"]) for r in rows if r.get("kind") == "valid"]
+        axes[0].plot(*zip(*train, strict=True), lw=0.8, label=name)
+        axes[1].plot(*zip(*valid, strict=True), "o-", label=name)
+    axes[0].set(xlabel="step", ylabel="train loss (IADB MSE)", yscale="log")
+    axes[1].set(xlabel="step", ylabel="valid loss (EMA, uniform α, fixed noise)")
+    for ax in axes:
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize=8)
+    fig.suptitle("ablation runs side by side on one H200, 300 s each")
+    fig.tight_layout()
+    fig.savefig(out, dpi=100)
+    plt.close(fig)
+    return out
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("models", nargs="+", help="NAME=PACKAGE, the first is the reference")
@@ -93,7 +124,20 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--threads", type=int, default=2, help="threads for the studies")
     parser.add_argument("--cache-dir", type=Path, default=Path("runs/judge_cache"))
     parser.add_argument("--what", default="", help="NAME=text;NAME=text: the table's notes")
+    parser.add_argument("--runs-dir", type=Path, help="training runs RUNS/NAME: plot their losses")
+    parser.add_argument(
+        "--table-only", action="store_true", help="redo the table from --out's JSON"
+    )
     args = parser.parse_args(argv)
+    names = [m.partition("=")[0] for m in args.models]
+    if args.runs_dir:
+        plot_curves(args.runs_dir, names, args.out.with_name(args.out.name + "_loss.png"))
+    if args.table_only:
+        print(table(json.loads(args.out.with_suffix(".json").read_text())))
+        args.out.with_suffix(".md").write_text(
+            table(json.loads(args.out.with_suffix(".json").read_text())) + "\n"
+        )
+        return 0
     notes = dict(kv.split("=", 1) for kv in args.what.split(";") if "=" in kv)
     judge = MusicnnJudge.load(threads=args.threads)
     rows = []
@@ -105,6 +149,9 @@ def main(argv: list[str] | None = None) -> int:
         r["steps"] = manifest["generator"]["training"]["step"]
         rows.append(r)
         print(f"{name}: FD ratio {r['outside']['generated']['ratio']:.2f}", flush=True)
+        partial = args.out.with_suffix(".partial.json")  # a long run's figures survive a stop
+        partial.parent.mkdir(parents=True, exist_ok=True)
+        partial.write_text(json.dumps(rows, indent=1, default=float) + "\n")
     for r in rows:  # timing last, all in one stretch, so the ratios compare like with like
         r["time"] = bar_time(Path(r["model"]), args.runs)
     args.out.parent.mkdir(parents=True, exist_ok=True)

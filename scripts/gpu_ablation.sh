@@ -4,8 +4,8 @@
 # BUDGET seconds, each differing from the next in one lever:
 #   base-uniform  today's 3.4 M UNet, α ~ U(0, 1) (the paper)    -> what GPU compute alone buys
 #   base-lognorm  the same with logit-normal α                    -> the α distribution
-#   wide-noattn   the wide 8.2 M UNet, logit-normal, no attention -> capacity
-#   wide          the wide UNet with bottom attention (--preset gpu, the shipped recipe)
+#   wide          the wide 7.3 M UNet, logit-normal (--preset gpu: the shipped recipe) -> capacity
+#   wide-attn     the same with self-attention at the bottom (8.2 M)  -> attention
 # Usage: bash scripts/gpu_ablation.sh [OUT]   (env as scripts/train_gpu.sh; THREADS per run: 3)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -16,8 +16,8 @@ base=(--channels 64,96,128,192,256 --blocks 1 --emb-dim 128 --attn-heads 0)
 declare -A VARIANTS=(
     [base-uniform]="${base[*]} --alpha-dist uniform"
     [base-lognorm]="${base[*]}"
-    [wide-noattn]="--attn-heads 0"
     [wide]=""
+    [wide-attn]="--attn-heads 8"
 )
 pids=()
 for name in "${!VARIANTS[@]}"; do
