@@ -14,12 +14,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from pythonosc import osc_bundle, osc_message
 from pythonosc.osc_message_builder import OscMessageBuilder
-from pythonosc.parsing import osc_types
 
 from livegen.concept.text import definable, normalize
 from livegen.control import commands as cmd
+from livegen.control.wire import WireError, read_packet
 
 PREFIX = "/livegen/"
 MAX_PROMPTS = 8
@@ -251,12 +250,14 @@ def handle_packet(data: bytes, sender: Sender, now: float) -> tuple[list[Incomin
     incoming: list[Incoming] = []
     errors: list[Reply] = []
     try:
-        messages = _messages(data, now)
-    except Exception as exc:  # any garbage on the wire is the sender's problem, not ours
+        messages = read_packet(data, now)
+    except WireError as exc:  # any garbage on the wire is the sender's problem, not ours
+        return [], [error_reply(exc.address, f"malformed OSC packet: {exc.reason}", sender)]
+    except Exception as exc:  # a bug in the reader must not take the daemon down
         return [], [error_reply("", f"malformed OSC packet ({type(exc).__name__})", sender)]
     for when, message in messages:
         try:
-            command = parse(message.address, message.params)
+            command = parse(message.address, message.args)
         except OscError as exc:
             errors.append(error_reply(exc.address, exc.reason, sender))
         except Exception as exc:  # a bug in validation must not take the daemon down
@@ -264,22 +265,3 @@ def handle_packet(data: bytes, sender: Sender, now: float) -> tuple[list[Incomin
         else:
             incoming.append(Incoming(command, sender, when))
     return incoming, errors
-
-
-def _messages(data: bytes, now: float) -> list[tuple[float | None, osc_message.OscMessage]]:
-    if osc_bundle.OscBundle.dgram_is_bundle(data):
-        return _bundle_messages(osc_bundle.OscBundle(data), now)
-    if osc_message.OscMessage.dgram_is_message(data):
-        return [(None, osc_message.OscMessage(data))]
-    raise ValueError("neither an OSC message nor a bundle")
-
-
-def _bundle_messages(bundle: osc_bundle.OscBundle, now: float) -> list:
-    out: list[tuple[float | None, osc_message.OscMessage]] = []
-    late = bundle.timestamp == osc_types.IMMEDIATELY or bundle.timestamp <= now
-    for content in bundle:
-        if isinstance(content, osc_bundle.OscBundle):
-            out.extend(_bundle_messages(content, now))
-        else:
-            out.append((None if late else float(bundle.timestamp), content))
-    return out
