@@ -8,6 +8,7 @@ server can apply them then without blocking.
 
 from __future__ import annotations
 
+import argparse
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -184,6 +185,25 @@ ADDRESSES: dict[str, Address] = {
                 "1 = send /livegen/beat i i and /livegen/bar i to the sender"),
     )
 }  # fmt: skip
+
+
+def option(address: str) -> Callable[[str], float | int]:
+    """An argparse `type` for the command-line twin of `address` (its first argument's kind and
+    range): `livegen serve --gain 100` is refused as `/livegen/gain 100` is."""
+    arg = ADDRESSES[address].args[0]
+
+    def convert(text: str) -> float | int:
+        try:
+            value = float(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{arg.name} must be a number, got {text!r}") from None
+        try:
+            return _number(address, arg, value)
+        except OscError as exc:
+            raise argparse.ArgumentTypeError(exc.reason) from None
+
+    convert.__name__ = arg.name
+    return convert
 
 
 def parse(address: str, args: Sequence[Any]) -> cmd.Command:

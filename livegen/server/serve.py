@@ -40,6 +40,7 @@ from livegen.clock.options import add_arguments as add_clock_arguments
 from livegen.clock.options import make_clock
 from livegen.clock.sources import ClockSource, InternalClock
 from livegen.concept.conditioner import add_concept_arguments
+from livegen.control.osc import option
 from livegen.server import midicontrol
 from livegen.server.clocks import Clocks
 from livegen.server.daemon import Daemon
@@ -69,32 +70,43 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--compute", choices=("auto", "cpu", "cuda"), default="auto",
                         help="where the model runs (default auto)")  # fmt: skip
-    parser.add_argument("--threads", type=int, default=None,
+    parser.add_argument("--threads", type=whole(1, 256), default=None,
                         help="model threads (default: one less than the CPU cores, at least 1)")  # fmt: skip
     # The session options default to None: then --config's [session], then the built-in default.
     s = parser.add_argument_group("session")
     s.add_argument("--prompt", help="first text prompt (default minimal techno)")
-    s.add_argument("--steps", type=int, help="deblending steps per bar (default 8)")
-    s.add_argument("--guidance", type=float, help="guidance scale (default 3)")
-    s.add_argument("--seed", type=int, help="noise seed (default 0)")
-    s.add_argument("--variation", type=float, help="noise variation 0..1 (default 0)")
+    # Every option with an OSC twin takes that address's kind and range (`option`).
+    s.add_argument(
+        "--steps", type=option("/livegen/steps"), help="deblending steps per bar (1-64, default 8)"
+    )
+    s.add_argument(
+        "--guidance", type=option("/livegen/guidance"), help="guidance scale (0-20, default 3)"
+    )
+    s.add_argument("--seed", type=option("/livegen/seed"), help="noise seed (default 0)")
+    s.add_argument(
+        "--variation", type=option("/livegen/variation"), help="noise variation 0..1 (default 0)"
+    )
     a = parser.add_argument_group("audio")
     a.add_argument("--device", help="output device whose name contains this (default: default)")
-    a.add_argument("--sample-rate", type=int, default=None, help="Hz (default: the device's)")
-    a.add_argument("--blocksize", type=int, default=0, help="frames per callback (0: host's)")
+    a.add_argument("--sample-rate", type=whole(8000, 768000), default=None,
+                   help="Hz (default: the device's)")  # fmt: skip
+    a.add_argument("--blocksize", type=whole(0, 16384), default=0,
+                   help="frames per callback (0: host's)")  # fmt: skip
     a.add_argument("--latency", type=_latency, default="low", help="low, high or seconds")
     a.add_argument("--output-offset-ms", type=float, default=0.0, metavar="MS",
                    help="output latency PortAudio does not report (DAC, speakers), added")  # fmt: skip
-    a.add_argument("--gain", type=float, help="output gain (linear, default 1)")
+    a.add_argument(
+        "--gain", type=option("/livegen/gain"), help="output gain (linear 0-4, default 1)"
+    )
     a.add_argument("--record", type=Path, metavar="FILE", help="record what plays (.wav/.flac)")
     o = parser.add_argument_group("OSC")
     o.add_argument("--osc-host", default="127.0.0.1", help="listen address (0.0.0.0: network)")
-    o.add_argument("--osc-port", type=int, default=9000, help="UDP port (default 9000)")
+    o.add_argument("--osc-port", type=whole(0, 65535), default=9000, help="UDP port (default 9000)")
     o.add_argument("--osc-allow", action="append", metavar="ADDR",
                    help="accept OSC only from these sender addresses (repeat or comma-separate)")  # fmt: skip
     o.add_argument("--reply", type=parse_host_port, metavar="HOST:PORT",
                    help="send all replies there instead of to the sender")  # fmt: skip
-    o.add_argument("--oscquery-port", type=int, metavar="PORT",
+    o.add_argument("--oscquery-port", type=whole(0, 65535), metavar="PORT",
                    help="OSCQuery discovery (HTTP/JSON) on this TCP port, on --osc-host "
                    "(default: --osc-port + 1)")  # fmt: skip
     o.add_argument("--no-oscquery", action="store_true", help="do not serve OSCQuery")
@@ -104,13 +116,31 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     midicontrol.add_arguments(parser)
 
 
+def whole(lo: int, hi: int) -> Any:
+    """An argparse `type`: a whole number in [lo, hi] (a bad one is one line, not a traceback)."""
+
+    def convert(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+        if not lo <= value <= hi:
+            raise argparse.ArgumentTypeError(f"{value} is outside {lo}-{hi}")
+        return value
+
+    return convert
+
+
 def _latency(text: str) -> str | float:
     if text in ("low", "high"):
         return text
     try:
-        return float(text)
+        value = float(text)
     except ValueError as exc:
         raise argparse.ArgumentTypeError(f"latency: low, high or seconds, not {text!r}") from exc
+    if not 0 <= value <= 2:
+        raise argparse.ArgumentTypeError(f"latency: 0 to 2 seconds, not {text}")
+    return value
 
 
 @dataclass
