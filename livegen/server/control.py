@@ -250,7 +250,15 @@ class Controller:
         extras: tuple[Any, ...] = ("budget_ms", float(live.get("budget_ms", 0.0)))
         extras += ("latency_ms", float(live.get("latency_ms", 0.0)))
         extras += ("osc_dropped", int(self.osc.dropped if self.osc else 0))
+        extras += ("audio", str(live.get("audio", "ok")))
         return status_args(self.session, live) + extras
+
+    def announce(self, text: str) -> None:
+        """`/livegen/notice s` to the subscribers (or `--reply`): news a patch should show."""
+        self.notice = text
+        if self.reply_to is not None and self.reply_to not in self.subscribers:
+            self.send(Reply("/livegen/notice", (text,), self.reply_to))
+        self._broadcast("/livegen/notice", (text,))
 
     def _broadcast(self, address: str, args: tuple[Any, ...]) -> None:
         if self.osc is None or not self.subscribers:

@@ -272,3 +272,12 @@ class AudioOutput:
             self.stream.stop()
         finally:
             self.stream.close()
+
+    def abandon(self) -> None:
+        """Give up a stream whose device went away without touching it (stopping or closing it
+        would wait for a callback that never comes), nor at exit (`sounddevice`'s handler)."""
+        import atexit
+
+        handler = getattr(self._sd, "_exit_handler", None)
+        if handler is not None:
+            atexit.unregister(handler)

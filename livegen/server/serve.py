@@ -56,6 +56,7 @@ from livegen.server.recorder import Recorder
 from livegen.server.source import BarSource, GeneratorSource, LoopSource
 from livegen.server.status import StatusLine
 
+STOP_WITHIN = 1.5  # s: SIGTERM/Ctrl-C end the daemon within 2 s, whatever the device does
 SWITCH_INTERVAL = 0.001  # s: how long another Python thread may hold the GIL from the callback
 
 
@@ -160,7 +161,13 @@ class Server:
         if self.oscquery is not None:
             self.oscquery.close()
         self.daemon.stop()
-        self.output.close()
+        if self.daemon.audio.lost:
+            # A stream whose device went away cannot be stopped (PortAudio's JACK host waits
+            # minutes for a callback that will not come): leave it, and PortAudio's exit handler
+            # too, which would close it the same way.
+            self.output.abandon()
+        else:
+            self.output.close()
         self.daemon.close()
         if self.clocks is not None:
             self.clocks.close()
@@ -284,6 +291,7 @@ def start(
         raise
     sys.setswitchinterval(SWITCH_INTERVAL)
     output.start()
+    daemon.device = output.info.device
     server = Server(daemon, output, started, switch_interval, clocks=clocks)
     try:
         daemon.prepare()
@@ -372,7 +380,7 @@ def run(args: argparse.Namespace) -> int:
                 status.message(
                     f"first bar audible {d.first_bar_at - server.started:.2f} s after start"
                 )
-        server.stop()
+        stop_within(server, STOP_WITHIN, status)
         rec = d.recorder
         status.message(
             f"stopped: {d.scheduler.placed} bars placed, {d.late_bars} late, "
@@ -383,6 +391,22 @@ def run(args: argparse.Namespace) -> int:
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
+
+
+def stop_within(server: Server, seconds: float, status: StatusLine) -> None:
+    """Stop the server; if that takes longer than `seconds` (a device that stopped answering),
+    finalize the recording and leave at once: SIGTERM and Ctrl-C end the daemon in any state."""
+    done = threading.Thread(target=server.stop, name="livegen-stop", daemon=True)
+    done.start()
+    done.join(seconds)
+    if not done.is_alive():
+        return
+    if server.daemon.recorder is not None:
+        server.daemon.recorder.stop()
+    status.message("livegen serve: the audio device does not let go; stopped without it")
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(0)
 
 
 def main(argv: list[str] | None = None) -> int:
