@@ -14,6 +14,7 @@ do, gets them), to the sender or to `--reply HOST:PORT`.
 
 from __future__ import annotations
 
+import os
 import socket
 import threading
 import time
@@ -44,6 +45,7 @@ class OscServer:
     host, port: where to listen (127.0.0.1:9000; "0.0.0.0" opens it to the network).
     allow: sender IP addresses whose datagrams are accepted (None: all).
     capacity: datagrams queued at most; beyond that the oldest are dropped.
+    sock: a bound socket to use instead of binding one (`resume`: after a lost device).
     """
 
     def __init__(
@@ -52,18 +54,22 @@ class OscServer:
         port: int = 9000,
         allow: set[str] | None = None,
         capacity: int = 256,
+        sock: socket.socket | None = None,
     ) -> None:
         self.allow = {socket.gethostbyname(a) for a in allow} if allow else None
         self.capacity = capacity
-        self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        try:
-            self.sock.bind((host, port))
-        except OSError as exc:
-            self.sock.close()
-            raise OSError(
-                f"cannot listen for OSC on {host}:{port} ({exc.strerror or exc}); "
-                "is another livegen running? Choose another --osc-port"
-            ) from exc
+        if sock is not None:  # bound already (the process before a resume left it open)
+            self.sock = sock
+        else:
+            self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+            try:
+                self.sock.bind((host, port))
+            except OSError as exc:
+                self.sock.close()
+                raise OSError(
+                    f"cannot listen for OSC on {host}:{port} ({exc.strerror or exc}); "
+                    "is another livegen running? Choose another --osc-port"
+                ) from exc
         self.sock.settimeout(0.1)
         self.address: Sender = self.sock.getsockname()
         self.queue: deque[Packet] = deque(maxlen=capacity)
@@ -116,6 +122,15 @@ class OscServer:
         except OSError:
             return False
         return True
+
+    def detach(self) -> int:
+        """Stop receiving and hand the open socket over (its fd, inheritable across an exec)."""
+        self._stop.set()
+        if self._thread.is_alive():
+            self._thread.join(timeout=2.0)
+        fd = self.sock.fileno()
+        os.set_inheritable(fd, True)
+        return fd
 
     def close(self) -> None:
         self._stop.set()

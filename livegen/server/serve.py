@@ -41,7 +41,7 @@ from livegen.clock.options import make_clock
 from livegen.clock.sources import ClockSource, InternalClock
 from livegen.concept.conditioner import add_concept_arguments
 from livegen.control.osc import option
-from livegen.server import midicontrol
+from livegen.server import midicontrol, resume
 from livegen.server.clocks import Clocks
 from livegen.server.daemon import Daemon
 from livegen.server.oscquery import OscQueryServer
@@ -112,6 +112,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                    "(default: --osc-port + 1)")  # fmt: skip
     o.add_argument("--no-oscquery", action="store_true", help="do not serve OSCQuery")
     parser.add_argument("--quiet", action="store_true", help="no status line")
+    parser.add_argument("--resume", type=Path, help=argparse.SUPPRESS)  # server/resume.py
     add_clock_arguments(parser)
     add_concept_arguments(parser)
     midicontrol.add_arguments(parser)
@@ -244,12 +245,15 @@ def start(
     device = choose_output_device(sd, args.device)
     rate = int(args.sample_rate or sd.query_devices(device)["default_samplerate"])
     allow = {a.strip() for item in args.osc_allow or () for a in item.split(",") if a.strip()}
-    osc = OscServer(args.osc_host, args.osc_port, allow or None)
+    state = resume.load_state(args.resume) if getattr(args, "resume", None) else None
+    fd = None if state is None else state.get("osc_fd")
+    osc = OscServer(args.osc_host, args.osc_port, allow or None,
+                    sock=None if fd is None else resume.osc_socket(fd))  # fmt: skip
     opened: list[Any] = [osc]
     try:
         clock = make_clock(args, now=time.monotonic)
         opened.append(clock)
-        recorder = Recorder(args.record, rate) if args.record else None
+        recorder = Recorder(args.record, rate, append=state is not None) if args.record else None
         session = config.make_session(
             prompts=None if args.prompt is None else ((args.prompt, 1.0),),
             steps=args.steps,
@@ -294,6 +298,8 @@ def start(
     daemon.device = output.info.device
     server = Server(daemon, output, started, switch_interval, clocks=clocks)
     try:
+        if state is not None:
+            resume.restore_session(daemon, state)
         daemon.prepare()
         daemon.start()
         if not daemon.wait_ready():
@@ -305,7 +311,13 @@ def start(
             line = daemon.frames.line
             lead = daemon.scheduler.budget + (line.latency if line else 0.0) + 0.1
             first = time.monotonic() + lead
-            daemon.clock.run(lambda c: c.start(first) if isinstance(c, InternalClock) else None)
+
+            def begin(c: ClockSource) -> None:
+                if isinstance(c, InternalClock):
+                    if state is None or not resume.restore_clock(c, state, first):
+                        c.start(first)
+
+            daemon.clock.run(begin)
         server.oscquery, server.oscquery_error = open_oscquery(args, daemon)
     except BaseException:
         server.stop()
@@ -373,13 +385,19 @@ def run(args: argparse.Namespace) -> int:
             status.message(f"OSCQuery on {server.oscquery.url}")
         elif server.oscquery_error:
             status.message(f"livegen serve: {server.oscquery_error}; running without OSCQuery")
+        if args.resume:
+            status.message(f"livegen serve: audio device back: resumed at bar {d.live()['bar']}")
         reported = False
+        watch = resume.DeviceWatch(args.device, info.sample_rate)
         while not stop.wait(0.1):
             if not reported and d.first_bar_at is not None:
                 reported = True
                 status.message(
                     f"first bar audible {d.first_bar_at - server.started:.2f} s after start"
                 )
+            if d.audio.lost and watch.back(time.monotonic()):
+                restart(server, args)
+        watch.close()
         stop_within(server, STOP_WITHIN, status)
         rec = d.recorder
         status.message(
@@ -391,6 +409,20 @@ def run(args: argparse.Namespace) -> int:
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
+
+
+def restart(server: Server, args: argparse.Namespace) -> None:
+    """The lost device is back: hand the session, clock phase and OSC socket to a fresh process
+    in place (`server/resume.py`), after finalizing the recording. Does not return."""
+    d = server.daemon
+    d.stop()
+    if d.recorder is not None:
+        d.recorder.stop()
+    fd = None if d.osc is None else d.osc.detach()
+    path = resume.save_state(d, fd, time.monotonic())
+    if server.oscquery is not None:
+        server.oscquery.close()
+    resume.reexec(resume.serve_argv(getattr(args, "argv", None)), path)
 
 
 def stop_within(server: Server, seconds: float, status: StatusLine) -> None:
@@ -412,7 +444,9 @@ def stop_within(server: Server, seconds: float, status: StatusLine) -> None:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="livegen serve", description=__doc__.splitlines()[0])
     add_arguments(parser)
-    return run(parser.parse_args(argv))
+    args = parser.parse_args(argv)
+    args.argv = None if argv is None else list(argv)
+    return run(args)
 
 
 if __name__ == "__main__":

@@ -17,6 +17,7 @@ import time
 import uuid
 from pathlib import Path
 
+import numpy as np
 import pytest
 import soundfile as sf
 
@@ -121,3 +122,52 @@ def test_a_lost_jack_server_is_said_at_once_and_sigterm_still_ends_the_daemon(tm
     assert said < 1.5 and took < 2.0 and proc.returncode == 0, out.text()
     audio, rate = sf.read(tmp_path / "take.wav", dtype="float32")  # finalized, readable
     assert len(audio) > 2 * rate
+
+
+def test_the_daemon_comes_back_on_the_grid_when_the_server_returns(tmp_path):
+    """... and when the server is back, it reopens the device and plays on: the same session,
+    the bar grid of before (not bar 0), the recording appended to, OSC never closed."""
+    server = Jackd()
+    server.start()
+    port = free_port()
+    take = tmp_path / "take.wav"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "livegen.server.serve", "--source", "loops", "--clock", "internal",
+         "--bpm", "120", "--osc-port", str(port), "--record", str(take), "--quiet",
+         "--no-oscquery"],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=server.env,
+    )  # fmt: skip
+    out = Lines(proc.stdout)
+    me = Listener(port)
+    try:
+        out.wait_for("first bar audible", 30)
+        me.send("/livegen/subscribe", 1)
+        first = me.status()
+        server.stop()
+        out.wait_for("lost", 5)
+        me.send("/livegen/seed", 77)  # changed while the device is away: kept
+        time.sleep(1.0)
+        server.start()
+        restarted = time.monotonic()
+        back = out.wait_for("resumed at bar", 30)
+        me.wait_for("/livegen/bar", timeout=10)  # the subscription carried over
+        time.sleep(2.5)  # the first whole bar after the return (the one under way stays silent)
+        now = me.status()
+        asked = time.monotonic()
+        proc.send_signal(signal.SIGINT)
+        proc.wait(timeout=10)
+        took = time.monotonic() - asked
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        server.stop()
+    print(f"\nresumed {back - restarted:.2f} s after the server; status after: {now}")
+    assert now["audio"] == "ok" and now["seed"] == 77 and now["prompt"] == first["prompt"]
+    # the internal clock carried on: at 120 BPM a bar is 2 s, and the song did not restart
+    assert now["bar"] >= first["bar"] + 3, (first, now)
+    assert back - restarted < 5.0
+    assert took < 2.0 and proc.returncode == 0, out.text()
+    audio, rate = sf.read(take, dtype="float32")
+    tail = audio[-rate // 2 :]
+    assert len(audio) > 4 * rate and np.abs(tail).max() > 0.05  # appended after the return
