@@ -395,7 +395,10 @@ def run(args: argparse.Namespace) -> int:
                 status.message(
                     f"first bar audible {d.first_bar_at - server.started:.2f} s after start"
                 )
-            if d.audio.lost and watch.back(time.monotonic()):
+            now = time.monotonic()
+            lost_at = d.audio.lost_at
+            # a second more first: a callback only stalled (a starved CPU) comes back by itself
+            if lost_at is not None and now - lost_at > 1.0 and watch.back(now):
                 restart(server, args)
         watch.close()
         stop_within(server, STOP_WITHIN, status)
