@@ -37,7 +37,7 @@ from typing import Any
 from livegen.clock.events import PPQN, TICKS_PER_BAR, Beat, ClockEvent, TransportChanged
 from livegen.clock.link import LinkClock
 from livegen.clock.shared import SharedClock
-from livegen.clock.sources import ClockSource, ClockState, InternalClock
+from livegen.clock.sources import ClockSource, InternalClock
 from livegen.control import commands as cmd
 from livegen.control.osc import Incoming, Reply, encode, error_reply, handle_packet
 from livegen.control.state import MAX_WORDS, Session, apply, status_args
@@ -45,6 +45,7 @@ from livegen.server.concepts import ConceptRequest, ConceptResult, ConceptWorker
 from livegen.server.midicontrol import MIDI_SENDER, MidiControl
 from livegen.server.oscserver import OscServer, Sender
 from livegen.server.producer import Settings
+from livegen.server.switching import WAITING, ClockSwitch
 
 MAX_SUBSCRIBERS = 16
 
@@ -111,6 +112,7 @@ class Controller:
         self.sent = 0
         self.applied = 0
         self.failures = 0  # messages whose handling raised (see `_isolated`)
+        self.switching = ClockSwitch(self)  # `/livegen/clock`
 
     # --- the loop body ----------------------------------------------------------------------
     def step(self, now: float | None = None) -> float:
@@ -131,6 +133,7 @@ class Controller:
                 self.apply(item)
         for result in self.concepts.collect():
             self._concept_ready(result)
+        self.switching.step(now)
         for event in self.clock.poll(now):
             self._clock_event(event)
         wake = now + 0.02
@@ -195,7 +198,7 @@ class Controller:
                         return
                 self._transport(command)
             case cmd.SetClock(source):
-                if not self._switch_clock(source, sender):
+                if not self.switching.switch(source, sender):
                     return
             case cmd.SetGain(value):
                 self._set_gain(value)
@@ -251,7 +254,10 @@ class Controller:
         extras += ("latency_ms", float(live.get("latency_ms", 0.0)))
         extras += ("osc_dropped", int(self.osc.dropped if self.osc else 0))
         extras += ("audio", str(live.get("audio", "ok")))
-        return status_args(self.session, live) + extras
+        session = self.session
+        if self.switching.waiting:
+            session = replace(session, clock=WAITING)
+        return status_args(session, live) + extras
 
     def announce(self, text: str) -> None:
         """`/livegen/notice s` to the subscribers (or `--reply`): news a patch should show."""
@@ -404,67 +410,6 @@ class Controller:
         elif isinstance(self.clock.source, LinkClock):
             self.clock.run(act_link)
             self.transport_epoch += 1
-
-    def _switch_clock(self, name: str, sender: Sender) -> bool:
-        if name == self.clock.name:
-            return True
-        if self._make_clock is None:
-            self.send(error_reply("/livegen/clock", "switching clocks is not available", sender))
-            return False
-        try:
-            new = self._make_clock(name)
-        except (OSError, ValueError) as exc:
-            self.send(error_reply("/livegen/clock", str(exc), sender))
-            return False
-        now = self._now()
-        state = self.clock.state(now)
-        if isinstance(new, InternalClock) and not new.playing:
-            if state.playing:
-                # Carry on from the next whole tick, exactly where the old clock puts it, and at
-                # its tempo (a DAW's 126 must not become the session's 124 mid-song).
-                tick = math.ceil(state.song_tick)
-                when = self.clock.time_of_tick(tick)
-                if state.bpm:
-                    new.set_bpm(state.bpm)
-                new.locate(tick)
-                new.resume(float(when) if when is not None else now + self.start_lead)
-            else:
-                new.start(now + self.start_lead)
-        downbeats = _next_downbeats(self.clock, state)
-        old = self.clock.switch(new)
-        retire = getattr(self._make_clock, "retire", None)  # `Clocks` parks a MIDI input
-        if retire is not None:
-            retire(old)
-        else:
-            old.close()
-        # A clock in phase with the old one (the internal clock carrying on, a parked MIDI input
-        # the internal clock carried on from) keeps the bars planned; a re-plan would make the
-        # bar due within the budget late.
-        if not _in_phase(downbeats, _next_downbeats(self.clock, self.clock.state(now))):
-            self.transport_epoch += 1
-        if self.midi is not None:
-            self.notice = self.midi.clock_changed(new) or self.notice
-        return True
-
-
-IN_PHASE = 0.001  # s: two clocks whose next two downbeats agree this well are in phase
-
-
-def _next_downbeats(clock: SharedClock, state: ClockState) -> list[tuple[int, float | None]]:
-    """The next two bars and when the clock puts their downbeats (none: not playing)."""
-    if not state.playing:
-        return []
-    bar = math.floor(state.song_tick / TICKS_PER_BAR) + 1
-    times = ((k, clock.time_of_tick(k * TICKS_PER_BAR)) for k in (bar, bar + 1))
-    return [(k, None if t is None else float(t)) for k, t in times]
-
-
-def _in_phase(a: list[tuple[int, float | None]], b: list[tuple[int, float | None]]) -> bool:
-    """The same bars at the same times (the bars planned are numbered by the clock)."""
-    return len(a) == len(b) == 2 and all(
-        i == j and x is not None and y is not None and abs(x - y) <= IN_PHASE
-        for (i, x), (j, y) in zip(a, b, strict=True)
-    )
 
 
 def _generation(s: Session) -> tuple[Any, ...]:

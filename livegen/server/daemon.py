@@ -223,7 +223,7 @@ class Daemon:
             "beat": state.beat,
             "bar_beat": state.bar_beat,
             "playing": state.playing,
-            "clock": self.clock.name,
+            "clock": "midi (waiting)" if self.controller.switching.waiting else self.clock.name,
             "peers": getattr(self.clock.source, "peers", None),  # Link only
             "scene": session.scene,
             "receiving": state.receiving,
