@@ -48,6 +48,8 @@ from livegen.server.producer import Settings
 from livegen.server.switching import WAITING, ClockSwitch
 
 MAX_SUBSCRIBERS = 16
+MAX_AHEAD = 3600.0  # s: a time tag further ahead is refused (a day-ahead flood filled memory)
+MAX_PENDING = 1000  # timed messages waiting at most
 
 
 class Controller:
@@ -107,6 +109,7 @@ class Controller:
         self.subscribers: set[Sender] = set()
         self._timed: list[tuple[float, int, Incoming]] = []
         self._seq = itertools.count()
+        self.timed_refused = 0  # timed messages refused: too far ahead, or too many pending
         self._last_overload = 0.0
         self.notice = ""  # the latest event worth showing (clock lost, errors)
         self.sent = 0
@@ -161,12 +164,21 @@ class Controller:
         incoming, errors = handle_packet(data, sender, wall)
         for reply in errors:
             self.send(reply)
+        refused = ""
         for item in incoming:
-            if item.when is not None and item.when > wall:
-                due = t + (item.when - wall)
-                heapq.heappush(self._timed, (due, next(self._seq), item))
-            else:
+            if item.when is None or item.when <= wall:
                 self.apply(item)
+            elif item.when - wall > MAX_AHEAD:
+                refused = f"time tag {item.when - wall:.0f} s ahead; at most {MAX_AHEAD:.0f} s"
+            elif len(self._timed) >= MAX_PENDING:
+                refused = f"{MAX_PENDING} timed messages are pending already"
+            else:
+                heapq.heappush(self._timed, (t + (item.when - wall), next(self._seq), item))
+                continue
+            if refused and item.when is not None and item.when > wall:
+                self.timed_refused += 1
+        if refused:  # one reply per datagram, however many of its messages were refused
+            self.send(error_reply("", f"bundle refused: {refused}", sender))
 
     def apply(self, item: Incoming) -> None:
         command, sender = item.command, item.sender
@@ -254,6 +266,9 @@ class Controller:
         extras += ("latency_ms", float(live.get("latency_ms", 0.0)))
         extras += ("osc_dropped", int(self.osc.dropped if self.osc else 0))
         extras += ("audio", str(live.get("audio", "ok")))
+        extras += ("timed_pending", len(self._timed), "timed_refused", self.timed_refused)
+        kernel = self.osc.kernel_dropped() if self.osc else None
+        extras += ("osc_kernel_dropped", -1 if kernel is None else kernel)
         session = self.session
         if self.switching.waiting:
             session = replace(session, clock=WAITING)

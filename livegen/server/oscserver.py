@@ -22,6 +22,7 @@ from collections import deque
 from dataclasses import dataclass
 
 Sender = tuple[str, int]
+RCVBUF = 4 << 20  # bytes asked for the socket's receive buffer
 
 
 @dataclass(frozen=True)
@@ -71,6 +72,13 @@ class OscServer:
                     "is another livegen running? Choose another --osc-port"
                 ) from exc
         self.sock.settimeout(0.1)
+        # A large kernel buffer rides out a burst while the receiver waits for the interpreter
+        # (the kernel caps it at net.core.rmem_max; `rcvbuf` is what it granted).
+        try:
+            self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, RCVBUF)
+        except OSError:
+            pass
+        self.rcvbuf = self.sock.getsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF)
         self.address: Sender = self.sock.getsockname()
         self.queue: deque[Packet] = deque(maxlen=capacity)
         self.received = 0
@@ -107,6 +115,21 @@ class OscServer:
                 Packet(data, (sender[0], int(sender[1])), time.monotonic(), time.time())
             )
             self.wake.set()
+
+    def kernel_dropped(self) -> int | None:
+        """Datagrams the kernel dropped for this socket (its buffer was full), where the OS says:
+        Linux's /proc/net/udp `drops` column for the socket's inode; None elsewhere."""
+        try:
+            inode = str(os.fstat(self.sock.fileno()).st_ino)
+            for table in ("/proc/net/udp", "/proc/net/udp6"):
+                with open(table) as file:
+                    for line in file:
+                        fields = line.split()
+                        if len(fields) >= 13 and fields[9] == inode:
+                            return int(fields[-1])
+        except (OSError, ValueError):
+            return None
+        return None
 
     def drain(self, limit: int) -> list[Packet]:
         """Up to `limit` queued datagrams, oldest first (control thread)."""
