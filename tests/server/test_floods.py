@@ -49,19 +49,23 @@ def replies(controller, me, seconds: float = 0.5) -> list[tuple[str, tuple]]:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         controller.step()
-        try:
-            message = OscMessage(me.recvfrom(65536)[0])
+        while True:  # read all that came: a backlog of error replies must not fill our buffer
+            try:
+                message = OscMessage(me.recvfrom(65536)[0])
+            except TimeoutError:
+                break
             out.append((message.address, tuple(message.params)))
-        except TimeoutError:
-            pass
     return out
 
 
-def status(controller, me, server) -> dict:
+def status(controller, me, server, timeout: float = 10.0) -> dict:
+    """Ask, and step the controller until the answer comes (after any backlog)."""
     me.sendto(encode("/livegen/status", ()), server.address)
-    for address, args in replies(controller, me, 1.0):
-        if address == "/livegen/status":
-            return dict(zip(args[::2], args[1::2], strict=True))
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        for address, args in replies(controller, me, 0.1):
+            if address == "/livegen/status":
+                return dict(zip(args[::2], args[1::2], strict=True))
     raise AssertionError("no status")
 
 

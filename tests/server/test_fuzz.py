@@ -24,6 +24,12 @@ pytestmark = pytest.mark.skipif(
     __import__("shutil").which("jackd") is None, reason="jackd is not installed"
 )
 SEED, COUNT = 17, 21_000
+ISSUE_PACKETS = [  # issue #17 item 1: before, the first three were applied as 0.0, the last as 65
+    (b"/livegen/gain\0\0\0,f\0\0", "/livegen/gain"),
+    (b"/livegen/guidance\0\0\0,f\0\0", "/livegen/guidance"),
+    (b"/livegen/variation\0\0,f\0\0", "/livegen/variation"),
+    (b"/livegen/hold\0\0\0,ci\0\0\0\0A\0\0\0\1", "/livegen/hold"),
+]
 SETTINGS = ("bpm", "playing", "clock", "prompt", "steps", "guidance", "seed")
 SILENT, GAP = 1e-5, 0.050  # a gap: |x| below -100 dBFS for longer than 50 ms
 
@@ -49,6 +55,9 @@ def test_mutated_packets_change_nothing_and_the_music_never_stops(jack_server, t
         me.wait_until_answering(timeout=30)
         time.sleep(2.0)  # the first bar is playing
         before = me.status()
+        for data, address in ISSUE_PACKETS:  # the issue's own, first: each answered by name
+            me.sock.sendto(data, me.target)
+            me.wait_for("/livegen/error", lambda a, address=address: a[0] == address, timeout=3)
         sent = skipped = slowest = 0.0
         started = time.monotonic()
         for k, (data, valid) in enumerate(packets(SEED, COUNT)):

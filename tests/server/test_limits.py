@@ -5,6 +5,7 @@ address space), and the output is clipped at full scale whatever the gain or the
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 from types import SimpleNamespace
 
 import numpy as np
@@ -64,3 +65,10 @@ def test_the_output_never_passes_full_scale():
         engine.callback(block, 256, info, SimpleNamespace(output_underflow=False))
         peak = max(peak, float(np.abs(block).max()))
     assert peak == 1.0
+
+
+def test_an_unwritable_recording_is_one_line(tmp_path):
+    from livegen.server.recorder import Recorder
+
+    with pytest.raises(ValueError, match="cannot write there"):  # before: a traceback
+        Recorder(Path("/proc/set.wav"), 48_000)
