@@ -20,6 +20,8 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
+import time
 from dataclasses import replace
 from fractions import Fraction
 from pathlib import Path
@@ -139,6 +141,13 @@ def restore_session(daemon: Any, state: dict[str, Any]) -> None:
     daemon.audio.losses = int(state.get("losses", 0))
 
 
+def start_clock(clock: Any, state: dict[str, Any] | None, first: float) -> None:
+    """Start the internal clock at `first`, or continue the saved bar grid on a resume."""
+    if isinstance(clock, InternalClock):
+        if state is None or not restore_clock(clock, state, first):
+            clock.start(first)
+
+
 def restore_clock(clock: InternalClock, state: dict[str, Any], earliest: float) -> bool:
     """Continue the internal clock's bar grid from the saved phase, from the first tick at or
     after `earliest`; False if there is none to continue (then the caller starts it)."""
@@ -185,3 +194,33 @@ def reexec(argv: list[str], state: Path) -> None:
     sys.stderr.flush()
     command = [sys.executable, "-m", "livegen.server.serve", *argv, "--resume", str(state)]
     os.execv(sys.executable, command)
+
+
+def restart(server: Any, argv: list[str] | None) -> None:
+    """The lost device is back: hand the session, clock phase and OSC socket to a fresh process
+    in place (`server/resume.py`), after finalizing the recording. Does not return."""
+    d = server.daemon
+    d.stop()
+    if d.recorder is not None:
+        d.recorder.stop()
+    fd = None if d.osc is None else d.osc.detach()
+    path = save_state(d, fd, time.monotonic())
+    if server.oscquery is not None:
+        server.oscquery.close()
+    reexec(serve_argv(argv), path)
+
+
+def stop_within(server: Any, seconds: float, status: Any) -> None:
+    """Stop the server; if that takes longer than `seconds` (a device that stopped answering),
+    finalize the recording and leave at once: SIGTERM and Ctrl-C end the daemon in any state."""
+    done = threading.Thread(target=server.stop, name="livegen-stop", daemon=True)
+    done.start()
+    done.join(seconds)
+    if not done.is_alive():
+        return
+    if server.daemon.recorder is not None:
+        server.daemon.recorder.stop()
+    status.message("livegen serve: the audio device does not let go; stopped without it")
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(0)

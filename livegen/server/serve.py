@@ -44,6 +44,7 @@ from livegen.control.osc import option
 from livegen.server import midicontrol, resume
 from livegen.server.clocks import Clocks
 from livegen.server.daemon import Daemon
+from livegen.server.options import latency_option, whole
 from livegen.server.oscquery import OscQueryServer
 from livegen.server.oscserver import OscServer, parse_host_port
 from livegen.server.output import (
@@ -93,7 +94,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                    help="Hz (default: the device's)")  # fmt: skip
     a.add_argument("--blocksize", type=whole(0, 16384), default=0,
                    help="frames per callback (0: host's)")  # fmt: skip
-    a.add_argument("--latency", type=_latency, default="low", help="low, high or seconds")
+    a.add_argument("--latency", type=latency_option, default="low", help="low, high or seconds")
     a.add_argument("--output-offset-ms", type=float, default=0.0, metavar="MS",
                    help="output latency PortAudio does not report (DAC, speakers), added")  # fmt: skip
     a.add_argument(
@@ -116,33 +117,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_clock_arguments(parser)
     add_concept_arguments(parser)
     midicontrol.add_arguments(parser)
-
-
-def whole(lo: int, hi: int) -> Any:
-    """An argparse `type`: a whole number in [lo, hi] (a bad one is one line, not a traceback)."""
-
-    def convert(text: str) -> int:
-        try:
-            value = int(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
-        if not lo <= value <= hi:
-            raise argparse.ArgumentTypeError(f"{value} is outside {lo}-{hi}")
-        return value
-
-    return convert
-
-
-def _latency(text: str) -> str | float:
-    if text in ("low", "high"):
-        return text
-    try:
-        value = float(text)
-    except ValueError as exc:
-        raise argparse.ArgumentTypeError(f"latency: low, high or seconds, not {text!r}") from exc
-    if not 0 <= value <= 2:
-        raise argparse.ArgumentTypeError(f"latency: 0 to 2 seconds, not {text}")
-    return value
 
 
 @dataclass
@@ -312,12 +286,7 @@ def start(
             lead = daemon.scheduler.budget + (line.latency if line else 0.0) + 0.1
             first = time.monotonic() + lead
 
-            def begin(c: ClockSource) -> None:
-                if isinstance(c, InternalClock):
-                    if state is None or not resume.restore_clock(c, state, first):
-                        c.start(first)
-
-            daemon.clock.run(begin)
+            daemon.clock.run(lambda c: resume.start_clock(c, state, first))
         server.oscquery, server.oscquery_error = open_oscquery(args, daemon)
     except BaseException:
         server.stop()
@@ -399,9 +368,9 @@ def run(args: argparse.Namespace) -> int:
             lost_at = d.audio.lost_at
             # a second more first: a callback only stalled (a starved CPU) comes back by itself
             if lost_at is not None and now - lost_at > 1.0 and watch.back(now):
-                restart(server, args)
+                resume.restart(server, getattr(args, "argv", None))
         watch.close()
-        stop_within(server, STOP_WITHIN, status)
+        resume.stop_within(server, STOP_WITHIN, status)
         rec = d.recorder
         status.message(
             f"stopped: {d.scheduler.placed} bars placed, {d.late_bars} late, "
@@ -412,36 +381,6 @@ def run(args: argparse.Namespace) -> int:
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
-
-
-def restart(server: Server, args: argparse.Namespace) -> None:
-    """The lost device is back: hand the session, clock phase and OSC socket to a fresh process
-    in place (`server/resume.py`), after finalizing the recording. Does not return."""
-    d = server.daemon
-    d.stop()
-    if d.recorder is not None:
-        d.recorder.stop()
-    fd = None if d.osc is None else d.osc.detach()
-    path = resume.save_state(d, fd, time.monotonic())
-    if server.oscquery is not None:
-        server.oscquery.close()
-    resume.reexec(resume.serve_argv(getattr(args, "argv", None)), path)
-
-
-def stop_within(server: Server, seconds: float, status: StatusLine) -> None:
-    """Stop the server; if that takes longer than `seconds` (a device that stopped answering),
-    finalize the recording and leave at once: SIGTERM and Ctrl-C end the daemon in any state."""
-    done = threading.Thread(target=server.stop, name="livegen-stop", daemon=True)
-    done.start()
-    done.join(seconds)
-    if not done.is_alive():
-        return
-    if server.daemon.recorder is not None:
-        server.daemon.recorder.stop()
-    status.message("livegen serve: the audio device does not let go; stopped without it")
-    sys.stdout.flush()
-    sys.stderr.flush()
-    os._exit(0)
 
 
 def main(argv: list[str] | None = None) -> int:
