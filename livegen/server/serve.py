@@ -327,21 +327,34 @@ def jack_midi_shift(
     return shift
 
 
+class _Interrupted(BaseException):
+    """SIGINT/SIGTERM while `start` runs (a BaseException: nothing on the way catches it)."""
+
+
 def run(args: argparse.Namespace) -> int:
     """`livegen serve`: run until SIGINT or SIGTERM; 0 on a clean stop, 1 if it cannot start."""
     from livegen.clock.midi_io import MidiPortError
 
     status = StatusLine(enabled=not args.quiet)
     stop = threading.Event()
-    previous = {
-        sig: signal.signal(sig, lambda *_: stop.set()) for sig in (signal.SIGINT, signal.SIGTERM)
-    }
+    starting = [True]
+
+    def on_signal(*_: Any) -> None:
+        stop.set()
+        if starting[0]:  # still starting (loading, warming up): give up at once, cleaned up
+            raise _Interrupted
+
+    previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
     try:
         try:
             server = start(args, status=status)
         except (AudioDeviceError, MidiPortError, OSError, ValueError) as exc:
             print(f"livegen serve: {exc}", file=sys.stderr)
             return 1
+        except _Interrupted:
+            print("livegen serve: stopped while starting", file=sys.stderr)
+            return 0
+        starting[0] = False
         d, info = server.daemon, server.output.info
         osc = d.osc.address if d.osc else None
         status.message(

@@ -171,3 +171,27 @@ def test_the_daemon_comes_back_on_the_grid_when_the_server_returns(tmp_path):
     audio, rate = sf.read(take, dtype="float32")
     tail = audio[-rate // 2 :]
     assert len(audio) > 3 * rate and np.abs(tail).max() > 0.05  # appended after the return
+
+
+@pytest.mark.parametrize("after", [0.7, 1.2])
+def test_sigterm_while_starting_ends_the_daemon_within_2_s(after):
+    server = Jackd()
+    server.start()
+    try:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "livegen.server.serve", "--source", "loops", "--clock",
+             "internal", "--osc-port", str(free_port()), "--quiet", "--no-oscquery"],
+            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=server.env,
+        )  # fmt: skip
+        time.sleep(after)
+        asked = time.monotonic()
+        proc.send_signal(signal.SIGTERM)
+        out, _ = proc.communicate(timeout=10)
+        took = time.monotonic() - asked
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate()
+        server.stop()
+    assert took < 2.0 and proc.returncode in (0, -signal.SIGTERM), out
+    assert "Traceback" not in out
