@@ -9,7 +9,8 @@ source .venv/bin/activate
 source scripts/audio.sh
 if grep -q '"generator"' models/default/manifest.json 2>/dev/null; then
     echo "livegen: starting the daemon on models/default (internal clock; send OSC to 127.0.0.1:9000)"
-    exec livegen serve --model models/default --clock internal --bpm 124 "$@"
+    livegen_run livegen serve --model models/default --clock internal --bpm 124 "$@"
+    exit
 fi
 echo "livegen: models/default has no generator yet: running the corpus demo instead"
-exec livegen demo "$@"
+livegen_run livegen demo "$@"

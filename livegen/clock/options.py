@@ -22,8 +22,12 @@ def _bpm(text: str) -> str:
         value = exact_bpm(text)
     except (ValueError, ZeroDivisionError) as exc:
         raise argparse.ArgumentTypeError(f"not a tempo: {text!r}") from exc
-    if not 20 <= value <= 400:
-        raise argparse.ArgumentTypeError(f"tempo {text} is outside 20-400 BPM")
+    from livegen.control.osc import ADDRESSES  # one table of ranges: the OSC address space
+
+    arg = ADDRESSES["/livegen/bpm"].args[0]
+    assert arg.lo is not None and arg.hi is not None
+    if not arg.lo <= value <= arg.hi:
+        raise argparse.ArgumentTypeError(f"tempo {text} is outside {arg.lo:g}-{arg.hi:g} BPM")
     return text
 
 

@@ -8,18 +8,18 @@ server can apply them then without blocking.
 
 from __future__ import annotations
 
+import argparse
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from pythonosc import osc_bundle, osc_message
 from pythonosc.osc_message_builder import OscMessageBuilder
-from pythonosc.parsing import osc_types
 
 from livegen.concept.text import definable, normalize
 from livegen.control import commands as cmd
+from livegen.control.wire import WireError, read_packet
 
 PREFIX = "/livegen/"
 MAX_PROMPTS = 8
@@ -187,6 +187,25 @@ ADDRESSES: dict[str, Address] = {
 }  # fmt: skip
 
 
+def option(address: str) -> Callable[[str], float | int]:
+    """An argparse `type` for the command-line twin of `address` (its first argument's kind and
+    range): `livegen serve --gain 100` is refused as `/livegen/gain 100` is."""
+    arg = ADDRESSES[address].args[0]
+
+    def convert(text: str) -> float | int:
+        try:
+            value = float(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{arg.name} must be a number, got {text!r}") from None
+        try:
+            return _number(address, arg, value)
+        except OscError as exc:
+            raise argparse.ArgumentTypeError(exc.reason) from None
+
+    convert.__name__ = arg.name
+    return convert
+
+
 def parse(address: str, args: Sequence[Any]) -> cmd.Command:
     """One OSC message to a command; raises OscError with a reason a performer can read."""
     spec = ADDRESSES.get(address)
@@ -251,12 +270,14 @@ def handle_packet(data: bytes, sender: Sender, now: float) -> tuple[list[Incomin
     incoming: list[Incoming] = []
     errors: list[Reply] = []
     try:
-        messages = _messages(data, now)
-    except Exception as exc:  # any garbage on the wire is the sender's problem, not ours
+        messages = read_packet(data, now)
+    except WireError as exc:  # any garbage on the wire is the sender's problem, not ours
+        return [], [error_reply(exc.address, f"malformed OSC packet: {exc.reason}", sender)]
+    except Exception as exc:  # a bug in the reader must not take the daemon down
         return [], [error_reply("", f"malformed OSC packet ({type(exc).__name__})", sender)]
     for when, message in messages:
         try:
-            command = parse(message.address, message.params)
+            command = parse(message.address, message.args)
         except OscError as exc:
             errors.append(error_reply(exc.address, exc.reason, sender))
         except Exception as exc:  # a bug in validation must not take the daemon down
@@ -264,22 +285,3 @@ def handle_packet(data: bytes, sender: Sender, now: float) -> tuple[list[Incomin
         else:
             incoming.append(Incoming(command, sender, when))
     return incoming, errors
-
-
-def _messages(data: bytes, now: float) -> list[tuple[float | None, osc_message.OscMessage]]:
-    if osc_bundle.OscBundle.dgram_is_bundle(data):
-        return _bundle_messages(osc_bundle.OscBundle(data), now)
-    if osc_message.OscMessage.dgram_is_message(data):
-        return [(None, osc_message.OscMessage(data))]
-    raise ValueError("neither an OSC message nor a bundle")
-
-
-def _bundle_messages(bundle: osc_bundle.OscBundle, now: float) -> list:
-    out: list[tuple[float | None, osc_message.OscMessage]] = []
-    late = bundle.timestamp == osc_types.IMMEDIATELY or bundle.timestamp <= now
-    for content in bundle:
-        if isinstance(content, osc_bundle.OscBundle):
-            out.extend(_bundle_messages(content, now))
-        else:
-            out.append((None if late else float(bundle.timestamp), content))
-    return out

@@ -21,13 +21,14 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from livegen.control.osc import option
 from livegen.engine.models import add_model_argument, resolve_model
 
 RATES = (8_000, 192_000)
@@ -46,17 +47,29 @@ def crossfade(tail: np.ndarray, head: np.ndarray) -> np.ndarray:
     return ((1 - g) * tail + g * head).astype(np.float32)
 
 
+def stream_bars(bars: Iterable[np.ndarray], fade: int) -> Iterator[np.ndarray]:
+    """Fitted bars (each exactly its slot's length) as consecutive pieces of the output, holding
+    only one bar: the last `fade` samples before each change crossfade from the bar before into
+    the new bar's own ending, which leads into its downbeat."""
+    prev: np.ndarray | None = None
+    for bar in bars:
+        if prev is not None:
+            if fade and not np.array_equal(bar, prev):
+                n = min(fade, len(prev), len(bar))
+                yield prev[:-n]
+                yield crossfade(prev[-n:], bar[-n:])  # bar k's own ending → its downbeat
+            else:
+                yield prev
+        prev = bar
+    if prev is not None:
+        yield prev
+
+
 def join_bars(bars: Sequence[np.ndarray], starts: Sequence[int], fade: int) -> np.ndarray:
     """Place fitted bars at `starts`, crossfading the last `fade` samples before each change."""
-    out = np.zeros(starts[-1], np.float32)
-    for k, bar in enumerate(bars):
-        out[starts[k] : starts[k + 1]] = bar
-        if k and fade and not np.array_equal(bar, bars[k - 1]):
-            n = min(fade, len(bars[k - 1]), len(bar))
-            s = starts[k]
-            prev_tail = bars[k - 1][-n:]
-            out[s - n : s] = crossfade(prev_tail, bar[-n:])  # bar k's own ending → its downbeat
-    return out
+    assert all(len(b) == starts[k + 1] - starts[k] for k, b in enumerate(bars))
+    pieces = list(stream_bars(bars, fade))
+    return np.concatenate(pieces).astype(np.float32) if pieces else np.zeros(0, np.float32)
 
 
 def word_definition(text: str) -> tuple[str, str]:
@@ -116,12 +129,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--bpm", type=float, default=124.0, help="tempo (the model's range)")
     parser.add_argument("--bars", type=int, default=4, help="number of bars")
-    parser.add_argument("--steps", type=int, help="sampler steps (default: the model's, 8)")
-    parser.add_argument("--guidance", type=float, default=3.0, help="classifier-free guidance w")
-    parser.add_argument("--seed", type=int, default=0, help="noise seed of the first bar")
+    # the options with an OSC twin take its range (livegen.control.osc.option)
+    parser.add_argument("--steps", type=option("/livegen/steps"),
+                        help="sampler steps (default: the model's, 8)")  # fmt: skip
+    parser.add_argument("--guidance", type=option("/livegen/guidance"), default=3.0,
+                        help="classifier-free guidance w")  # fmt: skip
+    parser.add_argument("--seed", type=option("/livegen/seed"), default=0,
+                        help="noise seed of the first bar")  # fmt: skip
     parser.add_argument(
         "--variation",
-        type=float,
+        type=option("/livegen/variation"),
         default=0.0,
         help="0..1: how far each bar's noise moves from the previous one",
     )
@@ -191,14 +208,33 @@ def embed_prompts(args: argparse.Namespace) -> np.ndarray | None:
     return result.vector
 
 
-def run(args: argparse.Namespace) -> int:
+def open_output(path: Path, rate: int) -> Any:
+    """The output file, open for writing (24-bit); ValueError with one line if it cannot be."""
     import soundfile as sf
 
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        return sf.SoundFile(str(path), "w", samplerate=rate, channels=1, subtype="PCM_24")
+    except (OSError, RuntimeError) as exc:  # soundfile's LibsndfileError is a RuntimeError
+        raise ValueError(f"--out {path}: cannot write there ({exc})") from None
+
+
+def run(args: argparse.Namespace) -> int:
+    check_args(args)
+    out = open_output(args.out, args.sample_rate)  # an unwritable --out fails before any work
+    try:
+        return _render(args, out)
+    except BaseException:
+        out.close()
+        args.out.unlink(missing_ok=True)  # no half-written file under the name asked for
+        raise
+
+
+def _render(args: argparse.Namespace, out: Any) -> int:
     from livegen.audio.resample import fit_bar
     from livegen.engine.generator import BarRequest, Generator
     from livegen.engine.manifest import load_manifest
 
-    check_args(args)
     args.model = resolve_model(args.model)  # the default name, when it was not found at parse
     manifest = load_manifest(args.model)
     gen = Generator.load(args.model, args.device, args.threads, manifest=manifest, warm=False)
@@ -212,27 +248,31 @@ def run(args: argparse.Namespace) -> int:
     gen.check(BarRequest(args.bpm, concept, steps, args.guidance, args.seed, args.variation))
     gen.warm_up()
     starts = bar_starts(args.bars, args.bpm, args.sample_rate)
-    fitted: list[np.ndarray] = []
     times: list[float] = []
-    prev, prev_bar = None, None
-    for k in range(args.bars):
-        req = BarRequest(args.bpm, concept, steps, args.guidance, args.seed + k, args.variation)
-        if prev_bar is not None and args.variation == 0.0:
-            bar = prev_bar  # the same noise and conditions make the same bar: skip the work
-        else:
-            bar = gen.bar(req, prev_noise=prev)
-            times.append(bar.gen_ms)
-        prev, prev_bar = bar.noise, bar
-        fitted.append(fit_bar(bar.audio, starts[k + 1] - starts[k]))
+
+    def fitted() -> Iterator[np.ndarray]:
+        prev, prev_bar = None, None
+        for k in range(args.bars):
+            req = BarRequest(args.bpm, concept, steps, args.guidance, args.seed + k, args.variation)
+            if prev_bar is not None and args.variation == 0.0:
+                bar = prev_bar  # the same noise and conditions make the same bar: skip the work
+            else:
+                bar = gen.bar(req, prev_noise=prev)
+                times.append(bar.gen_ms)
+            prev, prev_bar = bar.noise, bar
+            yield fit_bar(bar.audio, starts[k + 1] - starts[k])
+
     fade = round(args.fade_ms * 1e-3 * args.sample_rate)
-    audio = np.clip(join_bars(fitted, starts, fade), -1.0, 1.0)
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    sf.write(str(args.out), audio, args.sample_rate, subtype="PCM_24")
+    written = 0
+    with out:  # bars go to the file as they are made: any number of bars in one bar's memory
+        for piece in stream_bars(fitted(), fade):
+            out.write(np.clip(piece, -1.0, 1.0))
+            written += len(piece)
     bar_ms = 240_000 / args.bpm
     med = float(np.median(times))
     print(
-        f"wrote {args.out}: {args.bars} bars at {args.bpm:g} BPM, {len(audio)} samples "
-        f"({len(audio) / args.sample_rate:.3f} s) at {args.sample_rate} Hz; {steps} steps, "
+        f"wrote {args.out}: {args.bars} bars at {args.bpm:g} BPM, {written} samples "
+        f"({written / args.sample_rate:.3f} s) at {args.sample_rate} Hz; {steps} steps, "
         f"w={args.guidance:g}; {med:.0f} ms per bar ({100 * med / bar_ms:.1f} % of the bar, "
         f"{gen.provider})"
     )

@@ -45,6 +45,38 @@ class ConceptResult:
     morph_vectors: tuple[np.ndarray | None, ...] = ()  # per morph step, when asked for
 
 
+SILENT = 1e-5  # peak below -100 dBFS: an audio prompt with nothing in it
+MAX_SECONDS = 60.0
+
+
+def read_audio_prompt(path: str) -> tuple[np.ndarray, int]:
+    """(samples, rate) of an audio prompt file; ValueError/FileNotFoundError saying what is wrong."""
+    import soundfile as sf
+
+    file = Path(path)
+    if not file.exists():
+        raise FileNotFoundError(f"no such audio file: {path}")
+    if file.is_dir():
+        raise ValueError(f"{path} is a directory, not an audio file")
+    if not file.is_file():
+        kind = "a device" if file.is_char_device() or file.is_block_device() else "not a file"
+        raise ValueError(f"{path} is {kind}, not an audio file")
+    try:
+        info = sf.info(str(file))
+        if info.duration > MAX_SECONDS:
+            raise ValueError(f"{path} is {info.duration:.0f} s long; at most {MAX_SECONDS:.0f} s")
+        audio, rate = sf.read(str(file), dtype="float32", always_2d=False)
+    except (RuntimeError, OSError) as exc:  # soundfile's LibsndfileError is a RuntimeError
+        raise ValueError(f"cannot read {path} as audio ({exc})") from None
+    if audio.size == 0:
+        raise ValueError(f"{path} holds no samples")
+    if not np.isfinite(audio).all():
+        raise ValueError(f"{path} has NaN or infinite samples")
+    if float(np.abs(audio).max()) < SILENT:
+        raise ValueError(f"{path} is silent")
+    return audio, int(rate)
+
+
 class ConceptWorker:
     """Args:
     conditioner: a `livegen.concept.Conditioner`, or None (no concept vectors).
@@ -80,8 +112,6 @@ class ConceptWorker:
 
         t0 = time.perf_counter()
         steps = () if request.morph is None else range(request.morph.bars + 1)
-        if self.conditioner is None:
-            return ConceptResult(request, None, morph_vectors=tuple(None for _ in steps))
         try:
             from livegen.concept.base import AudioPrompt, TextPrompt
             from livegen.concept.text import define
@@ -90,6 +120,8 @@ class ConceptWorker:
             audio = None
             if request.audio_prompt is not None:
                 audio = self._audio(*request.audio_prompt, AudioPrompt)
+            if self.conditioner is None:
+                return ConceptResult(request, None, morph_vectors=tuple(None for _ in steps))
 
             def embed(mix: tuple[tuple[str, float], ...]) -> Any:
                 prompts: list[Any] = [TextPrompt(define(t, words), w) for t, w in mix]
@@ -97,6 +129,9 @@ class ConceptWorker:
                 return self.conditioner.embed_prompts(prompts + ([audio] if audio else []))
 
             mixed = embed(request.prompts)
+            vector = None if mixed.vector is None else np.asarray(mixed.vector)
+            if vector is not None and (not np.isfinite(vector).all() or not vector.any()):
+                raise ValueError("the prompts make no usable concept (not finite, or zero)")
             # a morph's steps mix the same texts again: the conditioner's cache makes them cheap
             morph = request.morph
             vectors = tuple(embed(morph.at_step(k)).vector for k in steps) if morph else ()
@@ -114,16 +149,11 @@ class ConceptWorker:
 
     @staticmethod
     def _audio(path: str, weight: float, prompt_type: Any) -> Any:
-        import soundfile as sf
-
-        file = Path(path)
-        if not file.is_file():
-            raise FileNotFoundError(f"no such audio file: {path}")
-        info = sf.info(str(file))
-        if info.duration > 60:
-            raise ValueError(f"{path} is {info.duration:.0f} s long; at most 60 s")
-        audio, rate = sf.read(str(file), dtype="float32", always_2d=False)
-        return prompt_type(audio, int(rate), weight, key=str(file.resolve()))
+        """The audio prompt, read and checked where it enters: a file that is not there, not a
+        regular file, unreadable, longer than 60 s, not finite or silent is refused with a
+        reason, and the prompt before it stays. The embedding is cached by content (the
+        conditioner hashes the samples), so a file overwritten and sent again is read anew."""
+        return prompt_type(*read_audio_prompt(path), weight, key=None)
 
     def _run(self) -> None:
         while not self._stop.is_set():

@@ -37,7 +37,7 @@ from typing import Any
 from livegen.clock.events import PPQN, TICKS_PER_BAR, Beat, ClockEvent, TransportChanged
 from livegen.clock.link import LinkClock
 from livegen.clock.shared import SharedClock
-from livegen.clock.sources import ClockSource, ClockState, InternalClock
+from livegen.clock.sources import ClockSource, InternalClock
 from livegen.control import commands as cmd
 from livegen.control.osc import Incoming, Reply, encode, error_reply, handle_packet
 from livegen.control.state import MAX_WORDS, Session, apply, status_args
@@ -45,8 +45,11 @@ from livegen.server.concepts import ConceptRequest, ConceptResult, ConceptWorker
 from livegen.server.midicontrol import MIDI_SENDER, MidiControl
 from livegen.server.oscserver import OscServer, Sender
 from livegen.server.producer import Settings
+from livegen.server.switching import WAITING, ClockSwitch
 
 MAX_SUBSCRIBERS = 16
+MAX_AHEAD = 3600.0  # s: a time tag further ahead is refused (a day-ahead flood filled memory)
+MAX_PENDING = 1000  # timed messages waiting at most
 
 
 class Controller:
@@ -106,11 +109,13 @@ class Controller:
         self.subscribers: set[Sender] = set()
         self._timed: list[tuple[float, int, Incoming]] = []
         self._seq = itertools.count()
+        self.timed_refused = 0  # timed messages refused: too far ahead, or too many pending
         self._last_overload = 0.0
         self.notice = ""  # the latest event worth showing (clock lost, errors)
         self.sent = 0
         self.applied = 0
         self.failures = 0  # messages whose handling raised (see `_isolated`)
+        self.switching = ClockSwitch(self)  # `/livegen/clock`
 
     # --- the loop body ----------------------------------------------------------------------
     def step(self, now: float | None = None) -> float:
@@ -131,6 +136,7 @@ class Controller:
                 self.apply(item)
         for result in self.concepts.collect():
             self._concept_ready(result)
+        self.switching.step(now)
         for event in self.clock.poll(now):
             self._clock_event(event)
         wake = now + 0.02
@@ -158,12 +164,21 @@ class Controller:
         incoming, errors = handle_packet(data, sender, wall)
         for reply in errors:
             self.send(reply)
+        refused = ""
         for item in incoming:
-            if item.when is not None and item.when > wall:
-                due = t + (item.when - wall)
-                heapq.heappush(self._timed, (due, next(self._seq), item))
-            else:
+            if item.when is None or item.when <= wall:
                 self.apply(item)
+            elif item.when - wall > MAX_AHEAD:
+                refused = f"time tag {item.when - wall:.0f} s ahead; at most {MAX_AHEAD:.0f} s"
+            elif len(self._timed) >= MAX_PENDING:
+                refused = f"{MAX_PENDING} timed messages are pending already"
+            else:
+                heapq.heappush(self._timed, (t + (item.when - wall), next(self._seq), item))
+                continue
+            if refused and item.when is not None and item.when > wall:
+                self.timed_refused += 1
+        if refused:  # one reply per datagram, however many of its messages were refused
+            self.send(error_reply("", f"bundle refused: {refused}", sender))
 
     def apply(self, item: Incoming) -> None:
         command, sender = item.command, item.sender
@@ -195,7 +210,7 @@ class Controller:
                         return
                 self._transport(command)
             case cmd.SetClock(source):
-                if not self._switch_clock(source, sender):
+                if not self.switching.switch(source, sender):
                     return
             case cmd.SetGain(value):
                 self._set_gain(value)
@@ -250,7 +265,21 @@ class Controller:
         extras: tuple[Any, ...] = ("budget_ms", float(live.get("budget_ms", 0.0)))
         extras += ("latency_ms", float(live.get("latency_ms", 0.0)))
         extras += ("osc_dropped", int(self.osc.dropped if self.osc else 0))
-        return status_args(self.session, live) + extras
+        extras += ("audio", str(live.get("audio", "ok")))
+        extras += ("timed_pending", len(self._timed), "timed_refused", self.timed_refused)
+        kernel = self.osc.kernel_dropped() if self.osc else None
+        extras += ("osc_kernel_dropped", -1 if kernel is None else kernel)
+        session = self.session
+        if self.switching.waiting:
+            session = replace(session, clock=WAITING)
+        return status_args(session, live) + extras
+
+    def announce(self, text: str) -> None:
+        """`/livegen/notice s` to the subscribers (or `--reply`): news a patch should show."""
+        self.notice = text
+        if self.reply_to is not None and self.reply_to not in self.subscribers:
+            self.send(Reply("/livegen/notice", (text,), self.reply_to))
+        self._broadcast("/livegen/notice", (text,))
 
     def _broadcast(self, address: str, args: tuple[Any, ...]) -> None:
         if self.osc is None or not self.subscribers:
@@ -396,67 +425,6 @@ class Controller:
         elif isinstance(self.clock.source, LinkClock):
             self.clock.run(act_link)
             self.transport_epoch += 1
-
-    def _switch_clock(self, name: str, sender: Sender) -> bool:
-        if name == self.clock.name:
-            return True
-        if self._make_clock is None:
-            self.send(error_reply("/livegen/clock", "switching clocks is not available", sender))
-            return False
-        try:
-            new = self._make_clock(name)
-        except (OSError, ValueError) as exc:
-            self.send(error_reply("/livegen/clock", str(exc), sender))
-            return False
-        now = self._now()
-        state = self.clock.state(now)
-        if isinstance(new, InternalClock) and not new.playing:
-            if state.playing:
-                # Carry on from the next whole tick, exactly where the old clock puts it, and at
-                # its tempo (a DAW's 126 must not become the session's 124 mid-song).
-                tick = math.ceil(state.song_tick)
-                when = self.clock.time_of_tick(tick)
-                if state.bpm:
-                    new.set_bpm(state.bpm)
-                new.locate(tick)
-                new.resume(float(when) if when is not None else now + self.start_lead)
-            else:
-                new.start(now + self.start_lead)
-        downbeats = _next_downbeats(self.clock, state)
-        old = self.clock.switch(new)
-        retire = getattr(self._make_clock, "retire", None)  # `Clocks` parks a MIDI input
-        if retire is not None:
-            retire(old)
-        else:
-            old.close()
-        # A clock in phase with the old one (the internal clock carrying on, a parked MIDI input
-        # the internal clock carried on from) keeps the bars planned; a re-plan would make the
-        # bar due within the budget late.
-        if not _in_phase(downbeats, _next_downbeats(self.clock, self.clock.state(now))):
-            self.transport_epoch += 1
-        if self.midi is not None:
-            self.notice = self.midi.clock_changed(new) or self.notice
-        return True
-
-
-IN_PHASE = 0.001  # s: two clocks whose next two downbeats agree this well are in phase
-
-
-def _next_downbeats(clock: SharedClock, state: ClockState) -> list[tuple[int, float | None]]:
-    """The next two bars and when the clock puts their downbeats (none: not playing)."""
-    if not state.playing:
-        return []
-    bar = math.floor(state.song_tick / TICKS_PER_BAR) + 1
-    times = ((k, clock.time_of_tick(k * TICKS_PER_BAR)) for k in (bar, bar + 1))
-    return [(k, None if t is None else float(t)) for k, t in times]
-
-
-def _in_phase(a: list[tuple[int, float | None]], b: list[tuple[int, float | None]]) -> bool:
-    """The same bars at the same times (the bars planned are numbered by the clock)."""
-    return len(a) == len(b) == 2 and all(
-        i == j and x is not None and y is not None and abs(x - y) <= IN_PHASE
-        for (i, x), (j, y) in zip(a, b, strict=True)
-    )
 
 
 def _generation(s: Session) -> tuple[Any, ...]:

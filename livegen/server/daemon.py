@@ -42,6 +42,7 @@ from livegen.server.scheduler import Scheduler, SchedulerConfig
 from livegen.server.source import BarSource
 from livegen.server.status import StatusLine
 from livegen.server.timebase import CallbackLog, ClockTimeline, FrameClock
+from livegen.server.watchdog import AudioWatch
 
 FADE_SECONDS = 0.004  # declick at bar changes (Ableton's default)
 GUARD = 0.002  # extra lead before the callback that renders a bar's first block
@@ -142,6 +143,8 @@ class Daemon:
         self._stop = threading.Event()
         self._wake = threading.Event()
         self._threads: list[threading.Thread] = []
+        self.audio = AudioWatch()  # the callback's heartbeat: is the device still there?
+        self.device = ""  # the output's name, for the messages about it
         self.started_at: float | None = None
         self.first_bar_at: float | None = None  # speaker time of the first bar placed
 
@@ -220,7 +223,7 @@ class Daemon:
             "beat": state.beat,
             "bar_beat": state.bar_beat,
             "playing": state.playing,
-            "clock": self.clock.name,
+            "clock": "midi (waiting)" if self.controller.switching.waiting else self.clock.name,
             "peers": getattr(self.clock.source, "peers", None),  # Link only
             "scene": session.scene,
             "receiving": state.receiving,
@@ -236,6 +239,7 @@ class Daemon:
             "underruns": self.engine.underflows,
             "latency_ms": 0.0 if line is None else line.latency * 1e3,
             "notice": self.controller.notice,
+            "audio": "lost" if self.audio.lost else "ok",
             "errors": self.producer.stats.errors + self.engine.errors + self.controller.failures,
         }
 
@@ -243,6 +247,9 @@ class Daemon:
     def _producer_loop(self) -> None:
         epoch = self.controller.transport_epoch
         while not self._stop.is_set():
+            if self.audio.lost:  # nothing would play what is rendered: wait for the device
+                self._stop.wait(0.05)
+                continue
             line = self.frames.ingest(self.log)
             if line is None:
                 self._stop.wait(0.005)
@@ -279,6 +286,7 @@ class Daemon:
                 epoch = self.controller.transport_epoch
                 self._wake.set()
             now = self.now()
+            self._watch_audio(now)
             if self.status is not None and now >= next_status:
                 self.status.show(self.live())
                 next_status = now + 0.25
@@ -318,6 +326,20 @@ class Daemon:
                 self._late_frozen = None
         if last is not None and self.first_bar_at is None:
             self.first_bar_at = self.timeline.speaker_time(last.plan.start)
+
+    def _watch_audio(self, now: float) -> None:
+        change = self.audio.step(self.engine.blocks, now)
+        if change == "lost":
+            name = f" '{self.device}'" if self.device else ""
+            self._error(
+                f"audio device{name} lost: no audio callback for "
+                f"{self.audio.lost_after * 1e3:.0f} ms; OSC, clock and session carry on, "
+                "waiting for it to return"
+            )
+        elif change == "back":
+            self._error("audio device back")
+        if change is not None:
+            self.controller.announce(self.controller.notice)
 
     def _nothing_playing(self) -> bool:
         return self._silent or self.player.playing_bar_start is None

@@ -43,6 +43,7 @@ ATTRIBUTES = ("FULL_PATH", "CONTENTS", *(key for key, served in EXTENSIONS.items
 READ, WRITE = 1, 2  # ACCESS bits
 _SESSION_FIELDS = {f.name for f in fields(Session)}
 _FIELD = {"/livegen/prompt": "prompts"}  # addresses whose session field has another name
+_COMMANDS = {"/livegen/scene", "/livegen/morph"}  # session fields, but commands: nothing to read
 _CONTAINERS = {"/": "livegen: real-time generative music", "/livegen": "the daemon's controls"}
 
 
@@ -59,7 +60,9 @@ def value(spec: Address, session: Session) -> list[Any] | None:
     raw = getattr(session, field)
     if field == "prompts":
         raw = raw[0] if raw else None
-    if raw is None:  # e.g. no audio prompt yet
+    if raw is None and field == "audio_prompt":
+        raw = ("", 0.0)  # none: weight 0, as `/livegen/audio_prompt s 0` removes it
+    if raw is None:
         return None
     items = raw if isinstance(raw, tuple) else (raw,)
     if len(items) != len(spec.args):
@@ -69,7 +72,26 @@ def value(spec: Address, session: Session) -> list[Any] | None:
 
 def readable(spec: Address) -> bool:
     """Whether the address has a current value to read (ACCESS 3) or only takes commands (2)."""
-    return _field(spec) is not None
+    return _field(spec) is not None and spec.path not in _COMMANDS
+
+
+def access(spec: Address) -> int:
+    """ACCESS: 3 for a session value, 2 for a command with arguments, 0 for one without (the
+    proposal's "no value": /livegen/play, /stop, /status)."""
+    if not spec.args:
+        return 0
+    return READ | WRITE if readable(spec) else WRITE
+
+
+def placeholder(spec: Address) -> list[Any]:
+    """A typed VALUE for a write-only node: its defaults, else the bottom of its range ("" for
+    text). Clients that derive the types from VALUE (python-oscquery) need one; `?VALUE` on
+    the node still answers 204, since there is nothing to read back."""
+    out: list[Any] = []
+    for arg in spec.args:
+        item = arg.default if arg.default is not None else (arg.lo or 0)
+        out.append(_typed(arg, "" if arg.kind == "s" and arg.default is None else item))
+    return out
 
 
 def method_node(spec: Address, session: Session) -> dict[str, Any]:
@@ -77,12 +99,15 @@ def method_node(spec: Address, session: Session) -> dict[str, Any]:
     node: dict[str, Any] = {
         "FULL_PATH": spec.path,
         "TYPE": "".join(arg.kind for arg in spec.args),  # /livegen/prompt: "sf" (repeatable)
-        "ACCESS": READ | WRITE if readable(spec) else WRITE,
+        "ACCESS": access(spec),
         "DESCRIPTION": spec.description,
     }
+    # Every node with arguments has a VALUE: its current one where readable, else a typed
+    # placeholder (a readable node without one, or ACCESS 2 without one, python-oscquery 0.4
+    # refuses, and the whole tree with it).
     current = value(spec, session) if readable(spec) else None
-    if current is not None:
-        node["VALUE"] = current
+    if spec.args:
+        node["VALUE"] = current if current is not None else placeholder(spec)
     ranges = [_range(arg) for arg in spec.args]
     if any(r is not None for r in ranges):
         node["RANGE"] = ranges
@@ -145,7 +170,7 @@ def respond(target: str, session: Session, info: dict[str, Any]) -> Response:
         return Response(200, node)
     if attribute not in ATTRIBUTES:
         return Response(400, f"attribute {attribute} is not supported")
-    if attribute == "VALUE" and not node.get("ACCESS", 0) & READ:
+    if attribute == "VALUE" and node.get("ACCESS", 0) != READ | WRITE:
         return Response(204, None)
     return Response(200, {attribute: node[attribute]} if attribute in node else {})
 

@@ -14,6 +14,7 @@ do, gets them), to the sender or to `--reply HOST:PORT`.
 
 from __future__ import annotations
 
+import os
 import socket
 import threading
 import time
@@ -21,6 +22,7 @@ from collections import deque
 from dataclasses import dataclass
 
 Sender = tuple[str, int]
+RCVBUF = 4 << 20  # bytes asked for the socket's receive buffer
 
 
 @dataclass(frozen=True)
@@ -44,6 +46,7 @@ class OscServer:
     host, port: where to listen (127.0.0.1:9000; "0.0.0.0" opens it to the network).
     allow: sender IP addresses whose datagrams are accepted (None: all).
     capacity: datagrams queued at most; beyond that the oldest are dropped.
+    sock: a bound socket to use instead of binding one (`resume`: after a lost device).
     """
 
     def __init__(
@@ -52,19 +55,30 @@ class OscServer:
         port: int = 9000,
         allow: set[str] | None = None,
         capacity: int = 256,
+        sock: socket.socket | None = None,
     ) -> None:
         self.allow = {socket.gethostbyname(a) for a in allow} if allow else None
         self.capacity = capacity
-        self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        try:
-            self.sock.bind((host, port))
-        except OSError as exc:
-            self.sock.close()
-            raise OSError(
-                f"cannot listen for OSC on {host}:{port} ({exc.strerror or exc}); "
-                "is another livegen running? Choose another --osc-port"
-            ) from exc
+        if sock is not None:  # bound already (the process before a resume left it open)
+            self.sock = sock
+        else:
+            self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+            try:
+                self.sock.bind((host, port))
+            except OSError as exc:
+                self.sock.close()
+                raise OSError(
+                    f"cannot listen for OSC on {host}:{port} ({exc.strerror or exc}); "
+                    "is another livegen running? Choose another --osc-port"
+                ) from exc
         self.sock.settimeout(0.1)
+        # A large kernel buffer rides out a burst while the receiver waits for the interpreter
+        # (the kernel caps it at net.core.rmem_max; `rcvbuf` is what it granted).
+        try:
+            self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, RCVBUF)
+        except OSError:
+            pass
+        self.rcvbuf = self.sock.getsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF)
         self.address: Sender = self.sock.getsockname()
         self.queue: deque[Packet] = deque(maxlen=capacity)
         self.received = 0
@@ -102,6 +116,21 @@ class OscServer:
             )
             self.wake.set()
 
+    def kernel_dropped(self) -> int | None:
+        """Datagrams the kernel dropped for this socket (its buffer was full), where the OS says:
+        Linux's /proc/net/udp `drops` column for the socket's inode; None elsewhere."""
+        try:
+            inode = str(os.fstat(self.sock.fileno()).st_ino)
+            for table in ("/proc/net/udp", "/proc/net/udp6"):
+                with open(table) as file:
+                    for line in file:
+                        fields = line.split()
+                        if len(fields) >= 13 and fields[9] == inode:
+                            return int(fields[-1])
+        except (OSError, ValueError):
+            return None
+        return None
+
     def drain(self, limit: int) -> list[Packet]:
         """Up to `limit` queued datagrams, oldest first (control thread)."""
         out: list[Packet] = []
@@ -116,6 +145,15 @@ class OscServer:
         except OSError:
             return False
         return True
+
+    def detach(self) -> int:
+        """Stop receiving and hand the open socket over (its fd, inheritable across an exec)."""
+        self._stop.set()
+        if self._thread.is_alive():
+            self._thread.join(timeout=2.0)
+        fd = self.sock.fileno()
+        os.set_inheritable(fd, True)
+        return fd
 
     def close(self) -> None:
         self._stop.set()

@@ -12,7 +12,8 @@ into preallocated memory through `out=`). Per block it:
    sliding back (see `_follow_stream_time`);
 2. renders the bars (`BarPlayer.render`: placement, declick, repeat-when-late);
 3. applies the gain with a linear ramp from the last block's gain to the target (no zipper noise
-   when a performer moves a fader), and counts `output_underflow` flags;
+   when a performer moves a fader), then clips at full scale (`LIMIT`): no control, bar or
+   gain can send more than 0 dBFS to the speakers; counts `output_underflow` flags;
 4. logs (frame, time.monotonic(), dac delay) for the time base (`timebase.CallbackLog`);
 5. pushes what it played into the recorder's ring.
 
@@ -47,6 +48,7 @@ CREEP = 1e-3
 WATCH = 24
 FLAT = 0.3e-3  # s
 REWATCH = 12
+LIMIT = 1.0  # full scale: the last thing the callback does to the samples is clip there
 
 
 class AudioDeviceError(OSError):
@@ -111,6 +113,7 @@ class OutputEngine:
             self._follow_stream_time(time_info.currentTime, frames)
             self.player.render(outdata, self.frame)
             self._apply_gain(outdata, frames)
+            np.clip(outdata, -LIMIT, LIMIT, out=outdata)  # the speakers' safety: in place
         except Exception:  # never let an exception stop the stream: play silence, count it
             outdata.fill(0.0)
             self.errors += 1
@@ -269,3 +272,12 @@ class AudioOutput:
             self.stream.stop()
         finally:
             self.stream.close()
+
+    def abandon(self) -> None:
+        """Give up a stream whose device went away without touching it (stopping or closing it
+        would wait for a callback that never comes), nor at exit (`sounddevice`'s handler)."""
+        import atexit
+
+        handler = getattr(self._sd, "_exit_handler", None)
+        if handler is not None:
+            atexit.unregister(handler)

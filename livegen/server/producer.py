@@ -206,6 +206,9 @@ class Producer:
     def _fit_and_queue(self, job: Job, plan: BarPlan, rendered: Rendered) -> float:
         start = time.perf_counter()
         mono = self._fit(rendered.audio, plan.length)
+        # A bar with NaN or inf would pass the callback's clip as it is: silence those samples.
+        if not np.isfinite(mono).all():
+            mono = np.nan_to_num(mono, nan=0.0, posinf=1.0, neginf=-1.0)
         audio = np.repeat(mono[:, None], self.channels, axis=1)
         fit_s = time.perf_counter() - start
         self._queue(plan.start, audio)

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import threading
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -77,6 +78,7 @@ class Recorder:
         channels: int = 2,
         ring_seconds: float = 10.0,
         period: float = 0.05,
+        append: bool = False,
     ) -> None:
         import soundfile as sf
 
@@ -84,11 +86,29 @@ class Recorder:
         subtype = SUBTYPES.get(self.path.suffix.lower())
         if subtype is None:
             raise ValueError(f"--record {path}: use a .wav or .flac file name")
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise ValueError(f"--record {path}: cannot write there ({exc})") from None
         self.ring = RecordRing(int(ring_seconds * sample_rate), channels)
-        self._file = sf.SoundFile(
-            self.path, "w", samplerate=sample_rate, channels=channels, subtype=subtype
-        )
+        self._file: Any = None
+        if append and self.path.exists():  # a resume after a lost device: go on where it was
+            try:
+                self._file = sf.SoundFile(self.path, "r+")
+                self._file.seek(0, sf.SEEK_END)
+                if (self._file.samplerate, self._file.channels) != (sample_rate, channels):
+                    self._file.close()
+                    raise OSError("another rate or channel count")
+            except (RuntimeError, OSError):  # FLAC cannot be appended to: a second file
+                self.path = self.path.with_stem(self.path.stem + "-resumed")
+                self._file = None
+        if self._file is None:
+            try:
+                self._file = sf.SoundFile(
+                    self.path, "w", samplerate=sample_rate, channels=channels, subtype=subtype
+                )
+            except (RuntimeError, OSError) as exc:  # soundfile's errors are RuntimeErrors
+                raise ValueError(f"--record {path}: cannot write there ({exc})") from None
         self.frames = 0
         self._period = period
         self._stop = threading.Event()

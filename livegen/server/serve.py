@@ -40,10 +40,12 @@ from livegen.clock.options import add_arguments as add_clock_arguments
 from livegen.clock.options import make_clock
 from livegen.clock.sources import ClockSource, InternalClock
 from livegen.concept.conditioner import add_concept_arguments
+from livegen.control.osc import option
 from livegen.engine.models import add_model_argument, resolve_model
-from livegen.server import midicontrol
+from livegen.server import midicontrol, resume
 from livegen.server.clocks import Clocks
 from livegen.server.daemon import Daemon
+from livegen.server.options import latency_option, whole
 from livegen.server.oscquery import OscQueryServer
 from livegen.server.oscserver import OscServer, parse_host_port
 from livegen.server.output import (
@@ -56,6 +58,7 @@ from livegen.server.recorder import Recorder
 from livegen.server.source import BarSource, GeneratorSource, LoopSource
 from livegen.server.status import StatusLine
 
+STOP_WITHIN = 1.5  # s: SIGTERM/Ctrl-C end the daemon within 2 s, whatever the device does
 SWITCH_INTERVAL = 0.001  # s: how long another Python thread may hold the GIL from the callback
 
 
@@ -70,48 +73,51 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--compute", choices=("auto", "cpu", "cuda"), default="auto",
                         help="where the model runs (default auto)")  # fmt: skip
-    parser.add_argument("--threads", type=int, default=None,
+    parser.add_argument("--threads", type=whole(1, 256), default=None,
                         help="model threads (default: one less than the CPU cores, at least 1)")  # fmt: skip
     # The session options default to None: then --config's [session], then the built-in default.
     s = parser.add_argument_group("session")
     s.add_argument("--prompt", help="first text prompt (default minimal techno)")
-    s.add_argument("--steps", type=int, help="deblending steps per bar (default 8)")
-    s.add_argument("--guidance", type=float, help="guidance scale (default 3)")
-    s.add_argument("--seed", type=int, help="noise seed (default 0)")
-    s.add_argument("--variation", type=float, help="noise variation 0..1 (default 0)")
+    # Every option with an OSC twin takes that address's kind and range (`option`).
+    s.add_argument(
+        "--steps", type=option("/livegen/steps"), help="deblending steps per bar (1-64, default 8)"
+    )
+    s.add_argument(
+        "--guidance", type=option("/livegen/guidance"), help="guidance scale (0-20, default 3)"
+    )
+    s.add_argument("--seed", type=option("/livegen/seed"), help="noise seed (default 0)")
+    s.add_argument(
+        "--variation", type=option("/livegen/variation"), help="noise variation 0..1 (default 0)"
+    )
     a = parser.add_argument_group("audio")
     a.add_argument("--device", help="output device whose name contains this (default: default)")
-    a.add_argument("--sample-rate", type=int, default=None, help="Hz (default: the device's)")
-    a.add_argument("--blocksize", type=int, default=0, help="frames per callback (0: host's)")
-    a.add_argument("--latency", type=_latency, default="low", help="low, high or seconds")
+    a.add_argument("--sample-rate", type=whole(8000, 768000), default=None,
+                   help="Hz (default: the device's)")  # fmt: skip
+    a.add_argument("--blocksize", type=whole(0, 16384), default=0,
+                   help="frames per callback (0: host's)")  # fmt: skip
+    a.add_argument("--latency", type=latency_option, default="low", help="low, high or seconds")
     a.add_argument("--output-offset-ms", type=float, default=0.0, metavar="MS",
                    help="output latency PortAudio does not report (DAC, speakers), added")  # fmt: skip
-    a.add_argument("--gain", type=float, help="output gain (linear, default 1)")
+    a.add_argument(
+        "--gain", type=option("/livegen/gain"), help="output gain (linear 0-4, default 1)"
+    )
     a.add_argument("--record", type=Path, metavar="FILE", help="record what plays (.wav/.flac)")
     o = parser.add_argument_group("OSC")
     o.add_argument("--osc-host", default="127.0.0.1", help="listen address (0.0.0.0: network)")
-    o.add_argument("--osc-port", type=int, default=9000, help="UDP port (default 9000)")
+    o.add_argument("--osc-port", type=whole(0, 65535), default=9000, help="UDP port (default 9000)")
     o.add_argument("--osc-allow", action="append", metavar="ADDR",
                    help="accept OSC only from these sender addresses (repeat or comma-separate)")  # fmt: skip
     o.add_argument("--reply", type=parse_host_port, metavar="HOST:PORT",
                    help="send all replies there instead of to the sender")  # fmt: skip
-    o.add_argument("--oscquery-port", type=int, metavar="PORT",
+    o.add_argument("--oscquery-port", type=whole(0, 65535), metavar="PORT",
                    help="OSCQuery discovery (HTTP/JSON) on this TCP port, on --osc-host "
                    "(default: --osc-port + 1)")  # fmt: skip
     o.add_argument("--no-oscquery", action="store_true", help="do not serve OSCQuery")
     parser.add_argument("--quiet", action="store_true", help="no status line")
+    parser.add_argument("--resume", type=Path, help=argparse.SUPPRESS)  # server/resume.py
     add_clock_arguments(parser)
     add_concept_arguments(parser)
     midicontrol.add_arguments(parser)
-
-
-def _latency(text: str) -> str | float:
-    if text in ("low", "high"):
-        return text
-    try:
-        return float(text)
-    except ValueError as exc:
-        raise argparse.ArgumentTypeError(f"latency: low, high or seconds, not {text!r}") from exc
 
 
 @dataclass
@@ -131,7 +137,13 @@ class Server:
         if self.oscquery is not None:
             self.oscquery.close()
         self.daemon.stop()
-        self.output.close()
+        if self.daemon.audio.lost:
+            # A stream whose device went away cannot be stopped (PortAudio's JACK host waits
+            # minutes for a callback that will not come): leave it, and PortAudio's exit handler
+            # too, which would close it the same way.
+            self.output.abandon()
+        else:
+            self.output.close()
         self.daemon.close()
         if self.clocks is not None:
             self.clocks.close()
@@ -208,12 +220,15 @@ def start(
     device = choose_output_device(sd, args.device)
     rate = int(args.sample_rate or sd.query_devices(device)["default_samplerate"])
     allow = {a.strip() for item in args.osc_allow or () for a in item.split(",") if a.strip()}
-    osc = OscServer(args.osc_host, args.osc_port, allow or None)
+    state = resume.load_state(args.resume) if getattr(args, "resume", None) else None
+    fd = None if state is None else state.get("osc_fd")
+    osc = OscServer(args.osc_host, args.osc_port, allow or None,
+                    sock=None if fd is None else resume.osc_socket(fd))  # fmt: skip
     opened: list[Any] = [osc]
     try:
         clock = make_clock(args, now=time.monotonic)
         opened.append(clock)
-        recorder = Recorder(args.record, rate) if args.record else None
+        recorder = Recorder(args.record, rate, append=state is not None) if args.record else None
         session = config.make_session(
             prompts=None if args.prompt is None else ((args.prompt, 1.0),),
             steps=args.steps,
@@ -255,8 +270,11 @@ def start(
         raise
     sys.setswitchinterval(SWITCH_INTERVAL)
     output.start()
+    daemon.device = output.info.device
     server = Server(daemon, output, started, switch_interval, clocks=clocks)
     try:
+        if state is not None:
+            resume.restore_session(daemon, state)
         daemon.prepare()
         daemon.start()
         if not daemon.wait_ready():
@@ -268,7 +286,8 @@ def start(
             line = daemon.frames.line
             lead = daemon.scheduler.budget + (line.latency if line else 0.0) + 0.1
             first = time.monotonic() + lead
-            daemon.clock.run(lambda c: c.start(first) if isinstance(c, InternalClock) else None)
+
+            daemon.clock.run(lambda c: resume.start_clock(c, state, first))
         server.oscquery, server.oscquery_error = open_oscquery(args, daemon)
     except BaseException:
         server.stop()
@@ -309,21 +328,34 @@ def jack_midi_shift(
     return shift
 
 
+class _Interrupted(BaseException):
+    """SIGINT/SIGTERM while `start` runs (a BaseException: nothing on the way catches it)."""
+
+
 def run(args: argparse.Namespace) -> int:
     """`livegen serve`: run until SIGINT or SIGTERM; 0 on a clean stop, 1 if it cannot start."""
     from livegen.clock.midi_io import MidiPortError
 
     status = StatusLine(enabled=not args.quiet)
     stop = threading.Event()
-    previous = {
-        sig: signal.signal(sig, lambda *_: stop.set()) for sig in (signal.SIGINT, signal.SIGTERM)
-    }
+    starting = [True]
+
+    def on_signal(*_: Any) -> None:
+        stop.set()
+        if starting[0]:  # still starting (loading, warming up): give up at once, cleaned up
+            raise _Interrupted
+
+    previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
     try:
         try:
             server = start(args, status=status)
         except (AudioDeviceError, MidiPortError, OSError, ValueError) as exc:
             print(f"livegen serve: {exc}", file=sys.stderr)
             return 1
+        except _Interrupted:
+            print("livegen serve: stopped while starting", file=sys.stderr)
+            return 0
+        starting[0] = False
         d, info = server.daemon, server.output.info
         osc = d.osc.address if d.osc else None
         status.message(
@@ -336,14 +368,23 @@ def run(args: argparse.Namespace) -> int:
             status.message(f"OSCQuery on {server.oscquery.url}")
         elif server.oscquery_error:
             status.message(f"livegen serve: {server.oscquery_error}; running without OSCQuery")
+        if args.resume:
+            status.message(f"livegen serve: audio device back: resumed at bar {d.live()['bar']}")
         reported = False
+        watch = resume.DeviceWatch(args.device, info.sample_rate)
         while not stop.wait(0.1):
             if not reported and d.first_bar_at is not None:
                 reported = True
                 status.message(
                     f"first bar audible {d.first_bar_at - server.started:.2f} s after start"
                 )
-        server.stop()
+            now = time.monotonic()
+            lost_at = d.audio.lost_at
+            # a second more first: a callback only stalled (a starved CPU) comes back by itself
+            if lost_at is not None and now - lost_at > 1.0 and watch.back(now):
+                resume.restart(server, getattr(args, "argv", None))
+        watch.close()
+        resume.stop_within(server, STOP_WITHIN, status)
         rec = d.recorder
         status.message(
             f"stopped: {d.scheduler.placed} bars placed, {d.late_bars} late, "
@@ -359,7 +400,9 @@ def run(args: argparse.Namespace) -> int:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="livegen serve", description=__doc__.splitlines()[0])
     add_arguments(parser)
-    return run(parser.parse_args(argv))
+    args = parser.parse_args(argv)
+    args.argv = None if argv is None else list(argv)
+    return run(args)
 
 
 if __name__ == "__main__":

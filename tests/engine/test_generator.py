@@ -145,15 +145,42 @@ def test_render_writes_exactly_bars_times_the_bar(pkg, tmp_path):
         (["--bars", "0"], "--bars must be at least 1"),
         (["--sample-rate", "100"], "--sample-rate must be"),
         (["--prompt", "acid", "--weight", "1", "--weight", "2"], "2 --weight for 1 --prompt"),
-        (["--steps", "0"], "steps must be from 1"),
+        (["--out", "/proc/x.wav"], "cannot write there"),  # before: a traceback after all bars
     ],
 )
 def test_render_bad_arguments_exit_1_with_one_line(pkg, tmp_path, args, match):
-    res = render(pkg, *args, "--out", str(tmp_path / "x.wav"))
+    res = render(pkg, "--out", str(tmp_path / "x.wav"), *args)
     assert res.returncode == 1
     lines = res.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("livegen: error:") and match in lines[0]
     assert not (tmp_path / "x.wav").exists()
+
+
+def test_render_streams_bars_to_the_file(pkg, tmp_path):
+    """Issue #17 item 6: `--bars 100000` kept every bar in memory; now one bar at a time."""
+    import tracemalloc
+
+    from livegen.engine.render import add_arguments, run
+
+    parser = __import__("argparse").ArgumentParser()
+    add_arguments(parser)
+    out = tmp_path / "long.wav"
+    args = parser.parse_args(["--model", str(pkg), "--threads", "1", "--bars", "300",
+                              "--steps", "1", "--out", str(out)])  # fmt: skip
+    tracemalloc.start()
+    try:
+        assert run(args) == 0
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    bar_bytes = round(240 / 124 * 24_000) * 4
+    assert len(sf.read(out)[0]) == round(300 * 240 / 124 * 24_000)
+    assert peak < 40 * bar_bytes, peak / bar_bytes  # before: > 300 bars' worth
+
+
+def test_the_steps_option_takes_the_osc_range(pkg, tmp_path):
+    res = render(pkg, "--steps", "0", "--out", str(tmp_path / "x.wav"))
+    assert res.returncode == 2 and "steps must be in [1, 64]" in res.stderr
 
 
 def test_bar_grid_never_drifts():

@@ -26,5 +26,8 @@ class FakeOsc:
     def close(self) -> None:
         pass
 
+    def kernel_dropped(self) -> int | None:
+        return None
+
     def addresses(self) -> list[str]:
         return [s[0] for s in self.sent]

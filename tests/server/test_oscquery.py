@@ -74,7 +74,8 @@ def test_every_address_is_a_node_with_its_type_and_ranges():
         assert node["FULL_PATH"] == path
         assert node["TYPE"] == "".join(a.kind for a in spec.args)
         assert node["DESCRIPTION"] == spec.description
-        assert node["ACCESS"] in (2, 3)
+        assert node["ACCESS"] in ((2, 3) if spec.args else (0,))
+        assert ("VALUE" in node) == bool(spec.args)  # issue #17 item 11
         ranged = [a for a in spec.args if a.kind != "s" and a.lo is not None]
         if not ranged:
             assert "RANGE" not in node and "CLIPMODE" not in node
@@ -106,9 +107,10 @@ def test_the_known_addresses_in_detail():
         "/livegen/bpm": ("f", 3, [{"MIN": 20.0, "MAX": 300.0}]),
         "/livegen/gain": ("f", 3, [{"MIN": 0.0, "MAX": 4.0}]),
         "/livegen/clock": ("s", 3, None),
-        "/livegen/play": ("", 2, None),
-        "/livegen/stop": ("", 2, None),
-        "/livegen/status": ("", 2, None),
+        "/livegen/play": ("", 0, None),
+        "/livegen/stop": ("", 0, None),
+        "/livegen/status": ("", 0, None),
+        "/livegen/scene": ("i", 2, [{"MIN": 0, "MAX": 127}]),
         "/livegen/word": ("ss", 2, None),
         "/livegen/subscribe": ("i", 2, [{"MIN": 0, "MAX": 1}]),
     }
@@ -116,14 +118,14 @@ def test_the_known_addresses_in_detail():
         node = find(tree, path)
         assert node is not None, path
         assert (node["TYPE"], node["ACCESS"], node.get("RANGE")) == (kind, access, ranges), path
-        assert ("VALUE" in node) == (access == 3), path
+        assert ("VALUE" in node) == (access != 0), path
 
 
 def test_values_are_the_sessions():
     default = namespace(Session())
     values = {path: find(default, path).get("VALUE") for path in ADDRESSES}  # type: ignore[union-attr]
     assert values["/livegen/prompt"] == ["minimal techno", 1.0]
-    assert values["/livegen/audio_prompt"] is None  # readable, but no value yet
+    assert values["/livegen/audio_prompt"] == ["", 0.0]  # none: weight 0
     assert values["/livegen/guidance"] == [3.0]
     assert values["/livegen/steps"] == [8]
     assert values["/livegen/hold"] == [0]
@@ -167,7 +169,8 @@ def test_queries_follow_the_proposal():
     assert respond("/livegen/guidance/?value", s, INFO) == Response(200, {"VALUE": [7.5]})
     assert respond("/livegen?TYPE", s, INFO) == Response(200, {})  # a container has no type
     assert respond("/livegen/clock?RANGE", s, INFO) == Response(200, {})  # any string
-    assert respond("/livegen/audio_prompt?VALUE", Session(), INFO) == Response(200, {})  # none yet
+    none = Response(200, {"VALUE": ["", 0.0]})
+    assert respond("/livegen/audio_prompt?VALUE", Session(), INFO) == none  # no audio prompt
     assert respond("/livegen/play?VALUE", s, INFO).status == 204  # write-only
     assert respond("/livegen/guidance?TAGS", s, INFO).status == 400  # not served
     assert respond("/livegen/guidance?NONSENSE", s, INFO).status == 400
