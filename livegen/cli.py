@@ -49,6 +49,11 @@ COMMANDS: tuple[tuple[tuple[str, ...], str, str], ...] = (
         "livegen.eval.generator",
         "tempo / prompt adherence / quality vs steps",
     ),
+    (
+        ("eval", "key"),
+        "livegen.eval.key_corpus",
+        "key estimator's ceiling on a corpus: stems vs mix, per scale",
+    ),
     (("bench", "corpus"), "livegen.corpus.bench", "corpus synthesis throughput"),
     (("bench", "codec"), "livegen.train.bench_codec", "codec decode time: ONNX vs torch eager"),
     (("bench", "concept"), "livegen.concept.bench", "prompt embedding latency"),

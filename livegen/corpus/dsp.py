@@ -7,7 +7,7 @@ Everything that must be seamless across the loop seam works on the loop as a cir
 from __future__ import annotations
 
 import numpy as np
-from scipy import signal
+from scipy import ndimage, signal
 
 from livegen import SAMPLE_RATE as SR
 
@@ -124,38 +124,64 @@ def fold(x: Array, n: int) -> Array:
 
 
 def periodic_filter(x: Array, kind: str, cutoff: float, order: int = 2) -> Array:
-    """Filter a periodic signal in its steady state: run over two periods, keep the second.
+    """Filter a periodic signal [..., n] in its steady state: run over two periods, keep the second.
 
     (An FFT would be exact, but a bar's length is often a large prime and pocketfft then costs
     20x more; every filter used here settles well within one bar.)
     """
     sos = signal.butter(order, cutoff, btype=kind, fs=SR, output="sos")
-    return signal.sosfilt(sos, np.concatenate([x, x]))[len(x) :]
+    n = x.shape[-1]
+    return signal.sosfilt(sos, np.concatenate([x, x], axis=-1), axis=-1)[..., n:]
 
 
 def delay(x: Array, delay_samples: int, feedback: float, tone_hz: float) -> Array:
-    """Circular feedback delay (wet only), darkened like a tape/dub echo."""
+    """Circular feedback delay (wet only) of x [..., n], darkened like a tape/dub echo."""
     wet = np.zeros_like(x)
     k, gain = 1, 1.0
     while gain > 1e-3 and k < 32:
-        wet += gain * np.roll(x, k * delay_samples)
+        wet += gain * np.roll(x, k * delay_samples, axis=-1)
         k, gain = k + 1, gain * feedback
     return periodic_filter(wet, "lowpass", tone_hz, order=1)
 
 
-def reverb(x: Array, rng: np.random.Generator, rt60_s: float, tone_hz: float) -> Array:
-    """Circular convolution with a decaying-noise impulse response (wet only).
-
-    Folding the linear convolution onto the loop gives exactly the steady state of the loop playing
-    forever, so the tail wraps around the loop end even when the IR is longer than the loop.
-    """
+def reverb_ir(rng: np.random.Generator, rt60_s: float, tone_hz: float) -> Array:
+    """A decaying-noise impulse response with a pre-delay, darkened, of unit energy."""
     length = int(rt60_s * SR)
     ir = rng.standard_normal(length) * np.exp(-6.9 * np.arange(length) / length)
     ir[: int(0.012 * SR)] = 0.0  # pre-delay keeps the dry transient clear
     ir = butter(ir, "lowpass", tone_hz, order=1)
-    ir /= np.sqrt(np.sum(ir**2)) + 1e-12
-    return fold(signal.fftconvolve(x, ir), len(x)) * 0.5
+    return ir / (np.sqrt(np.sum(ir**2)) + 1e-12)
+
+
+def reverb(x: Array, ir: Array) -> Array:
+    """Circular convolution of x [..., n] with the impulse response `ir` (wet only).
+
+    Folding the linear convolution onto the loop gives exactly the steady state of the loop playing
+    forever, so the tail wraps around the loop end even when the IR is longer than the loop.
+    """
+    n = x.shape[-1]
+    full = signal.fftconvolve(x, ir.reshape((1,) * (x.ndim - 1) + (-1,)), axes=-1)
+    out = np.zeros_like(x)
+    for start in range(0, full.shape[-1], n):
+        seg = full[..., start : start + n]
+        out[..., : seg.shape[-1]] += seg
+    return out * 0.5
 
 
 def soft_clip(x: Array, drive: float) -> Array:
     return np.tanh(drive * x) / np.tanh(drive)
+
+
+def drive_gain(x: Array, drive: float, window_s: float = 0.005) -> Array:
+    """The gain envelope of a soft-clip drive on the peak envelope of x (a circular limiter).
+
+    `soft_clip` applied sample by sample is `x * g(|x|)` with g(e) = tanh(drive e) / (tanh(drive) e);
+    here e is the peak of |x| within ±window_s (wrapping around the loop), and g is then averaged
+    over window_s so that it moves smoothly. Since g falls as e rises, the envelope never lets
+    |x * gain| past 1 by more than the averaging allows; unlike the sample-wise clip it does not
+    follow the waveform, so multiplying several signals by it keeps their sum its own product.
+    """
+    w = max(1, int(window_s * SR))
+    env = ndimage.maximum_filter1d(np.abs(x), 2 * w + 1, mode="wrap") + 1e-9
+    gain = np.tanh(drive * env) / (np.tanh(drive) * env)
+    return ndimage.uniform_filter1d(gain, w + 1, mode="wrap")

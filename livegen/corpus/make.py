@@ -1,8 +1,11 @@
 """`livegen corpus make`: render N loops in parallel into a folder of audio files plus a manifest.
 
-Layout: `OUT/audio/loop_000123.flac`, `OUT/manifest.jsonl` (one JSON object per loop, in index order),
-`OUT/corpus.json` (how the corpus was made). Loop i depends only on (seed, i): the same seed gives
-identical bytes whatever the number of workers.
+Layout: `OUT/audio/loop_000123.flac`, its stems `OUT/stems/loop_000123_{drums,bass,music}.flac`
+(unless `--no-stems`), `OUT/manifest.jsonl` (one JSON object per loop, in index order, the stems
+under `"stems"`), `OUT/corpus.json` (how the corpus was made). The mix file is the sum of its
+stem files: exactly, sample for sample, as read back in float32 (FLAC: the stems are rounded to
+16 bits and the mix is the sum of the rounded stems; WAV: float32 throughout). Loop i depends only
+on (seed, i): the same seed gives identical bytes whatever the number of workers.
 """
 
 from __future__ import annotations
@@ -22,7 +25,7 @@ from tqdm import tqdm
 from livegen import SAMPLE_RATE as SR
 from livegen import __version__
 from livegen.corpus.captions import captions
-from livegen.corpus.loop import make_loop
+from livegen.corpus.loop import STEMS, Loop, make_loop
 
 SPLITS = (("train", 0.9), ("valid", 0.05), ("test", 0.05))
 N_CAPTIONS = 5
@@ -37,6 +40,7 @@ class CorpusConfig:
     seed: int = 0
     audio_format: str = "flac"  # flac (16-bit, ~4x smaller) or wav (float32, lossless)
     n_captions: int = N_CAPTIONS  # paraphrases stored per loop
+    stems: bool = True  # write the drums/bass/music stems beside each mix
 
 
 def split_of(seed: int, index: int) -> str:
@@ -53,18 +57,38 @@ def split_of(seed: int, index: int) -> str:
 def render_entry(cfg: CorpusConfig, out_dir: Path, index: int) -> dict[str, Any]:
     """Render loop `index`, write its audio file, return its manifest entry."""
     loop = make_loop(cfg.seed, index)
-    fmt, subtype = FORMATS[cfg.audio_format]
     rel = f"audio/loop_{index:06d}.{cfg.audio_format}"
-    sf.write(out_dir / rel, loop.audio, SR, format=fmt, subtype=subtype)
-    cap_rng = np.random.default_rng(np.random.SeedSequence([cfg.seed, index, 7]))
     entry: dict[str, Any] = {
         "id": f"loop_{index:06d}",
         "path": rel,
         "split": split_of(cfg.seed, index),
     }
+    if cfg.stems:
+        entry["stems"] = {s: f"stems/loop_{index:06d}_{s}.{cfg.audio_format}" for s in STEMS}
+    _write_audio(out_dir, rel, entry.get("stems"), loop, cfg.audio_format)
+    cap_rng = np.random.default_rng(np.random.SeedSequence([cfg.seed, index, 7]))
     entry.update(loop.meta)
     entry["captions"] = captions(loop.meta, cap_rng, cfg.n_captions)
     return entry
+
+
+def _write_audio(
+    out_dir: Path, rel: str, stems: dict[str, str] | None, loop: Loop, audio_format: str
+) -> None:
+    """Write the mix and its stems so that the mix file is the sum of the stem files."""
+    fmt, subtype = FORMATS[audio_format]
+    if stems is None:
+        sf.write(out_dir / rel, loop.audio, SR, format=fmt, subtype=subtype)
+        return
+    if subtype == "PCM_16":  # integers in, integers out: the 16-bit mix is the 16-bit stems' sum
+        parts = {s: np.round(loop.stems[s].astype(np.float64) * 32768.0) for s in STEMS}
+        mix = (parts["drums"] + parts["bass"] + parts["music"]).astype(np.int16)  # within ±1
+        sums: dict[str, np.ndarray] = {s: p.astype(np.int16) for s, p in parts.items()}
+    else:
+        mix, sums = loop.audio, loop.stems
+    sf.write(out_dir / rel, mix, SR, format=fmt, subtype=subtype)
+    for name, path in stems.items():
+        sf.write(out_dir / path, sums[name], SR, format=fmt, subtype=subtype)
 
 
 def _work(job: tuple[CorpusConfig, Path, int]) -> str:
@@ -90,6 +114,8 @@ def make_corpus(
     if (out_dir / "manifest.jsonl").exists() and not overwrite:
         raise FileExistsError(f"{out_dir} already holds a corpus; pass --overwrite to replace it")
     (out_dir / "audio").mkdir(parents=True, exist_ok=True)
+    if cfg.stems:
+        (out_dir / "stems").mkdir(exist_ok=True)
     jobs = [(cfg, out_dir, i) for i in range(cfg.n)]
     start = time.perf_counter()
     counts = {name: 0 for name, _ in SPLITS}
@@ -123,10 +149,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--format", dest="audio_format", choices=sorted(FORMATS), default="flac")
     parser.add_argument("--overwrite", action="store_true", help="replace an existing corpus")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
+    parser.add_argument(
+        "--no-stems", action="store_true", help="write only the mixes, not the drums/bass/music"
+    )
 
 
 def run(args: argparse.Namespace) -> int:
-    cfg = CorpusConfig(n=args.n, seed=args.seed, audio_format=args.audio_format)
+    cfg = CorpusConfig(
+        n=args.n, seed=args.seed, audio_format=args.audio_format, stems=not args.no_stems
+    )
     summary = make_corpus(
         args.out, cfg, workers=args.workers, progress=not args.no_progress, overwrite=args.overwrite
     )
@@ -153,3 +184,10 @@ def load_audio(corpus_dir: Path, entry: dict[str, Any]) -> np.ndarray:
     if sr != SR:
         raise ValueError(f"{entry['path']}: sample rate {sr}, corpus rate is {SR}")
     return audio
+
+
+def load_stems(corpus_dir: Path, entry: dict[str, Any]) -> dict[str, np.ndarray] | None:
+    """One loop's stems (drums, bass, music) as float32 [n_samples] each; None if it has none."""
+    if not entry.get("stems"):
+        return None  # imported loops, or a corpus made with --no-stems
+    return {name: load_audio(corpus_dir, {"path": path}) for name, path in entry["stems"].items()}

@@ -330,10 +330,11 @@ class OscQueryServer:
         try:
             info = ServiceInfo(SERVICE, f"{NAME}-{port}.{SERVICE}", port=port,
                                parsed_addresses=[ip], server=f"{socket.gethostname()}.local.")  # fmt: skip
-            zc = Zeroconf()
-            zc.register_service(info)
+            registered = Zeroconf()
+            registered.register_service(info)
         except Exception:  # discovery is a convenience: the URL still works
             return
+        zc: Zeroconf | None = registered
         with self._lock:
             if not self._closed:
                 self._zeroconf, zc = zc, None

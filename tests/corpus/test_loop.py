@@ -13,7 +13,7 @@ N_LOOPS = 60
 
 @pytest.fixture(scope="module")
 def loops():
-    return [make_loop(11, i, keep_stems=True) for i in range(N_LOOPS)]
+    return [make_loop(11, i, keep_parts=True) for i in range(N_LOOPS)]
 
 
 def test_length_rate_and_tempo_range(loops):
@@ -82,7 +82,7 @@ def test_kick_onsets_on_the_beat_grid_within_1ms(loops):
         if kick is None:
             continue
         grid = patterns.Grid(loop.meta["bpm"], loop.meta["n_samples"], loop.meta["swing"])
-        found = _onsets(loop.stems["kick"])
+        found = _onsets(loop.parts["kick"])
         expected = np.array([grid.step_time(s) for s in kick["steps"]])
         assert len(found) == len(expected), (found, expected)
         err_ms = np.abs(np.sort(found) - np.sort(expected)) / SR * 1e3
@@ -105,7 +105,7 @@ def test_metadata_records_what_played(loops):
         for name, entry in meta["instruments"].items():
             assert entry["params"], name
             assert meta["attributes"][name] is True
-            stem = loop.stems[name]
+            stem = loop.parts[name]
             assert np.max(np.abs(stem)) > 1e-3, f"{name} is listed but silent"
         for name in set(INSTRUMENTS) - set(meta["instruments"]):
             assert meta["attributes"][name] is False

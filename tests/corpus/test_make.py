@@ -26,7 +26,7 @@ def test_same_seed_identical_bytes_whatever_the_workers(tmp_path):
     make_corpus(tmp_path / "b", cfg, workers=2, progress=False)
     make_corpus(tmp_path / "c", CorpusConfig(n=12, seed=6), workers=2, progress=False)
     a, b, c = _digest(tmp_path / "a"), _digest(tmp_path / "b"), _digest(tmp_path / "c")
-    assert len(a) == 13  # 12 loops + manifest
+    assert len(a) == 49  # 12 loops, 3 stems each, manifest
     assert a == b
     assert all(a[k] != c[k] for k in a)
 

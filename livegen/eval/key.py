@@ -1,0 +1,135 @@
+"""Key estimation: a chroma of the pitched content against the Krumhansl-Kessler profiles. numpy.
+
+The estimator knows nothing of how the corpus is made. Chroma: the power spectrum of the whole
+clip (a loop is one period of what plays, so one FFT over it resolves 0.5 Hz, enough to tell A1
+from A#1 at 55 Hz, which a 0.3 s STFT frame cannot) from 52 Hz to 2 kHz, gathered into tempered
+semitones with a triangular weight (1 on the semitone, 0 half a semitone away); then, from the
+lowest note up, each note's first seven harmonics (octave, twelfth, ...: a share 1/h of its
+power) are taken off the notes above, so that the fifth and major third that saw and square
+basses put in their overtones do not outvote the notes played (on 100 corpus loops: tonic 73 %
+→ 79 %, tonic and mode 47 % → 70 % on the bass+music stems). Power, not magnitude: the loudest
+partials, the bass's fundamentals, should lead. The notes fold onto 12 pitch classes.
+Key: the Pearson correlation of that chroma with the 24
+rotations of the Krumhansl-Kessler major and minor profiles (Krumhansl 1990, the
+Krumhansl-Schmuckler algorithm); confidence is the best correlation minus the runner-up's.
+
+Scales beyond major and minor map into the 24 keys by their third, with the same tonic:
+dorian, phrygian, aeolian and locrian are minor; lydian and mixolydian are major.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+PITCH_CLASSES = ("C", "C#", "D", "D#", "E", "F", "F#", "G", "G#", "A", "A#", "B")
+# Krumhansl & Kessler (1982) probe-tone ratings, tonic first.
+MAJOR_PROFILE = np.array([6.35, 2.23, 3.48, 2.33, 4.38, 4.09, 2.52, 5.19, 2.39, 3.66, 2.29, 2.88])
+MINOR_PROFILE = np.array([6.33, 2.68, 3.52, 5.38, 2.60, 3.53, 2.54, 4.75, 3.98, 2.69, 3.34, 3.17])
+MODES = ("major", "minor")
+MODE_OF_SCALE = {
+    "major": "major",
+    "ionian": "major",
+    "lydian": "major",
+    "mixolydian": "major",
+    "minor": "minor",
+    "aeolian": "minor",
+    "dorian": "minor",
+    "phrygian": "minor",
+    "locrian": "minor",
+}
+FMIN_HZ = 52.0  # just under A1 (55 Hz), the lowest bass note of the corpus
+FMAX_HZ = 2000.0
+HARMONIC_STEPS = (
+    12,
+    19,
+    24,
+    28,
+    31,
+    34,
+    36,
+)  # harmonics 2-8, in semitones up (rounded)  # semitones up
+HARMONIC_SHARE = 1.0
+
+
+@dataclass(frozen=True)
+class KeyEstimate:
+    """A key: tonic pitch class (0 = C), mode, and how clearly it beat the runner-up."""
+
+    tonic: int
+    mode: str  # "major" or "minor"
+    confidence: float  # best correlation minus the second best, in [0, 2]
+    correlation: float  # Pearson r of the chroma with the winning profile
+
+    @property
+    def name(self) -> str:
+        return f"{PITCH_CLASSES[self.tonic]} {self.mode}"
+
+
+def _fundamentals(notes: np.ndarray) -> np.ndarray:
+    """Note energies [128] with each note's expected harmonics taken off the notes above it."""
+    out = notes.copy()
+    for n in range(len(out)):
+        for h, step in enumerate(HARMONIC_STEPS, start=2):
+            if n + step < len(out):
+                out[n + step] = max(out[n + step] - HARMONIC_SHARE * out[n] / h, 0.0)
+    return out
+
+
+def chroma(audio: np.ndarray, sample_rate: int, periodic: bool = True) -> np.ndarray:
+    """Pitch-class profile [12] (C first) of a clip, summing to 1 (zeros for silence).
+
+    Args:
+        audio: [n] mono samples.
+        sample_rate: in Hz.
+        periodic: the clip is one period of a loop (no window); otherwise a Hann window.
+    """
+    x = np.asarray(audio, dtype=np.float64)
+    if not periodic:
+        x = x * np.hanning(len(x))
+    mag = np.abs(np.fft.rfft(x))
+    freqs = np.fft.rfftfreq(len(x), 1.0 / sample_rate)
+    band = (freqs >= FMIN_HZ) & (freqs <= FMAX_HZ)
+    power, freqs = mag[band] ** 2, freqs[band]
+    midi = 69.0 + 12.0 * np.log2(freqs / 440.0)
+    nearest = np.round(midi)
+    weight = np.clip(1.0 - 2.0 * np.abs(midi - nearest), 0.0, None)
+    notes = np.bincount(nearest.astype(int), weights=weight * power, minlength=128)[:128]
+    out = np.bincount(np.arange(128) % 12, weights=_fundamentals(notes), minlength=12)
+    total = out.sum()
+    return out / total if total > 0 else out
+
+
+def key_scores(chroma_12: np.ndarray) -> np.ndarray:
+    """Pearson correlation [2, 12] of a chroma with each mode's profile rotated to each tonic."""
+    c = np.asarray(chroma_12, dtype=np.float64)
+    scores = np.zeros((2, 12))
+    if np.ptp(c) == 0:
+        return scores
+    for m, profile in enumerate((MAJOR_PROFILE, MINOR_PROFILE)):
+        for tonic in range(12):
+            scores[m, tonic] = np.corrcoef(c, np.roll(profile, tonic))[0, 1]
+    return scores
+
+
+def estimate_key(audio: np.ndarray, sample_rate: int, periodic: bool = True) -> KeyEstimate:
+    """The most likely of the 24 major/minor keys of a clip (see the module docstring)."""
+    scores = key_scores(chroma(audio, sample_rate, periodic))
+    flat = np.sort(scores.ravel())
+    m, tonic = np.unravel_index(int(np.argmax(scores)), scores.shape)
+    return KeyEstimate(
+        tonic=int(tonic),
+        mode=MODES[int(m)],
+        confidence=float(flat[-1] - flat[-2]),
+        correlation=float(flat[-1]),
+    )
+
+
+def key_of(key: str, scale: str) -> tuple[int, str]:
+    """A manifest's key and scale ("F#", "phrygian") as (tonic pitch class, major/minor)."""
+    if key not in PITCH_CLASSES:
+        raise ValueError(f"unknown key {key!r}: expected one of {', '.join(PITCH_CLASSES)}")
+    if scale not in MODE_OF_SCALE:
+        raise ValueError(f"unknown scale {scale!r}: expected one of {', '.join(MODE_OF_SCALE)}")
+    return PITCH_CLASSES.index(key), MODE_OF_SCALE[scale]
