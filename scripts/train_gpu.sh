@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The GPU recipe of the shipped generator, from a bare CUDA machine (torch 2.11, onnxruntime, numpy,
-# scipy, soundfile, tqdm, matplotlib, tokenizers; no internet) to a checkpoint, ~9 min on one H200:
+# scipy, soundfile, tqdm, matplotlib, tokenizers; no internet) to a checkpoint, ~9 min on one H200
+# (~4 min of corpus and caches on 16 cores, then BUDGET s of training):
 #   1. synthesise the corpus on every core (LOOPS loops, seed 0; kept if already there),
 #   2. encode it as circular bar latents with the package's codec and embed its audio and captions
 #      with the package's concept encoder (every core; OUT/bars.npz, OUT/concepts.npz),
@@ -9,7 +10,7 @@
 #   4. write OUT/RUN/unet_slim.pt (EMA weights in float16, configs; ~16 MB) to carry home.
 # Then, on any machine: livegen export unet --checkpoint OUT/RUN/unet_slim.pt --out models/default
 # Usage: bash scripts/train_gpu.sh [OUT] [extra `livegen train unet` options]
-#   env: LOOPS (16000), BUDGET (420 s of training), RUN (unet), DEVICE (cuda), MODEL
+#   env: LOOPS (16000), BUDGET (300 s of training), RUN (unet), DEVICE (cuda), MODEL
 #   (models/default), PYTHON (python3), PREPARE_ONLY=1 (stop after step 2).
 # A second run with the same OUT and RUN resumes the training where it stopped.
 set -euo pipefail
@@ -17,7 +18,7 @@ cd "$(dirname "$0")/.."
 OUT=${1:-runs/gpu}
 shift || true
 LOOPS=${LOOPS:-16000}
-BUDGET=${BUDGET:-420}
+BUDGET=${BUDGET:-300}
 RUN=${RUN:-unet}
 DEVICE=${DEVICE:-cuda}
 MODEL=${MODEL:-models/default}
@@ -25,7 +26,7 @@ PY=${PYTHON:-python3}
 W=$(nproc)
 export PYTHONPATH=$PWD${PYTHONPATH:+:$PYTHONPATH}
 if [ ! -f "$OUT/corpus/manifest.jsonl" ]; then
-    $PY -m livegen corpus make --out "$OUT/corpus" --n "$LOOPS" --seed 0 --workers "$W" --no-progress
+    $PY -m livegen corpus make --out "$OUT/corpus" --n "$LOOPS" --seed 0 --workers "$W" --no-progress --no-stems
 fi
 train=(-m livegen train unet --corpus "$OUT/corpus" --model "$MODEL" --bars "$OUT/bars.npz"
     --concepts "$OUT/concepts.npz" --run-dir "$OUT/$RUN" --preset gpu --device "$DEVICE"

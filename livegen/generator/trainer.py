@@ -58,12 +58,18 @@ def read_checkpoint(path: Path) -> dict[str, Any]:
 
 def write_slim(checkpoint: Path, out: Path) -> Path:
     """What `livegen export unet` needs of a run, small enough to carry off a GPU machine: the
-    EMA weights in float16 (the export stores them so anyway), configs, data, run info. It
-    cannot resume a run (no optimiser, no live weights)."""
+    EMA weights in float16 (the export stores them so anyway) with what that rounding changes
+    in the output, configs, data, run info. It cannot resume a run (no optimiser)."""
+    from livegen.generator.config import UNetConfig
+    from livegen.generator.export import round_to_fp16
+    from livegen.generator.model import UNet1d
     from livegen.train.common import save_checkpoint
 
     ckpt = read_checkpoint(checkpoint)
+    model = UNet1d(UNetConfig.from_dict(ckpt["config"]))
+    model.load_state_dict(ckpt["ema"])
     slim = {k: v for k, v in ckpt.items() if k not in ("model", "optimizer", "ema")}
+    slim["fp16_rounding_relative_error"] = round_to_fp16(model.eval())
     slim["ema"] = {k: v.half() if v.is_floating_point() else v for k, v in ckpt["ema"].items()}
     slim["slim"] = True
     return save_checkpoint(slim, Path(out))

@@ -13,7 +13,14 @@ import torch
 from livegen.engine.manifest import ModelFileError, load_manifest, update_manifest
 from livegen.engine.sampler import phase_signal
 from livegen.engine.session import create_session
-from livegen.generator.export import PARITY_TOLERANCE, UNET_FILE, export_unet, load_unet
+from livegen.generator.export import (
+    FP16_TOLERANCE,
+    PARITY_TOLERANCE,
+    UNET_FILE,
+    export_unet,
+    load_unet,
+    round_to_fp16,
+)
 
 
 def test_manifest_section_records_parity_config_and_hash(tiny_pkg: Path):
@@ -43,10 +50,34 @@ def test_onnx_matches_torch_at_bar_lengths_with_batch_two(tiny_pkg: Path, frames
         "concept": np.stack([c / np.linalg.norm(c), np.zeros(8, np.float32)]),
     }
     with torch.no_grad():
+        fp32 = model(*(torch.from_numpy(feeds[k]) for k in feeds)).numpy()
+        round_to_fp16(model)  # the graph stores float16 weights: parity is against those
         want = model(*(torch.from_numpy(feeds[k]) for k in feeds)).numpy()
     got = session.run(None, feeds)[0]
     assert got.shape == (2, 8, frames)
     assert np.abs(got - want).max() / np.abs(want).max() < PARITY_TOLERANCE
+    # what storing float16 costs against the float32 weights: small, but not nothing
+    assert 0 < np.abs(got - fp32).max() / np.abs(fp32).max() < FP16_TOLERANCE
+
+
+def test_float16_weights_halve_the_graph_and_a_slim_checkpoint_exports_the_same(
+    tiny_pkg: Path, tmp_path
+):
+    from livegen.generator.trainer import read_checkpoint, write_slim
+
+    run = tiny_pkg.parent / "run"
+    slim = write_slim(run, tmp_path / "slim.pt")
+    ckpt = read_checkpoint(slim)
+    assert 0 < ckpt["fp16_rounding_relative_error"] < FP16_TOLERANCE and "optimizer" not in ckpt
+    assert all(v.dtype == torch.float16 for v in ckpt["ema"].values() if v.is_floating_point())
+    for name, fp16 in (("a", True), ("b", False)):
+        shutil.copytree(tiny_pkg, tmp_path / name)
+        export_unet(slim if fp16 else run, tmp_path / name, fp16=fp16)
+    a, b = (load_manifest(tmp_path / n).section("generator") for n in "ab")
+    assert a["parity"]["fp16_rounding_relative_error"] == ckpt["fp16_rounding_relative_error"]
+    assert a["parity"]["weights"].startswith("float16") and b["parity"]["weights"] == "float32"
+    size = lambda n: (tmp_path / n / UNET_FILE).stat().st_size  # noqa: E731
+    assert size("a") < 0.8 * size("b")  # 0.72 here: a tiny graph keeps its small tensors fp32
 
 
 def test_export_refuses_a_package_whose_codec_has_other_statistics(tiny_pkg: Path, tmp_path):
