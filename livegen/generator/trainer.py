@@ -60,9 +60,7 @@ def write_slim(checkpoint: Path, out: Path) -> Path:
     """What `livegen export unet` needs of a run, small enough to carry off a GPU machine: the
     EMA weights in float16 (the export stores them so anyway) with what that rounding changes
     in the output, configs, data, run info. It cannot resume a run (no optimiser)."""
-    from livegen.generator.config import UNetConfig
     from livegen.generator.export import round_to_fp16
-    from livegen.generator.model import UNet1d
     from livegen.train.common import save_checkpoint
 
     ckpt = read_checkpoint(checkpoint)

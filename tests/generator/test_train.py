@@ -91,6 +91,19 @@ def test_batches_are_whole_bars_of_one_length_with_dropped_conditions(cache):
     np.testing.assert_array_equal(b.x0, again.x0)  # batches depend only on the seed
 
 
+def test_a_time_budget_fits_the_step_count_and_saves_it(tmp_path, cache):
+    cfg = tiny_train(steps=100_000, valid_every=10_000, ckpt_every=10_000, log_every=20)
+    trainer = tiny_trainer(cache, tmp_path, train=cfg)
+    trainer.budget_s = 3.0
+    summary = trainer.fit()
+    fitted = trainer.run_info["budget"]["steps"]
+    assert summary["finished"] and 121 <= fitted < 100_000 and trainer.step == fitted
+    assert read_checkpoint(tmp_path)["train_config"]["steps"] == fitted  # --steps N reproduces it
+    # what is left of the budget after the probe's 120 steps, at the probe's speed (whatever
+    # this machine's load): never the configured 100,000
+    assert fitted - 120 <= 1 + 0.93 * 3.0 / trainer.run_info["budget"]["step_s"]
+
+
 def test_logit_normal_alpha_is_centred_and_refuses_bad_specs():
     from livegen.generator.data import alpha_sampler
 
