@@ -221,7 +221,8 @@ def export_unet(
     import onnx
 
     from livegen.engine.manifest import update_manifest
-    from livegen.engine.sampler import BEATS_PER_BAR, NOISE_FRAMES
+    from livegen.engine.sampler import NOISE_FRAMES
+    from livegen.units import BEATS_PER_BAR
 
     model, ckpt = load_unet(checkpoint)
     data = ckpt.get("data", {})

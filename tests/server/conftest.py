@@ -23,8 +23,9 @@ from livegen.clock.sources import InternalClock
 from livegen.clock.timeline import BarGrid
 from livegen.server.producer import Producer, Settings
 from livegen.server.scheduler import Scheduler, SchedulerConfig
-from livegen.server.source import BarSpec, Rendered, bar_samples
+from livegen.server.source import BarSpec, Rendered
 from livegen.server.timebase import ClockTimeline, FrameClock, Line
+from livegen.units import bar_samples
 
 sys.path.insert(0, str(Path(__file__).parents[1]))
 from jackd import running_jackd
