@@ -335,9 +335,10 @@ class OscQueryServer:
         except Exception:  # discovery is a convenience: the URL still works
             return
         with self._lock:
-            if not self._closed:
-                self._zeroconf, zc = zc, None
-        if zc is not None:  # closed while registering
+            keep = not self._closed
+            if keep:
+                self._zeroconf = zc
+        if not keep:  # closed while registering
             _unregister(zc)
 
 
