@@ -13,7 +13,13 @@ import torch
 from livegen.engine.manifest import ModelFileError, load_manifest, update_manifest
 from livegen.engine.sampler import phase_signal
 from livegen.engine.session import create_session
-from livegen.generator.export import PARITY_TOLERANCE, UNET_FILE, export_unet, load_unet
+from livegen.generator.export import (
+    PARITY_TOLERANCE,
+    UNET_FILE,
+    export_unet,
+    load_unet,
+    round_to_fp16,
+)
 
 
 def test_manifest_section_records_parity_config_and_hash(tiny_pkg: Path):
@@ -32,6 +38,7 @@ def test_manifest_section_records_parity_config_and_hash(tiny_pkg: Path):
 @pytest.mark.parametrize("frames", [16, 23, 129, 164])
 def test_onnx_matches_torch_at_bar_lengths_with_batch_two(tiny_pkg: Path, frames: int):
     model, _ = load_unet(tiny_pkg.parent / "run")
+    round_to_fp16(model)  # the package holds float16 weights (exported by default)
     session = create_session(tiny_pkg / UNET_FILE, "cpu")
     assert [i.name for i in session.get_inputs()] == ["x", "alpha", "phase", "concept"]
     rng = np.random.default_rng(frames)
