@@ -1,6 +1,6 @@
 """livegen: a real-time generative techno loop server (IADB latent diffusion, MIDI clock, OSC)."""
 
-__version__ = "0.1.0"
+from livegen.units import SAMPLE_RATE  # re-exported: `from livegen import SAMPLE_RATE`
 
-# Model rate of everything livegen synthesises and learns from.
-SAMPLE_RATE = 24_000
+__version__ = "0.1.0"
+__all__ = ["SAMPLE_RATE", "__version__"]

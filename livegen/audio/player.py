@@ -22,8 +22,9 @@ from __future__ import annotations
 import numpy as np
 
 
-class Bar:
-    """An immutable bar handed to the player: `audio` is [frames, channels] float32."""
+class ScheduledBar:
+    """A bar queued at output frame `start` (not the generator's `engine.generator.Bar`):
+    immutable, `audio` is [frames, channels] float32."""
 
     __slots__ = ("audio", "start")
 
@@ -47,9 +48,9 @@ class BarPlayer:
         self._fade_in = t.astype(np.float32)[:, None]
         self._fade_out = (1.0 - t).astype(np.float32)[:, None]
         self._scratch = np.zeros((max_block, channels), dtype=np.float32)
-        self._pending: tuple[Bar, ...] = ()  # written by the producer only, swapped atomically
-        self._current: Bar | None = None  # the callback's own state from here on
-        self._previous: Bar | None = None
+        self._pending: tuple[ScheduledBar, ...] = ()  # the producer writes, swaps atomically
+        self._current: ScheduledBar | None = None  # the callback's own state from here on
+        self._previous: ScheduledBar | None = None
         self._switch = 0  # frame at which `_current` took over (the crossfade starts there)
         self.late_bars = 0
         self._next_due = 0  # end of the current bar's pass: where a new bar was expected
@@ -59,7 +60,7 @@ class BarPlayer:
         """Schedule a bar; it replaces any queued bar starting at or after `start` (a redo)."""
         if audio.ndim != 2 or audio.shape[1] != self.channels or len(audio) == 0:
             raise ValueError(f"bar must be [frames>0, {self.channels}], got {audio.shape}")
-        bar = Bar(start, np.ascontiguousarray(audio, dtype=np.float32))
+        bar = ScheduledBar(start, np.ascontiguousarray(audio, dtype=np.float32))
         playing = self.playing_bar_start
         # Keep earlier bars still to come (and the one playing); drop what has been superseded.
         kept = tuple(
@@ -136,7 +137,7 @@ class BarPlayer:
             np.add(out, scratch, out=out)
 
     @staticmethod
-    def _copy_looped(bar: Bar, pos: int, out: np.ndarray) -> None:
+    def _copy_looped(bar: ScheduledBar, pos: int, out: np.ndarray) -> None:
         """out[:] = the bar's audio from `pos`, looping (a bar past its end repeats itself)."""
         audio = bar.audio
         length = len(audio)

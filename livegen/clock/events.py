@@ -15,10 +15,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from livegen.units import BEATS_PER_BAR, PPQN
+
 # The grid every livegen bar lives on: MIDI clock runs at 24 pulses per quarter note and livegen
 # plays bars of 4/4, so a bar is 96 ticks and a Song Position Pointer unit (a 16th) is 6 ticks.
-PPQN = 24
-BEATS_PER_BAR = 4
 TICKS_PER_BAR = PPQN * BEATS_PER_BAR
 TICKS_PER_SIXTEENTH = PPQN // 4
 

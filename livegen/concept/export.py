@@ -22,6 +22,7 @@ from typing import Any
 import numpy as np
 
 from livegen.engine.models import OUT_HELP, output_model_dir
+from livegen.train.common import check_parity, versions
 
 FILES = {
     "text_tower": "concept_text.onnx",
@@ -36,6 +37,8 @@ FILES = {
 # unrelated words ("banana" 0.42, "xyzzq" 0.42, "reverb" 0.41, "tb-303" 0.33) below. A heuristic:
 # some words near the line go either way ("brilliant" 0.44 is reported).
 UNKNOWN_THRESHOLD = 0.45
+# Parity: 1 - the lowest cosine between torch's and ONNX's embeddings must stay below this.
+PARITY_TOLERANCE = 1e-3
 PARITY_PROMPTS = (
     "dark hypnotic techno with rolling bass and clicky rims, no clap, 126 BPM",
     "acid line, no kick",
@@ -93,7 +96,6 @@ def export_concept(ckpt: Path, out: Path, tower: Path | None = None) -> dict[str
     import onnxruntime as ort
     import torch
 
-    from livegen import __version__
     from livegen.concept.minilm import MODEL_PACKAGE, export_text_tower, tokenizer_path
     from livegen.concept.runtime import ABSENT_SOUNDS, KIND, SECTION, vocabulary_words
     from livegen.concept.text import parse
@@ -147,7 +149,10 @@ def export_concept(ckpt: Path, out: Path, tower: Path | None = None) -> dict[str
     parity = {
         "text_head_min_cos": float(np.min(np.sum(t_ref * t_onnx, 1))),
         "audio_min_cos": float(np.min(np.sum(a_ref * a_onnx, 1))),
+        "tolerance": PARITY_TOLERANCE,
     }
+    worst = 1.0 - min(parity["text_head_min_cos"], parity["audio_min_cos"])
+    check_parity("concept, 1 - min cosine", worst, PARITY_TOLERANCE, parity)
 
     words = vocabulary_words()
     np.savez(
@@ -156,17 +161,6 @@ def export_concept(ckpt: Path, out: Path, tower: Path | None = None) -> dict[str
         embeddings=text_tower.embed(words).astype(np.float32),
         absent=text_tower.embed(list(ABSENT_SOUNDS)).astype(np.float32),
     )
-
-    def version(pkg: str) -> str:
-        from importlib.metadata import PackageNotFoundError
-        from importlib.metadata import version as v
-
-        try:
-            return v(pkg)
-        except PackageNotFoundError:
-            return "unknown"
-
-    import onnx
 
     train_cfg = state["config"]
     section = {
@@ -183,14 +177,7 @@ def export_concept(ckpt: Path, out: Path, tower: Path | None = None) -> dict[str
         "validation": state.get("history", [])[-1:] or None,
         "parity": parity,
         "mixing": "c = sum(w_i * e_i) / ||sum(w_i * e_i)||, e_i unit prompt embeddings",
-        "versions": {
-            "livegen": __version__,
-            "torch": torch.__version__,
-            "onnx": onnx.__version__,
-            "onnxruntime": ort.__version__,
-            "tokenizers": version("tokenizers"),
-            MODEL_PACKAGE: version(MODEL_PACKAGE),
-        },
+        "versions": versions("tokenizers", MODEL_PACKAGE),
     }
     update_manifest(out, SECTION, section, list(FILES.values()))
     return section

@@ -13,7 +13,8 @@ import numpy as np
 import numpy.typing as npt
 import scipy.fft
 
-from livegen import SAMPLE_RATE
+from livegen.dsp.mel import mel_filterbank
+from livegen.units import SAMPLE_RATE
 
 Array = npt.NDArray[np.float32]
 
@@ -32,27 +33,6 @@ class MelConfig:
 
     def to_dict(self) -> dict:
         return asdict(self)
-
-
-def _hz_to_mel(f):
-    return 2595.0 * np.log10(1.0 + f / 700.0)
-
-
-def _mel_to_hz(m):
-    return 700.0 * (10.0 ** (m / 2595.0) - 1.0)
-
-
-@functools.cache
-def mel_filterbank(cfg: MelConfig) -> Array:
-    """Triangular HTK-mel filters [n_mels, n_fft // 2 + 1], area-normalised."""
-    freqs = np.linspace(0.0, cfg.sample_rate / 2, cfg.n_fft // 2 + 1)
-    edges = _mel_to_hz(np.linspace(_hz_to_mel(cfg.f_min), _hz_to_mel(cfg.f_max), cfg.n_mels + 2))
-    lower, centre, upper = edges[:-2, None], edges[1:-1, None], edges[2:, None]
-    up = (freqs[None] - lower) / (centre - lower)
-    down = (upper - freqs[None]) / (upper - centre)
-    fb = np.maximum(0.0, np.minimum(up, down))
-    fb *= 2.0 / (upper - lower)
-    return fb.astype(np.float32)
 
 
 @functools.cache
@@ -76,7 +56,9 @@ def log_mel(audio: npt.ArrayLike, cfg: MelConfig = MelConfig()) -> Array:
     spec = scipy.fft.rfft(frames, axis=1)  # [T, F] complex64; scipy's is ~5x numpy's speed
     power = spec.real**2 + spec.imag**2
     # einsum, not `@`: a small BLAS matmul took 8-24 ms when OpenBLAS threads met a busy CPU.
-    mel = np.einsum("mf,tf->mt", mel_filterbank(cfg), power.astype(np.float32))  # [M, T]
+    # HTK-mel filters, area-normalised.
+    fb = mel_filterbank(cfg.sample_rate, cfg.n_fft, cfg.n_mels, cfg.f_min, cfg.f_max)
+    mel = np.einsum("mf,tf->mt", fb, power.astype(np.float32))  # [M, T]
     return np.log(mel + 1e-6).astype(np.float32)
 
 

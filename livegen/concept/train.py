@@ -29,7 +29,7 @@ from typing import Any
 import numpy as np
 
 from livegen.concept.mel import MelConfig, windows
-from livegen.train.common import save_checkpoint
+from livegen.train.common import lr_at, save_checkpoint
 
 CKPT = "ckpt.pt"
 RESUME_MAY_CHANGE = {"steps", "eval_every", "threads", "run", "corpus"}
@@ -182,13 +182,6 @@ class Trainer:
         return emb, c["text_negated"][texts].astype(np.float32), valid, c["text_tempo"][texts]
 
     # --- training ------------------------------------------------------------------------------
-    def lr_at(self, step: int) -> float:
-        cfg = self.cfg
-        if step < cfg.warmup:
-            return cfg.lr * (step + 1) / cfg.warmup
-        t = (step - cfg.warmup) / max(1, cfg.steps - cfg.warmup)
-        return cfg.lr * 0.5 * (1 + math.cos(math.pi * min(1.0, t)))
-
     def step(self) -> tuple[float, float, float]:
         import torch
         import torch.nn.functional as F
@@ -239,7 +232,7 @@ class Trainer:
                 aux = aux + F.cross_entropy(cat_a[name], attrs[:, k]) / len(CATEGORICAL)
         loss = contrastive + cfg.aux_weight * aux
         for group in self.opt.param_groups:
-            group["lr"] = self.lr_at(self.step_n)
+            group["lr"] = lr_at(self.step_n, self.cfg.lr, self.cfg.warmup, self.cfg.steps)
         self.opt.zero_grad(set_to_none=True)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), 5.0)
@@ -321,7 +314,9 @@ class Trainer:
         }
         save_checkpoint(state, path)
         (self.run / "history.json").write_text(json.dumps(self.history, indent=2) + "\n")
-        plot_losses(self.losses, self.history, self.run / "loss.png")
+        from livegen.train.plots import plot_concept_losses
+
+        plot_concept_losses(self.losses, self.history, self.run / "loss.png")
         return path
 
     def load(self, path: Path) -> None:
@@ -343,39 +338,6 @@ class Trainer:
         self.losses = list(state.get("losses", []))
         self.rng.bit_generator.state = state["rng"]
         torch.set_rng_state(state["torch_rng"])
-
-
-def plot_losses(losses: list[list[float]], history: list[dict], path: Path) -> None:
-    """Loss curves (smoothed) and validation figures, one PNG."""
-    if not losses:
-        return
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    arr = np.asarray(losses)
-    k = max(1, len(arr) // 100)
-    kernel = np.ones(k) / k
-    fig, (ax, bx) = plt.subplots(1, 2, figsize=(11, 4))
-    for col, name in ((1, "total"), (2, "contrastive"), (3, "attributes")):
-        ax.plot(arr[k - 1 :, 0], np.convolve(arr[:, col], kernel, "valid"), label=name)
-    ax.set_xlabel("step")
-    ax.set_ylabel("loss")
-    ax.set_yscale("log")
-    ax.legend()
-    ax.set_title("concept encoder training")
-    if history:
-        steps = [h["step"] for h in history]
-        for key in ("R@1", "R@5", "zero_shot_balanced", "paraphrases"):
-            bx.plot(steps, [h[key] for h in history], marker="o", label=key)
-        bx.set_xlabel("step")
-        bx.set_ylim(0, 1)
-        bx.legend()
-        bx.set_title("validation")
-    fig.tight_layout()
-    fig.savefig(path, dpi=100)
-    plt.close(fig)
 
 
 def train(cfg: TrainConfig, resume: bool = True, progress: bool = True) -> Trainer:

@@ -23,9 +23,9 @@ import soundfile as sf
 from scipy.signal import resample_poly
 from tqdm import tqdm
 
-from livegen import SAMPLE_RATE
 from livegen.corpus.import_manifest import caption, read_manifest, split_of
-from livegen.corpus.tempo import MIN_CONFIDENCE, TempoDecision, bar_count, decide
+from livegen.corpus.tempo import MIN_CONFIDENCE, TempoDecision, decide
+from livegen.units import SAMPLE_RATE, bar_count, bar_samples
 
 Audio = npt.NDArray[np.float32]
 
@@ -63,11 +63,6 @@ class ImportReport:
         return len({rec["source"] for rec in self.imported})
 
 
-def bar_length(bpm: float, sr: int = SAMPLE_RATE) -> int:
-    """Samples in one 4/4 bar."""
-    return round(240.0 / bpm * sr)
-
-
 def _cut(audio: Audio, bar: int) -> tuple[list[Audio], str]:
     """One-bar loops plus a note; no loops means rejected, and the note says why."""
     n_bars, rest = divmod(len(audio), bar)
@@ -85,7 +80,7 @@ def _cut(audio: Audio, bar: int) -> tuple[list[Audio], str]:
 
 def cut_bars(audio: Audio, bpm: float, sr: int = SAMPLE_RATE) -> list[Audio]:
     """Whole one-bar loops of `audio` (tiling a half or quarter bar); [] when it cannot be cut."""
-    return _cut(audio, bar_length(bpm, sr))[0]
+    return _cut(audio, bar_samples(bpm, sr))[0]
 
 
 def _to_model_rate(frames: npt.NDArray[np.float32], sr: int) -> Audio:
@@ -150,7 +145,7 @@ def _prepare(path: Path, min_confidence: float, max_seconds: float) -> _Prepared
             "--min-confidence to accept the guess"
         )
     bpm = round(tempo.bpm, 2)  # the manifest's bpm must give back the bar length exactly
-    bars, note = _cut(audio, bar_length(bpm))
+    bars, note = _cut(audio, bar_samples(bpm))
     if not bars:
         return f"{note} at {bpm:g} BPM ({tempo.cue}: {tempo.detail})"
     gain = 10.0 ** (PEAK_DBFS / 20.0)

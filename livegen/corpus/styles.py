@@ -10,8 +10,9 @@ from typing import Any
 
 import numpy as np
 
-from livegen import SAMPLE_RATE as SR
 from livegen.corpus import patterns as pat
+from livegen.units import SAMPLE_RATE as SR
+from livegen.units import bar_samples
 
 INSTRUMENTS = (
     "kick",
@@ -180,7 +181,7 @@ def draw_spec(rng: np.random.Generator) -> dict[str, Any]:
     delay_steps = int(rng.choice([2, 3, 6]))
     return {
         "bpm": bpm,
-        "n_samples": round(240.0 / bpm * SR),
+        "n_samples": bar_samples(bpm, SR),
         "sample_rate": SR,
         "bars": 1,
         "style": style,

@@ -16,6 +16,7 @@ import numpy.typing as npt
 from scipy.signal import find_peaks
 
 from livegen.corpus.tempo_tags import bare_numbers, bpm_from_metadata, bpm_from_name
+from livegen.units import bar_count, bpm_of
 
 Audio = npt.NDArray[np.float32]
 Floats = npt.NDArray[np.float64]
@@ -40,11 +41,6 @@ class TempoDecision:
     cue: str
     confidence: float
     detail: str
-
-
-def bar_count(duration_s: float, bpm: float) -> float:
-    """Bars of 4/4 at `bpm` in `duration_s` seconds."""
-    return duration_s * bpm / 240.0
 
 
 def fits_whole_bars(duration_s: float, bpm: float, tolerance: float = FIT_TOLERANCE) -> bool:
@@ -97,7 +93,7 @@ def _bars(n: float) -> str:
 
 def length_candidates(duration_s: float) -> list[tuple[float, float]]:
     """(bars, bpm) for every sample-pack loop length whose tempo lies in the musical range."""
-    out = [(n, 240.0 * n / duration_s) for n in LOOP_BARS]
+    out = [(n, bpm_of(duration_s, n)) for n in LOOP_BARS]
     return [(n, b) for n, b in out if MUSICAL_RANGE[0] <= b <= MUSICAL_RANGE[1]]
 
 

@@ -36,8 +36,6 @@ from livegen.engine.manifest import Manifest, ModelFileError, load_manifest
 from livegen.engine.sampler import (
     NOISE_FRAMES,
     PHASE_CHANNELS,
-    bar_frames,
-    bar_samples,
     noise,
     phase_signal,
     sample,
@@ -45,6 +43,7 @@ from livegen.engine.sampler import (
     vary,
 )
 from livegen.engine.session import create_session, provider
+from livegen.units import bar_frames, bar_samples
 
 Array = npt.NDArray[np.float32]
 SECTION = "generator"

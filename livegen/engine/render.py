@@ -22,7 +22,6 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Iterable, Iterator, Sequence
-from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
@@ -30,14 +29,9 @@ import numpy as np
 
 from livegen.control.osc import option
 from livegen.engine.models import add_model_argument, resolve_model
+from livegen.units import bar_starts
 
 RATES = (8_000, 192_000)
-
-
-def bar_starts(bars: int, bpm: float, rate: int, beats: int = 4) -> list[int]:
-    """Output sample where each bar starts, plus the end: round(k · beats·60/bpm · rate)."""
-    length = Fraction(beats * 60) / Fraction(str(float(bpm))) * rate
-    return [round(k * length) for k in range(bars + 1)]
 
 
 def crossfade(tail: np.ndarray, head: np.ndarray) -> np.ndarray:

@@ -27,29 +27,19 @@ from typing import Literal
 import numpy as np
 import numpy.typing as npt
 
+from livegen.units import BEATS_PER_BAR
+
 Array = npt.NDArray[np.float32]
 Cond = Mapping[str, np.ndarray]
 Denoiser = Callable[[Array, Array, Cond], Array]
 Method = Literal["euler", "heun", "ab2"]
 METHODS: tuple[str, ...] = ("euler", "heun", "ab2")
 SCHEDULES: tuple[str, ...] = ("uniform", "cosine", "late", "early")
-BEATS_PER_BAR = 4
 PHASE_CHANNELS = 6
 NOISE_FRAMES = 512  # seeds draw this many frames and crop: bars are ≤ 2.2 s (≤ 164 frames)
 
 
-# --- bar geometry and the conditioning signal ----------------------------------------------------
-def bar_samples(bpm: float, sample_rate: int, beats: int = BEATS_PER_BAR) -> int:
-    """Samples in one bar: round(beats · 60 / bpm · rate) (the corpus' own rule)."""
-    return round(beats * 60.0 / float(bpm) * sample_rate)
-
-
-def bar_frames(n_samples: int, hop: int) -> int:
-    """Latent frames of one bar: round(n / hop). The bar is resampled to frames · hop samples
-    before encoding (and back after decoding), so it is exactly `frames` frames long: a loop."""
-    return max(1, round(int(n_samples) / int(hop)))
-
-
+# --- the conditioning signal ---------------------------------------------------------------------
 def phase_signal(frames: int) -> Array:
     """Beat and bar phase [6, T] at the latent frame rate for a bar of T frames.
 

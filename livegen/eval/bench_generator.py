@@ -42,7 +42,8 @@ def bench(
     """Per step count: ORT bar time, torch eager bar time when a torch denoiser is given, and
     a `baseline` generator's (another package) bar by bar in turn, so both see the same load."""
     from livegen.engine.generator import BarRequest
-    from livegen.engine.sampler import bar_frames, bar_samples, noise
+    from livegen.engine.sampler import noise
+    from livegen.units import bar_frames, bar_samples
 
     concept = None
     if gen.concept_dim:

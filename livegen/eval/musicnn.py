@@ -20,7 +20,6 @@ like librosa's soxr "HQ" band edge (exact for loops, which are periodic).
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import io
 import itertools
@@ -34,6 +33,7 @@ import numpy as np
 from scipy import fft as sfft
 from scipy import signal
 
+from livegen.dsp.mel import mel_filterbank
 from livegen.engine.manifest import ModelFileError, load_manifest
 from livegen.eval.measures import frechet
 
@@ -47,40 +47,6 @@ SECTION = "musicnn"
 DEFAULT_DIR = Path(__file__).resolve().parents[2] / "models" / "judge"
 # Bump when the front end or the clip → embedding rule changes: it is part of every cache key.
 FRONTEND_VERSION = 1
-
-
-def _hz_to_mel(f: np.ndarray | float) -> np.ndarray:
-    # Slaney's auditory-toolbox scale (librosa htk=False): linear below 1 kHz, log above.
-    f = np.asarray(f, np.float64)
-    f_sp, min_log_hz = 200.0 / 3, 1000.0
-    logstep = np.log(6.4) / 27.0
-    mel = f / f_sp
-    log_part = min_log_hz / f_sp + np.log(np.maximum(f, min_log_hz) / min_log_hz) / logstep
-    return np.where(f >= min_log_hz, log_part, mel)
-
-
-def _mel_to_hz(m: np.ndarray) -> np.ndarray:
-    m = np.asarray(m, np.float64)
-    f_sp, min_log_hz = 200.0 / 3, 1000.0
-    min_log_mel, logstep = min_log_hz / f_sp, np.log(6.4) / 27.0
-    return np.where(m >= min_log_mel, min_log_hz * np.exp(logstep * (m - min_log_mel)), f_sp * m)
-
-
-@functools.cache
-def mel_filters(sr: int = SR, n_fft: int = N_FFT, n_mels: int = N_MELS) -> np.ndarray:
-    """librosa.filters.mel(sr, n_fft, n_mels) with its defaults (Slaney scale and norm) [M, F]."""
-    fft_f = np.linspace(0, sr / 2, 1 + n_fft // 2)
-    mel_f = _mel_to_hz(np.linspace(_hz_to_mel(0.0), _hz_to_mel(sr / 2), n_mels + 2))
-    fdiff = np.diff(mel_f)
-    ramps = mel_f[:, None] - fft_f[None, :]
-    lower = -ramps[:-2] / fdiff[:-1, None]
-    upper = ramps[2:] / fdiff[1:, None]
-    weights = np.maximum(0.0, np.minimum(lower, upper))
-    weights *= (2.0 / (mel_f[2:] - mel_f[:-2]))[:, None]  # Slaney norm: equal area per band
-    # librosa builds the bank in float32; keep its rounding so the power matches bit for bit.
-    weights = weights.astype(np.float32)
-    weights.setflags(write=False)  # cached and shared
-    return weights
 
 
 def _frames(y: np.ndarray) -> np.ndarray:
@@ -106,7 +72,7 @@ def log_mel(audio: np.ndarray, loop: bool = False) -> np.ndarray:
     # librosa multiplies float32 frames by a float64 window, FFTs in float64, stores complex64.
     spec = np.fft.rfft(_frames(y) * window, axis=-1).astype(np.complex64)
     power = np.abs(spec) ** 2  # [T, F] float32
-    mel = power @ mel_filters().T  # [T, M]
+    mel = power @ mel_filterbank(SR, N_FFT, N_MELS, scale="slaney").T  # [T, M], librosa's
     # musicnn casts to float16 (that rounding is part of its input), then computes 10000·x + 1.
     # Under numpy < 2, its environment, that product is promoted to float32; numpy 2 would keep
     # float16 and overflow to inf above x ≈ 6.55 (a loud bass band reaches several hundred).

@@ -16,9 +16,10 @@ import numpy as np
 from tqdm import tqdm
 
 from livegen.engine.generator import Generator
-from livegen.engine.sampler import bar_frames, bar_samples, grid_steps, noise
+from livegen.engine.sampler import grid_steps, noise
 from livegen.eval.measures import attribute_tasks, classify, frechet, prototypes, relative_rmse
 from livegen.eval.tempo import loop_tempo, within
+from livegen.units import bar_frames, bar_samples
 
 
 @dataclass

@@ -17,35 +17,20 @@ from __future__ import annotations
 import numpy as np
 from scipy.signal import stft
 
+from livegen.dsp.mel import mel_filterbank
+
 HOP = 128
 N_FFT = 1024
 N_MELS = 40
 HARMONICS = 2  # multiples of the beat scored; 3 or 4 could reach the bar period of the tiling
 
 
-def _mel_matrix(sample_rate: int, n_fft: int = N_FFT, n_mels: int = N_MELS) -> np.ndarray:
-    """Triangular mel filters [n_mels, n_fft // 2 + 1] from 30 Hz to Nyquist."""
-
-    def mel(f):
-        return 2595.0 * np.log10(1.0 + np.asarray(f) / 700.0)
-
-    def hz(m):
-        return 700.0 * (10.0 ** (np.asarray(m) / 2595.0) - 1.0)
-
-    edges = hz(np.linspace(mel(30.0), mel(sample_rate / 2), n_mels + 2))
-    freqs = np.linspace(0, sample_rate / 2, n_fft // 2 + 1)
-    fb = np.zeros((n_mels, len(freqs)))
-    for i in range(n_mels):
-        lo, mid, hi = edges[i : i + 3]
-        fb[i] = np.clip(np.minimum((freqs - lo) / (mid - lo), (hi - freqs) / (hi - mid)), 0, None)
-    return fb
-
-
 def onset_envelope(audio: np.ndarray, sample_rate: int, hop: int = HOP) -> np.ndarray:
     """Half-wave rectified log-mel flux [frames] at `hop`."""
     _, _, spec = stft(audio, nperseg=N_FFT, noverlap=N_FFT - hop, boundary=None, padded=False)
     power = np.abs(spec) ** 2
-    logmel = np.log1p(1e3 * (_mel_matrix(sample_rate) @ power))
+    fb = mel_filterbank(sample_rate, N_FFT, N_MELS, 30.0, norm=False, dtype=np.float64)
+    logmel = np.log1p(1e3 * (fb @ power))
     flux = np.maximum(np.diff(logmel, axis=1), 0.0).sum(axis=0)
     return flux - flux.mean()
 

@@ -27,8 +27,8 @@ from tqdm import tqdm
 from livegen.audio.resample import fit_bar
 from livegen.engine.codec import Codec, CodecSpec
 from livegen.engine.manifest import load_manifest
-from livegen.engine.sampler import bar_frames
 from livegen.train.latents import ENTRY_KEYS, LatentCache, load_latents, save_latents
+from livegen.units import bar_frames
 
 LAYOUT = "circular-bars"
 MARGIN = 8  # frames of the loop wrapped around each side: ≥ the encoder's receptive field (4)

@@ -21,9 +21,9 @@ from typing import Any
 
 import numpy as np
 
-from livegen import __version__
 from livegen.engine.manifest import ModelFileError
 from livegen.engine.models import OUT_HELP, output_model_dir
+from livegen.train.common import check_parity, relative_error, versions
 
 UNET_FILE = "generator_unet.onnx"
 SECTION = "generator"
@@ -147,11 +147,6 @@ def round_to_fp16(model) -> float:
     return relative_error(after.numpy(), before.numpy())
 
 
-def relative_error(got: np.ndarray, want: np.ndarray) -> float:
-    """max |got - want| / max |want|."""
-    return float(np.abs(got - want).max() / max(float(np.abs(want).max()), 1e-12))
-
-
 def parity(model, path: Path, frames: tuple[int, ...] = PARITY_FRAMES, seed: int = 0) -> dict:
     """Relative error ONNX vs torch per length, batch 2 (cond + uncond, as guidance runs it)."""
     import torch
@@ -196,19 +191,6 @@ def check_stats(model_dir: Path, stats: dict[str, Any]) -> None:
             )
 
 
-def versions() -> dict[str, str]:
-    import onnx
-    import onnxruntime
-    import torch
-
-    return {
-        "torch": str(torch.__version__),
-        "onnx": onnx.__version__,
-        "onnxruntime": onnxruntime.__version__,
-        "livegen": __version__,
-    }
-
-
 def export_unet(
     checkpoint: Path,
     out_dir: Path,
@@ -221,7 +203,8 @@ def export_unet(
     import onnx
 
     from livegen.engine.manifest import update_manifest
-    from livegen.engine.sampler import BEATS_PER_BAR, NOISE_FRAMES
+    from livegen.engine.sampler import NOISE_FRAMES
+    from livegen.units import BEATS_PER_BAR
 
     model, ckpt = load_unet(checkpoint)
     data = ckpt.get("data", {})
@@ -240,8 +223,7 @@ def export_unet(
     onnx.checker.check_model(str(out_dir / UNET_FILE))
     errors = parity(model, out_dir / UNET_FILE)  # against the fp16-rounded torch weights
     worst = max(errors.values())
-    if worst >= PARITY_TOLERANCE:
-        raise RuntimeError(f"ONNX/torch parity failed: relative error {worst:.2e} ({errors})")
+    check_parity("UNet, max relative error", worst, PARITY_TOLERANCE, errors)
     cfg = model.cfg
     bpm_lo, bpm_hi = data.get("bpm_range", [110.0, 140.0])
     section = {

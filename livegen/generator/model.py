@@ -227,10 +227,6 @@ class UNet1d(nn.Module):
         return self.out(F.silu(self.out_norm(h)))
 
 
-def count_params(model: nn.Module) -> int:
-    return sum(p.numel() for p in model.parameters())
-
-
 class TorchDenoiser:
     """The torch model behind the sampler's denoiser protocol (numpy in, numpy out)."""
 

@@ -12,10 +12,10 @@ from pathlib import Path
 
 import numpy as np
 
-from livegen.engine.sampler import bar_frames, bar_samples
 from livegen.generator.concepts import ConceptTable
 from livegen.generator.config import TrainConfig, UNetConfig
 from livegen.train.latents import LatentCache
+from livegen.units import bar_frames, bar_samples
 
 TINY_UNET = UNetConfig(
     latent_dim=8,

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import copy
 import json
-import math
 from pathlib import Path
 from typing import Any
 
@@ -22,20 +21,12 @@ import torch
 
 from livegen.generator.config import TrainConfig, UNetConfig
 from livegen.generator.data import BarBank, Batch, Dropout, Plan, alpha_sampler
-from livegen.generator.model import UNet1d, count_params
+from livegen.generator.model import UNet1d
 from livegen.train.codec_train import Dist, MetricsLog
-from livegen.train.common import CHECKPOINT_NAME, TrainerCommon, start_run_info
+from livegen.train.common import CHECKPOINT_NAME, TrainerCommon, count_params, lr_at, start_run_info
 from livegen.train.data import batch_rng
 
 CHECKPOINT_FORMAT = "livegen-unet"
-
-
-def lr_at(cfg: TrainConfig, step: int) -> float:
-    """Linear warm-up, then cosine decay from lr to lr · lr_final at the last step."""
-    if step < cfg.warmup_steps:
-        return cfg.lr * (step + 1) / cfg.warmup_steps
-    t = min(max((step - cfg.warmup_steps) / max(1, cfg.steps - cfg.warmup_steps), 0.0), 1.0)
-    return float(cfg.lr * (cfg.lr_final + (1 - cfg.lr_final) * 0.5 * (1 + math.cos(math.pi * t))))
 
 
 def read_checkpoint(path: Path) -> dict[str, Any]:
@@ -159,7 +150,9 @@ class Trainer(TrainerCommon):
         )
 
     def plot(self, metrics: Path, out: Path) -> Path | None:
-        return plot_losses(metrics, out)
+        from livegen.train.plots import plot_unet_metrics
+
+        return plot_unet_metrics(metrics, out)
 
     def load(self, path: Path) -> None:
         ckpt = read_checkpoint(path)
@@ -194,7 +187,9 @@ class Trainer(TrainerCommon):
     ) -> dict[str, Any]:
         """One optimiser step; the logged values stay tensors (no GPU sync until logged)."""
         for group in self.opt.param_groups:
-            group["lr"] = lr_at(self.cfg, self.step)
+            group["lr"] = lr_at(
+                self.step, self.cfg.lr, self.cfg.warmup_steps, self.cfg.steps, self.cfg.lr_final
+            )
         tensors = b if isinstance(b, dict) else self._tensors(b)
         with torch.autocast(self.dist.device.type, torch.bfloat16, enabled=self.amp):
             loss = iadb_loss(model, tensors)
@@ -249,7 +244,11 @@ class Trainer(TrainerCommon):
             return self.train_step(model, source.draw(rng, self.cfg.batch_size, self.drop))
 
         validate = (lambda: self.validate(valid)) if valid else None
-        lr = lambda s: lr_at(self.cfg, s)  # noqa: E731 (cfg.steps may be fitted to a budget)
+
+        def lr(s: int) -> float:  # reads self.cfg each time: steps may be fitted to a budget
+            c = self.cfg
+            return lr_at(s, c.lr, c.warmup_steps, c.steps, c.lr_final)
+
         if not self.run_steps(step, log, lr, validate, time_limit_s, budget_s=self.budget_s):
             return self.summary(finished=False)
         self.run_info["finished"] = True
@@ -257,30 +256,3 @@ class Trainer(TrainerCommon):
         if dist.world_size > 1:
             torch.distributed.barrier()
         return self.summary(finished=True)
-
-
-def plot_losses(metrics: Path, out: Path) -> Path | None:
-    """Train loss and EMA valid loss against step (log scale); None if nothing logged yet."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    if not Path(metrics).exists():
-        return None
-    rows = [json.loads(ln) for ln in Path(metrics).read_text().splitlines() if ln.strip()]
-    train = [(r["step"], r["loss"]) for r in rows if r.get("kind") == "train"]
-    valid = [(r["step"], r["valid_loss"]) for r in rows if r.get("kind") == "valid"]
-    if not train:
-        return None
-    fig, ax = plt.subplots(figsize=(7, 4))
-    ax.plot(*zip(*train, strict=True), lw=1, label="train (IADB MSE)")
-    if valid:
-        ax.plot(*zip(*valid, strict=True), "o-", label="valid (EMA, fixed noise)")
-    ax.set(xlabel="step", ylabel="loss", yscale="log", title="UNet training")
-    ax.grid(alpha=0.3)
-    ax.legend()
-    fig.tight_layout()
-    fig.savefig(out, dpi=100)
-    plt.close(fig)
-    return Path(out)

@@ -336,9 +336,10 @@ class OscQueryServer:
             return
         zc: Zeroconf | None = registered
         with self._lock:
-            if not self._closed:
-                self._zeroconf, zc = zc, None
-        if zc is not None:  # closed while registering
+            keep = not self._closed
+            if keep:
+                self._zeroconf = zc
+        if not keep:  # closed while registering
             _unregister(zc)
 
 

@@ -22,7 +22,7 @@ from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
 
-from livegen import SAMPLE_RATE
+from livegen.units import SAMPLE_RATE, bar_samples
 
 
 @dataclass(frozen=True, eq=False)
@@ -205,8 +205,3 @@ class Delayed:
 
     def warm_up(self) -> None:
         self.inner.warm_up()
-
-
-def bar_samples(bpm: float, sample_rate: int = SAMPLE_RATE) -> int:
-    """Samples of one 4/4 bar at `bpm`: round(240 / bpm · rate) (the generator's own rule)."""
-    return round(240.0 / float(bpm) * sample_rate)

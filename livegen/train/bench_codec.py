@@ -57,7 +57,7 @@ def bench_decoder(
     import torch
 
     from livegen.engine.session import create_session
-    from livegen.train.codec_model import count_params
+    from livegen.train.common import count_params
     from livegen.train.export_codec import export_graph, exportable, folded
 
     torch.set_flush_denormal(True)  # as onnxruntime's set_denormal_as_zero: same arithmetic

@@ -95,10 +95,6 @@ def setup_torch(threads: int | None = None) -> None:
     torch.set_flush_denormal(True)
 
 
-def count_params(module: nn.Module) -> int:
-    return sum(p.numel() for p in module.parameters())
-
-
 @dataclass
 class LoadedCodec:
     """A codec ready to use: the model (eval mode, on CPU), its latent statistics, provenance.

@@ -12,11 +12,9 @@ again in the same folder resumes from `checkpoint.pt`.
 from __future__ import annotations
 
 import json
-import math
 import os
 import warnings
 from dataclasses import dataclass
-from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -27,11 +25,10 @@ from livegen.train.codec_config import CodecConfig, TrainConfig
 from livegen.train.codec_model import (
     CHECKPOINT_FORMAT,
     build_codec,
-    count_params,
     latent_stats,
     read_checkpoint,
 )
-from livegen.train.common import TrainerCommon, start_run_info
+from livegen.train.common import TrainerCommon, count_params, lr_at, start_run_info
 from livegen.train.data import LoopBank, batch_rng
 from livegen.train.losses import (
     MultiScaleMelLoss,
@@ -40,7 +37,7 @@ from livegen.train.losses import (
     generator_adv_loss,
     si_sdr,
 )
-from livegen.train.plots import plot_metrics
+from livegen.train.plots import plot_codec_metrics
 
 
 @dataclass(frozen=True)
@@ -70,15 +67,6 @@ def setup_dist(device: str = "auto") -> Dist:
     if world > 1 and not torch.distributed.is_initialized():
         torch.distributed.init_process_group(backend="nccl" if use_cuda else "gloo")
     return Dist(rank, world, dev)
-
-
-def lr_at(cfg: TrainConfig, step: int) -> float:
-    """Linear warm-up, then cosine decay from lr to lr * lr_final at the last step."""
-    if step < cfg.warmup_steps:
-        return cfg.lr * (step + 1) / cfg.warmup_steps
-    t = (step - cfg.warmup_steps) / max(1, cfg.steps - cfg.warmup_steps)
-    t = min(max(t, 0.0), 1.0)
-    return float(cfg.lr * (cfg.lr_final + (1 - cfg.lr_final) * 0.5 * (1 + math.cos(math.pi * t))))
 
 
 class MetricsLog:
@@ -159,7 +147,7 @@ class Trainer(TrainerCommon):
         )
 
     def plot(self, metrics: Path, out: Path) -> Path | None:
-        return plot_metrics(metrics, out)
+        return plot_codec_metrics(metrics, out)
 
     def load(self, path: Path) -> None:
         """Restore model, optimisers, step, RNG and run info from a checkpoint."""
@@ -180,7 +168,7 @@ class Trainer(TrainerCommon):
     def train_step(self, model: torch.nn.Module, disc: torch.nn.Module | None, x: torch.Tensor):
         cfg = self.cfg
         for group in self.opt.param_groups:
-            group["lr"] = lr_at(cfg, self.step)
+            group["lr"] = lr_at(self.step, cfg.lr, cfg.warmup_steps, cfg.steps, cfg.lr_final)
         y, _ = model(x)
         l1 = F.l1_loss(y, x)
         mel = self.mel_loss(y, x)
@@ -205,7 +193,7 @@ class Trainer(TrainerCommon):
         if use_adv:
             assert self.disc_opt is not None and disc is not None
             for group in self.disc_opt.param_groups:
-                group["lr"] = lr_at(cfg, self.step)
+                group["lr"] = lr_at(self.step, cfg.lr, cfg.warmup_steps, cfg.steps, cfg.lr_final)
             logits, _ = disc(torch.cat([x, y.detach()]))  # one forward: DDP-friendly
             n = x.shape[0]
             d_loss = discriminator_loss([lg[:n] for lg in logits], [lg[n:] for lg in logits])
@@ -273,7 +261,14 @@ class Trainer(TrainerCommon):
 
         validate = (lambda: self.validate(valid)) if valid is not None else None
         shown = lambda m: {"loss": f"{m['loss']:.3f}", "mel": f"{m['mel']:.3f}"}  # noqa: E731
-        if not self.run_steps(step, log, partial(lr_at, cfg), validate, time_limit_s, shown):
+        if not self.run_steps(
+            step,
+            log,
+            lambda s: lr_at(s, cfg.lr, cfg.warmup_steps, cfg.steps, cfg.lr_final),
+            validate,
+            time_limit_s,
+            shown,
+        ):
             return self.summary(finished=False)
         if dist.main:
             n = len(bank) if cfg.stats_loops == 0 else min(cfg.stats_loops, len(bank))

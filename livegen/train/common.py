@@ -8,6 +8,7 @@ No torch at import time: the commands' `add_arguments` and the config modules im
 from __future__ import annotations
 
 import argparse
+import math
 import os
 import platform
 import signal
@@ -298,3 +299,54 @@ def run_trainer(trainer: TrainerCommon, resume: Path | None, time_limit_min: flo
 
         torch.distributed.destroy_process_group()
     return 0
+
+
+# --- rules every trainer and exporter shares ------------------------------------------------------
+def lr_at(step: int, lr: float, warmup: int, steps: int, lr_final: float = 0.0) -> float:
+    """Linear warm-up, then cosine decay from lr to lr · lr_final at the last step."""
+    if step < warmup:
+        return lr * (step + 1) / warmup
+    t = min(max((step - warmup) / max(1, steps - warmup), 0.0), 1.0)
+    return float(lr * (lr_final + (1 - lr_final) * 0.5 * (1 + math.cos(math.pi * t))))
+
+
+def count_params(module: Any) -> int:
+    """Parameters of a torch module (anything with `.parameters()`)."""
+    return sum(p.numel() for p in module.parameters())
+
+
+def relative_error(got: np.ndarray, want: np.ndarray) -> float:
+    """max |got - want| / max |want|."""
+    return float(np.abs(got - want).max() / max(float(np.abs(want).max()), 1e-12))
+
+
+def check_parity(what: str, worst: float, tolerance: float, detail: Any = None) -> None:
+    """Refuse an export whose ONNX graph strays from torch: `worst` (an error, smaller is better)
+    must stay below `tolerance`."""
+    if not worst < tolerance:
+        raise RuntimeError(
+            f"ONNX/torch parity failed ({what}): {worst:.2e} not below {tolerance:.0e} ({detail})"
+        )
+
+
+def versions(*extra: str) -> dict[str, str]:
+    """Versions of what produced an export: torch, onnx, onnxruntime, livegen, and `extra`
+    distributions ("unknown" for one not installed)."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    import onnx
+    import onnxruntime
+    import torch
+
+    out = {
+        "torch": str(torch.__version__),
+        "onnx": onnx.__version__,
+        "onnxruntime": onnxruntime.__version__,
+        "livegen": __version__,
+    }
+    for name in extra:
+        try:
+            out[name] = version(name)
+        except PackageNotFoundError:
+            out[name] = "unknown"
+    return out

@@ -23,9 +23,9 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from livegen import __version__
 from livegen.engine.models import OUT_HELP, output_model_dir
 from livegen.train.codec_config import add_codec_arguments
+from livegen.train.common import check_parity, relative_error, versions
 
 if TYPE_CHECKING:
     import torch
@@ -138,11 +138,6 @@ def export_graph(
         )
 
 
-def relative_error(got: np.ndarray, want: np.ndarray) -> float:
-    """max |got - want| / max |want|."""
-    return float(np.abs(got - want).max() / max(float(np.abs(want).max()), 1e-12))
-
-
 def parity(
     loaded: LoadedCodec,
     encoder_path: Path,
@@ -175,21 +170,6 @@ def parity(
     return out
 
 
-def versions() -> dict[str, str]:
-    import encodec
-    import onnx
-    import onnxruntime
-    import torch
-
-    return {
-        "torch": str(torch.__version__),
-        "onnx": onnx.__version__,
-        "onnxruntime": onnxruntime.__version__,
-        "encodec": getattr(encodec, "__version__", "?"),
-        "livegen": __version__,
-    }
-
-
 def export_codec(
     loaded: LoadedCodec,
     out_dir: Path,
@@ -218,8 +198,7 @@ def export_codec(
         onnx.checker.check_model(str(out_dir / name))
     errors = parity(loaded, out_dir / ENCODER_FILE, out_dir / DECODER_FILE, frames)
     worst = max(max(v.values()) for v in errors.values())
-    if worst >= PARITY_TOLERANCE:
-        raise RuntimeError(f"ONNX/torch parity failed: relative error {worst:.2e} ({errors})")
+    check_parity("codec, max relative error", worst, PARITY_TOLERANCE, errors)
     meta = codec_meta(loaded)
     section = {
         "sample_rate": cfg.sample_rate,
@@ -247,7 +226,7 @@ def export_codec(
             "train_config": loaded.info.get("train_config", {}),
         },
         "parity": {"max_relative_error": worst, "by_frames": errors, "tolerance": PARITY_TOLERANCE},
-        "versions": versions(),
+        "versions": versions("encodec"),
         "exported": datetime.now(UTC).isoformat(timespec="seconds"),
     }
     update_manifest(out_dir, "codec", section, [ENCODER_FILE, DECODER_FILE])

@@ -21,9 +21,7 @@ import pytest
 from livegen.clock import simulate as sim
 from livegen.clock.events import Beat, Tick
 from livegen.clock.midi_io import MidiClockInput
-
-sys.path.insert(0, str(Path(__file__).parents[1]))
-from jackd import running_jackd
+from tests.support.jackd import running_jackd
 
 pytestmark = pytest.mark.skipif(shutil.which("jackd") is None, reason="jackd is not installed")
 

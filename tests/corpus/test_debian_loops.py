@@ -14,7 +14,7 @@ import pytest
 import soundfile as sf
 
 from livegen.corpus.importer import ImportReport, import_loops
-from livegen.corpus.tempo import bar_count
+from livegen.units import bar_count
 
 SONIC_PI = Path("/usr/share/sonic-pi/samples")
 LMMS = Path("/usr/share/lmms/samples")

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -14,9 +13,7 @@ import soundfile as sf
 
 from livegen.corpus import importer
 from livegen.corpus.importer import ImportReport, cut_bars, import_loops
-
-sys.path.insert(0, str(Path(__file__).parent))
-from loopfiles import SR, add_acid_chunk, bar_len, set_vorbis_comments, techno, write
+from tests.support.loopfiles import SR, add_acid_chunk, bar_len, set_vorbis_comments, techno, write
 
 
 def test_cut_bars() -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -10,9 +9,7 @@ import pytest
 
 from livegen.corpus import tempo
 from livegen.corpus.tempo import decide, estimate_bpm, fits_whole_bars, length_candidates
-
-sys.path.insert(0, str(Path(__file__).parent))
-from loopfiles import SR, add_acid_chunk, techno, write
+from tests.support.loopfiles import SR, add_acid_chunk, techno, write
 
 
 @pytest.mark.parametrize("bars", [1, 2])

@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import pytest
 import soundfile as sf
 
 from livegen.corpus.tempo_tags import bare_numbers, bpm_from_metadata, bpm_from_name
-
-sys.path.insert(0, str(Path(__file__).parent))
-from loopfiles import (
+from tests.support.loopfiles import (
     add_acid_chunk,
     prepend_id3_tbpm,
     rename_ogg_comment,

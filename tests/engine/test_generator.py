@@ -12,8 +12,9 @@ import pytest
 import soundfile as sf
 
 from livegen.engine.generator import BarRequest, Generator
-from livegen.engine.render import bar_starts, join_bars
+from livegen.engine.render import join_bars
 from livegen.engine.sampler import noise
+from livegen.units import bar_starts
 
 torch = pytest.importorskip("torch", reason="building the tiny package needs torch")
 CONCEPT = (np.arange(8, dtype=np.float32) - 3.5) / np.linalg.norm(np.arange(8) - 3.5)

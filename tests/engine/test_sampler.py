@@ -9,8 +9,6 @@ import pytest
 
 from livegen.engine.sampler import (
     NOISE_FRAMES,
-    bar_frames,
-    bar_samples,
     evaluations,
     fit_noise,
     grid_steps,
@@ -22,6 +20,7 @@ from livegen.engine.sampler import (
     slerp,
     vary,
 )
+from livegen.units import bar_frames, bar_samples
 
 D, T = 4, 12
 

@@ -8,8 +8,9 @@ import torch
 
 from livegen.engine.sampler import phase_signal
 from livegen.generator.config import UNetConfig
-from livegen.generator.model import TorchDenoiser, UNet1d, count_params, time_embedding
+from livegen.generator.model import TorchDenoiser, UNet1d, time_embedding
 from livegen.generator.tiny import TINY_UNET
+from livegen.train.common import count_params
 
 
 def randomised(cfg: UNetConfig = TINY_UNET) -> UNet1d:

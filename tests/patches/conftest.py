@@ -1,25 +1,10 @@
-"""Patch tests reuse the daemon tests' JACK dummy server fixture (tests/server/conftest.py,
-loaded by path: the tests folders are not packages) and port helper (tests/server/performer.py)."""
+"""Patch tests use the dummy JACK server fixture (tests/conftest.py) and the port helper."""
 
 from __future__ import annotations
 
-import importlib.util
-import sys
-from pathlib import Path
-
 import pytest
 
-sys.path.insert(0, str(Path(__file__).parents[1] / "server"))
-from performer import free_port
-
-_spec = importlib.util.spec_from_file_location(
-    "_livegen_server_conftest", Path(__file__).parents[1] / "server" / "conftest.py"
-)
-assert _spec is not None and _spec.loader is not None
-_server = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(_server)
-
-jack_server = _server.jack_server
+from tests.support.performer import free_port
 
 
 @pytest.fixture

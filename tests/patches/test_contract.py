@@ -9,16 +9,13 @@ from __future__ import annotations
 
 import ast
 import json
-import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
 
 from livegen.control.osc import ADDRESSES, OscError, parse
-
-sys.path.insert(0, str(Path(__file__).parent))
-import pdfile
+from tests.support import pdfile
 
 PATCHES = Path(__file__).parents[2] / "patches"
 

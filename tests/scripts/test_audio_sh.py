@@ -8,15 +8,13 @@ import os
 import shutil
 import signal
 import subprocess
-import sys
 import time
 import uuid
 from pathlib import Path
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).parents[1]))
-from jackd import running_jackd
+from tests.support.jackd import running_jackd
 
 ROOT = Path(__file__).parents[2]
 pytestmark = pytest.mark.skipif(

@@ -8,12 +8,8 @@ its time has come (`catch_up`), before any bar queued later can reach it.
 
 from __future__ import annotations
 
-import os
-import sys
-import uuid
 from collections.abc import Callable
 from fractions import Fraction
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -23,11 +19,9 @@ from livegen.clock.sources import InternalClock
 from livegen.clock.timeline import BarGrid
 from livegen.server.producer import Producer, Settings
 from livegen.server.scheduler import Scheduler, SchedulerConfig
-from livegen.server.source import BarSpec, Rendered, bar_samples
+from livegen.server.source import BarSpec, Rendered
 from livegen.server.timebase import ClockTimeline, FrameClock, Line
-
-sys.path.insert(0, str(Path(__file__).parents[1]))
-from jackd import running_jackd
+from livegen.units import bar_samples
 
 
 class VirtualTime:
@@ -182,26 +176,3 @@ def rig_factory() -> type[VirtualRig]:
 @pytest.fixture(name="fast_fit")
 def fast_fit_fixture() -> Callable[[np.ndarray, int], np.ndarray]:
     return fast_fit
-
-
-@pytest.fixture(scope="module")
-def jack_server():
-    name = f"livegen-serve-{uuid.uuid4().hex[:8]}"
-    saved = {k: os.environ.get(k) for k in ("JACK_DEFAULT_SERVER", "JACK_NO_START_SERVER")}
-    os.environ.update(JACK_DEFAULT_SERVER=name, JACK_NO_START_SERVER="1")
-    # PortAudio must let go of the server before it goes (or it aborts at exit).
-    import sounddevice as sd
-
-    try:
-        with running_jackd(name):
-            try:
-                yield name
-            finally:
-                sd._terminate()
-    finally:
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
-        sd._initialize()

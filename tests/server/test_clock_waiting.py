@@ -5,9 +5,6 @@ daemon fell silent at once, 4.5-6.3 s gaps, no reply, status `playing 1 bpm 0.0`
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
 from livegen.clock.events import Start, Tick
 from livegen.clock.midi_clock import MidiClock
 from livegen.clock.shared import SharedClock
@@ -16,9 +13,7 @@ from livegen.control.osc import encode
 from livegen.control.state import Session
 from livegen.server.concepts import ConceptWorker
 from livegen.server.control import Controller
-
-sys.path.insert(0, str(Path(__file__).parent))
-from fakes import FakeOsc
+from tests.support.fakes import FakeOsc
 
 ME = ("127.0.0.1", 5555)
 

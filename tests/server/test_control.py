@@ -7,7 +7,6 @@ change the session or stop the loop, and each is answered with `/livegen/error s
 from __future__ import annotations
 
 import socket
-import sys
 import time
 from pathlib import Path
 
@@ -25,9 +24,7 @@ from livegen.control.state import MAX_WORDS, Session
 from livegen.server.concepts import ConceptWorker
 from livegen.server.control import Controller
 from livegen.server.oscserver import OscServer, Packet, parse_host_port
-
-sys.path.insert(0, str(Path(__file__).parent))
-from fakes import FakeOsc
+from tests.support.fakes import FakeOsc
 
 ME = ("127.0.0.1", 5555)
 

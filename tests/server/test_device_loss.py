@@ -15,14 +15,12 @@ import sys
 import threading
 import time
 import uuid
-from pathlib import Path
 
 import numpy as np
 import pytest
 import soundfile as sf
 
-sys.path.insert(0, str(Path(__file__).parent))
-from performer import Listener, free_port
+from tests.support.performer import Listener, free_port
 
 pytestmark = pytest.mark.skipif(shutil.which("jackd") is None, reason="jackd is not installed")
 

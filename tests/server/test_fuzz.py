@@ -10,15 +10,13 @@ import signal
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 import numpy as np
 import pytest
 import soundfile as sf
 
-sys.path.insert(0, str(Path(__file__).parent))
-from fuzz import packets
-from performer import Listener, free_port
+from tests.support.fuzz import packets
+from tests.support.performer import Listener, free_port
 
 pytestmark = pytest.mark.skipif(
     __import__("shutil").which("jackd") is None, reason="jackd is not installed"

@@ -6,9 +6,7 @@ from __future__ import annotations
 
 import argparse
 import shutil
-import sys
 import uuid
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -16,9 +14,7 @@ import soundfile as sf
 
 from livegen.server import serve
 from livegen.server.source import GeneratorSource
-
-sys.path.insert(0, str(Path(__file__).parents[1]))
-from jackd import running_jackd
+from tests.support.jackd import running_jackd
 
 pytestmark = pytest.mark.skipif(shutil.which("jackd") is None, reason="jackd is not installed")
 

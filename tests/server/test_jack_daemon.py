@@ -28,10 +28,9 @@ import pytest
 from pythonosc.udp_client import SimpleUDPClient
 
 from livegen.server import serve
-from livegen.server.source import BarSpec, Rendered, bar_samples
-
-sys.path.insert(0, str(Path(__file__).parent))
-from performer import Listener, free_port, jack_run, wait_for_port
+from livegen.server.source import BarSpec, Rendered
+from livegen.units import bar_samples
+from tests.support.performer import Listener, free_port, jack_run, wait_for_port
 
 NEEDED = ("jackd", "jack_midi_clock", "jack_connect", "oscsend")
 pytestmark = pytest.mark.skipif(

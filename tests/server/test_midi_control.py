@@ -18,9 +18,7 @@ from livegen.control.midimap import CcMap
 from livegen.server import serve
 from livegen.server.midicontrol import MidiControlPort
 from livegen.server.source import LoopSource
-
-sys.path.insert(0, str(Path(__file__).parent))
-from performer import free_port
+from tests.support.performer import free_port
 
 pytestmark = pytest.mark.skipif(shutil.which("jackd") is None, reason="jackd is not installed")
 
@@ -155,7 +153,6 @@ def test_midi_control_opens_an_existing_port_by_name(jack_server):
 
 def test_a_bad_config_stops_serve_with_one_line(tmp_path):
     import subprocess
-    import sys
 
     bad = tmp_path / "bad.toml"
     bad.write_text("[session]\nguidance = 99\n")

@@ -39,7 +39,8 @@ from livegen.server.oscquery import (
     respond,
 )
 from livegen.server.oscserver import OscServer
-from livegen.server.source import BarSpec, Rendered, bar_samples
+from livegen.server.source import BarSpec, Rendered
+from livegen.units import bar_samples
 
 INFO = host_info("127.0.0.1", 9000)
 

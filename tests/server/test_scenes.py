@@ -8,9 +8,7 @@ a scene's gain changes on its downbeat, and MIDI messages become the same comman
 from __future__ import annotations
 
 import argparse
-import sys
 import time
-from pathlib import Path
 
 import pytest
 
@@ -23,9 +21,7 @@ from livegen.control.state import Scene, Session
 from livegen.server.concepts import ConceptWorker
 from livegen.server.control import Controller
 from livegen.server.midicontrol import MidiControl, add_arguments, load_config
-
-sys.path.insert(0, str(Path(__file__).parent))
-from fakes import FakeOsc
+from tests.support.fakes import FakeOsc
 
 ME = ("127.0.0.1", 5555)
 SCENES = (

@@ -15,8 +15,7 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-sys.path.insert(0, str(Path(__file__).parent))
-from performer import Listener, free_port, jack_run, wait_for_port
+from tests.support.performer import Listener, free_port, jack_run, wait_for_port
 
 pytestmark = pytest.mark.skipif(
     __import__("shutil").which("jackd") is None, reason="jackd is not installed"

@@ -1,0 +1,1 @@
+"""livegen's tests: one folder per package, shared helpers in `tests.support`."""
