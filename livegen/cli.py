@@ -29,6 +29,11 @@ COMMANDS: tuple[tuple[tuple[str, ...], str, str], ...] = (
         "livegen.generator.train_unet",
         "train the IADB latent UNet (circular bars)",
     ),
+    (
+        ("train", "all"),
+        "livegen.finetune.train_all",
+        "fine-tune the default on your imported loops: folder to model package",
+    ),
     (("encode",), "livegen.train.encode", "cache the corpus latents for generator training"),
     (("export", "codec"), "livegen.train.export_codec", "export the codec to ONNX + manifest"),
     (

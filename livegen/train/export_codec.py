@@ -105,15 +105,19 @@ def exportable(model: CodecModel) -> CodecModel:
     """`folded(model)` ready for tracing: fixed-size padding, and transposed convs as polyphase
     convs (faster in onnxruntime, same numbers; a 1 x k Conv2d form for onnxruntime's blocked
     kernels was faster on one thread but slower on two, so convs stay 1-D)."""
+    return patch_for_export(folded(model))
+
+
+def patch_for_export(module: Any) -> Any:
+    """Swap the forwards of `module`'s encodec convs (weight norm folded) for traceable ones."""
     from encodec.modules.conv import SConv1d, SConvTranspose1d
 
-    plain = folded(model)
-    for sub in plain.modules():
+    for sub in module.modules():
         if isinstance(sub, SConv1d):
             sub.forward = types.MethodType(_fixed_pad_forward, sub)  # type: ignore[method-assign]
         elif isinstance(sub, SConvTranspose1d):
             _make_polyphase(sub)
-    return plain
+    return module
 
 
 def export_graph(
