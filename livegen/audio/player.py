@@ -21,6 +21,8 @@ from __future__ import annotations
 
 import numpy as np
 
+FADE_SECONDS = 0.004  # declick at bar changes (Ableton's default): the daemon's and render's
+
 
 class ScheduledBar:
     """A bar queued at output frame `start` (not the generator's `engine.generator.Bar`):

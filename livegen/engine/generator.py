@@ -8,9 +8,11 @@ A bar at `bpm` is n = round(240/bpm · 24000) samples and T = round(n/hop) laten
 sampler (`livegen.engine.sampler`) runs `steps` guided UNet evaluations (cond + uncond as one
 batch of 2) from the seed's noise. The latents are one period of a loop (the UNet is circular and
 trained on circular bar latents, `livegen.generator.bars`); they are decoded with `circular_pad`
-frames wrapped around each side and the period of T·hop samples is resampled (band-limited,
-periodic) to exactly n samples: seamless (seam jump below the bar's 99th-percentile sample step)
-and exactly the bar's length. Same seed, same conditions, same machine: the same bar, bit for bit.
+frames wrapped around each side, and the period of T·hop samples is the bar: seamless (seam jump
+below the bar's 99th-percentile sample step). Whoever plays it fits that period to the bar's exact
+length at the output rate (`fit_bar`, band-limited and periodic): one resampling from model to
+speaker, absorbing both the rate change and the tempo's rounding to whole frames.
+Same seed, same conditions, same machine: the same bar, bit for bit.
 
 Seeds and variation: `seed` names fresh noise; with `prev_noise` (the `noise` of the bar before)
 the x0 used is slerp(prev_noise, noise(seed), variation): 0 repeats the previous bar's noise, 1 is
@@ -63,7 +65,7 @@ class BarRequest:
 
 @dataclass(frozen=True)
 class Bar:
-    audio: np.ndarray  # float32 [round(240/bpm*24000)] at 24 kHz, one seamless bar
+    audio: np.ndarray  # float32 [T * hop] at 24 kHz: one seamless bar period (fit it to play it)
     noise: np.ndarray  # the x0 actually used, [D, T] (pass back as prev_noise for the next bar)
     gen_ms: float  # request to audio, this call
 
@@ -231,8 +233,7 @@ class Generator:
             float(req.variation),
         )
         z = self.latents(x0, n, concept, int(req.steps), float(req.guidance))
-        audio = self.decode_bar(z, n)
-        return Bar(audio, x0, (time.perf_counter() - t0) * 1e3)
+        return Bar(self.decode_period(z), x0, (time.perf_counter() - t0) * 1e3)
 
     # -- the parts (also used by evaluation) ----------------------------------------------------
     def latents(
@@ -283,14 +284,18 @@ class Generator:
         )
         return x[0]
 
-    def decode_bar(self, z: Array, n_samples: int) -> Array:
+    def decode_period(self, z: Array) -> Array:
         """Decode one bar's latents [D, T] as a loop (`circular_pad` frames wrapped around each
-        side), keep the period of T·hop samples and resample it to exactly `n_samples`."""
+        side) and keep the period of T·hop samples."""
         p = min(self.spec.circular_pad, z.shape[-1])
         wrapped = np.concatenate([z[:, z.shape[-1] - p :], z, z[:, :p]], axis=1) if p else z
         y = self.codec.decode(wrapped[None])[0]
-        period = y[p * self.codec.hop : (p + z.shape[-1]) * self.codec.hop]
-        return fit_bar(period, n_samples)
+        return y[p * self.codec.hop : (p + z.shape[-1]) * self.codec.hop]
+
+    def decode_bar(self, z: Array, n_samples: int) -> Array:
+        """The period (`decode_period`) resampled to exactly `n_samples` at the model's rate (for
+        evaluation against corpus loops of that length; playback fits the period itself)."""
+        return fit_bar(self.decode_period(z), n_samples)
 
 
 def _number(name: str, value: Any) -> float:

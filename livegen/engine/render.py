@@ -11,10 +11,10 @@ fitted to its exact length at the output rate with the periodic band-limited res
 uses (`livegen.audio.resample.fit_bar`).
 
 Seeds and variation: bar k draws fresh noise from seed + k and moves from bar k−1's noise towards
-it by --variation (0: the same bar repeats, 1: a new bar every bar). Joins: when bar k+1 differs,
-the last `--fade-ms` before its downbeat crossfade (raised cosine) from bar k into bar k+1's own
-ending, which leads seamlessly into its downbeat; the downbeat itself is untouched, and identical
-bars join sample-exactly.
+it by --variation (0: the same bar repeats, 1: a new bar every bar), as the daemon does for song
+bar k. Joins: the daemon's `BarPlayer` places the bars and crossfades (4 ms, linear) at each
+downbeat, so a render is sample for sample what the daemon plays for the same settings from bar 0
+(tests/server/test_render_equals_daemon.py).
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ from typing import Any
 
 import numpy as np
 
+from livegen.audio.player import FADE_SECONDS, BarPlayer
 from livegen.control.osc import option
 from livegen.engine.models import add_model_argument, resolve_model
 from livegen.units import bar_starts
@@ -34,36 +35,21 @@ from livegen.units import bar_starts
 RATES = (8_000, 192_000)
 
 
-def crossfade(tail: np.ndarray, head: np.ndarray) -> np.ndarray:
-    """Raised-cosine crossfade from `tail` to `head` (same length); gains sum to one."""
-    n = len(tail)
-    g = 0.5 - 0.5 * np.cos(np.pi * (np.arange(n) + 0.5) / n)
-    return ((1 - g) * tail + g * head).astype(np.float32)
-
-
-def stream_bars(bars: Iterable[np.ndarray], fade: int) -> Iterator[np.ndarray]:
-    """Fitted bars (each exactly its slot's length) as consecutive pieces of the output, holding
-    only one bar: the last `fade` samples before each change crossfade from the bar before into
-    the new bar's own ending, which leads into its downbeat."""
-    prev: np.ndarray | None = None
-    for bar in bars:
-        if prev is not None:
-            if fade and not np.array_equal(bar, prev):
-                n = min(fade, len(prev), len(bar))
-                yield prev[:-n]
-                yield crossfade(prev[-n:], bar[-n:])  # bar k's own ending → its downbeat
-            else:
-                yield prev
-        prev = bar
-    if prev is not None:
-        yield prev
-
-
-def join_bars(bars: Sequence[np.ndarray], starts: Sequence[int], fade: int) -> np.ndarray:
-    """Place fitted bars at `starts`, crossfading the last `fade` samples before each change."""
-    assert all(len(b) == starts[k + 1] - starts[k] for k, b in enumerate(bars))
-    pieces = list(stream_bars(bars, fade))
-    return np.concatenate(pieces).astype(np.float32) if pieces else np.zeros(0, np.float32)
+def play_bars(
+    bars: Iterable[np.ndarray], starts: Sequence[int], rate: int, block: int = 4096
+) -> Iterator[np.ndarray]:
+    """Fitted mono bars through the daemon's own `BarPlayer` (its crossfade at each downbeat), as
+    its audio callback pulls them: consecutive pieces of the output, one bar in memory."""
+    player = BarPlayer(1, fade=round(FADE_SECONDS * rate), max_block=block)
+    out = np.zeros((block, 1), np.float32)
+    frame = 0
+    for k, bar in enumerate(bars):
+        player.queue(starts[k], bar[:, None])
+        while frame < starts[k + 1]:
+            n = min(block, starts[k + 1] - frame)
+            player.render(out[:n], frame)
+            yield out[:n, 0].copy()
+            frame += n
 
 
 def word_definition(text: str) -> tuple[str, str]:
@@ -138,7 +124,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--out", type=Path, required=True, help="output .wav (or .flac)")
     parser.add_argument("--sample-rate", type=int, default=24_000, help="output rate (Hz)")
-    parser.add_argument("--fade-ms", type=float, default=4.0, help="crossfade before a new bar")
     parser.add_argument("--device", choices=("auto", "cpu", "cuda"), default="auto")
     parser.add_argument("--threads", type=int, help="onnxruntime threads (default: all cores)")
 
@@ -162,8 +147,6 @@ def check_args(args: argparse.Namespace) -> None:
         raise ValueError("--prompt must not be empty")
     if args.out.suffix.lower() not in (".wav", ".flac"):
         raise ValueError(f"--out {args.out}: use a .wav or .flac file name")
-    if not 0.0 <= args.fade_ms <= 50.0:
-        raise ValueError(f"--fade-ms must be 0-50, got {args.fade_ms:g}")
 
 
 def weighted_prompts(
@@ -256,10 +239,9 @@ def _render(args: argparse.Namespace, out: Any) -> int:
             prev, prev_bar = bar.noise, bar
             yield fit_bar(bar.audio, starts[k + 1] - starts[k])
 
-    fade = round(args.fade_ms * 1e-3 * args.sample_rate)
     written = 0
     with out:  # bars go to the file as they are made: any number of bars in one bar's memory
-        for piece in stream_bars(fitted(), fade):
+        for piece in play_bars(fitted(), starts, args.sample_rate):
             out.write(np.clip(piece, -1.0, 1.0))
             written += len(piece)
     bar_ms = 240_000 / args.bpm

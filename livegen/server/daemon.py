@@ -27,7 +27,7 @@ from typing import Any
 
 import numpy as np
 
-from livegen.audio.player import BarPlayer
+from livegen.audio.player import FADE_SECONDS, BarPlayer
 from livegen.clock.shared import SharedClock
 from livegen.clock.sources import ClockSource
 from livegen.control.state import Session
@@ -44,7 +44,6 @@ from livegen.server.status import StatusLine
 from livegen.server.timebase import CallbackLog, ClockTimeline, FrameClock
 from livegen.server.watchdog import AudioWatch
 
-FADE_SECONDS = 0.004  # declick at bar changes (Ableton's default)
 GUARD = 0.002  # extra lead before the callback that renders a bar's first block
 
 

@@ -22,7 +22,9 @@ from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
 
-from livegen.units import SAMPLE_RATE, bar_samples
+from livegen.units import SAMPLE_RATE
+
+SEED_LIMIT = 2**31  # seeds are 0..2^31 - 1 (the OSC range); seed + bar wraps inside it
 
 
 @dataclass(frozen=True, eq=False)
@@ -53,7 +55,8 @@ class Rendered:
     """One rendered bar.
 
     Args:
-        audio: float32 [n] at the source's `sample_rate`, one seamless bar at `spec.bpm`.
+        audio: float32 [n] at the source's `sample_rate`: one seamless bar period at `spec.bpm`
+            (any length near the bar's: the producer fits it to the clock's bar, once).
         gen_ms: wall time the source spent on it.
         state: what the source needs to continue from this bar (the generator's noise); the
             scheduler passes the last *committed* bar's `Rendered` back as `previous`.
@@ -118,7 +121,7 @@ class GeneratorSource:
             concept=spec.concept,
             steps=int(spec.steps),
             guidance=float(spec.guidance),
-            seed=int(spec.seed),
+            seed=(int(spec.seed) + spec.bar) % SEED_LIMIT,  # fresh noise per bar, as render
             variation=float(spec.variation),
         )
         bar = self.generator.bar(request, None if previous is None else previous.state)
@@ -167,11 +170,8 @@ class LoopSource:
         return audio
 
     def render(self, spec: BarSpec, previous: Rendered | None) -> Rendered:
-        from livegen.audio.resample import fit_bar
-
-        t0 = time.perf_counter()
-        audio = fit_bar(self.loop(self.index_for(spec)), bar_samples(spec.bpm, self.sample_rate))
-        return Rendered(audio, (time.perf_counter() - t0) * 1e3)
+        t0 = time.perf_counter()  # the producer's fit does the stretching: one resampling
+        return Rendered(self.loop(self.index_for(spec)), (time.perf_counter() - t0) * 1e3)
 
     def warm_up(self) -> None:
         self.render(BarSpec(0, 124.0), None)

@@ -11,8 +11,9 @@ import numpy as np
 import pytest
 import soundfile as sf
 
+from livegen.audio.resample import fit_bar
 from livegen.engine.generator import BarRequest, Generator
-from livegen.engine.render import join_bars
+from livegen.engine.render import play_bars
 from livegen.engine.sampler import noise
 from livegen.units import bar_starts
 
@@ -38,11 +39,18 @@ def gen(pkg) -> Generator:
 
 
 @pytest.mark.parametrize("bpm", [110, 117.3, 125, 133.33, 140])
-def test_bars_have_exactly_the_bar_length(gen, bpm):
+def test_a_bar_is_one_latent_period_fitted_once_to_the_bar_length(gen, bpm):
     bar = gen.bar(BarRequest(bpm=bpm, concept=CONCEPT, steps=2, seed=1))
-    assert bar.audio.dtype == np.float32 and bar.audio.shape == (round(240 / bpm * 24_000),)
+    frames = round(round(240 / bpm * 24_000) / 320)
+    assert bar.audio.dtype == np.float32 and bar.audio.shape == (frames * 320,)
     assert np.isfinite(bar.audio).all() and bar.gen_ms > 0
-    assert bar.noise.shape == (8, round(round(240 / bpm * 24_000) / 320))
+    assert bar.noise.shape == (8, frames)
+    # The player's one resampling gives exactly the bar, at the model's rate or the device's.
+    for rate in (24_000, 48_000):
+        n = round(240 / bpm * rate)
+        assert fit_bar(bar.audio, n).shape == (n,)
+    z = gen.latents(bar.noise, round(240 / bpm * 24_000), CONCEPT, 2, 3.0)
+    np.testing.assert_array_equal(gen.decode_period(z), bar.audio)
     assert gen.sample_rate == 24_000 and gen.concept_dim == 8
 
 
@@ -191,15 +199,21 @@ def test_bar_grid_never_drifts():
     assert set(np.diff(starts)) <= {85_354, 85_355}
 
 
-def test_identical_bars_join_sample_exactly_and_new_ones_crossfade():
+def test_render_joins_bars_as_the_player_does():
     loop = np.sin(np.linspace(0, 40 * np.pi, 1000, endpoint=False)).astype(np.float32)
     starts = [0, 1000, 2000]
-    np.testing.assert_array_equal(join_bars([loop, loop], starts, 50), np.tile(loop, 2))
+    same = np.concatenate(list(play_bars([loop, loop], starts, 24_000, block=256)))
+    np.testing.assert_allclose(same, np.tile(loop, 2), atol=1e-6)  # a loop fades into itself
     other = -loop
-    out = join_bars([loop, other], starts, 50)
-    np.testing.assert_array_equal(out[1000:], other)  # the downbeat is untouched
-    np.testing.assert_array_equal(out[:950], loop[:950])
-    assert np.abs(np.diff(out[940:1010])).max() <= np.abs(np.diff(loop)).max() * 1.5
+    out = np.concatenate(list(play_bars([loop, other], starts, 24_000, block=256)))
+    fade = round(0.004 * 24_000)
+    np.testing.assert_array_equal(out[:1000], loop)
+    np.testing.assert_allclose(out[1000 + fade :], other[fade:], atol=1e-7)
+    # in the fade: the old bar running on (its own downbeat) mixed linearly into the new one
+    g = ((np.arange(fade) + 0.5) / fade).astype(np.float32)
+    np.testing.assert_allclose(
+        out[1000 : 1000 + fade], (1 - g) * loop[:fade] + g * other[:fade], atol=1e-6
+    )
 
 
 def test_guidance_on_the_tempo_too_is_an_option(gen):
