@@ -3,7 +3,7 @@
 import argparse
 import sys
 
-from livegen.train import bench_codec
+from livegen.eval import bench_codec
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=bench_codec.__doc__)

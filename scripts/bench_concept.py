@@ -3,7 +3,7 @@
 import argparse
 import sys
 
-from livegen.concept import bench
+from livegen.eval import bench_concept as bench
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=bench.__doc__)

@@ -31,8 +31,8 @@ import uuid
 import numpy as np
 from pythonosc.udp_client import SimpleUDPClient
 
-from livegen.server import serve
-from livegen.server.source import Delayed, LoopSource
+from livegen.live import serve
+from livegen.live.pipeline.source import Delayed, LoopSource
 
 
 def start_jack(name: str, rate: int, period: int) -> subprocess.Popen:

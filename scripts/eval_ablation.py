@@ -18,13 +18,13 @@ from pathlib import Path
 
 import numpy as np
 
-from livegen.concept import load_conditioner
-from livegen.engine.codec import Codec
-from livegen.engine.generator import BarRequest, Generator
 from livegen.eval.kick import kick_study
 from livegen.eval.musicnn import MusicnnJudge
 from livegen.eval.outside import outside_study
 from livegen.eval.studies import HeldOut, prompt_study, tempo_study
+from livegen.runtime.codec import Codec
+from livegen.runtime.concept import load_conditioner
+from livegen.runtime.generator import BarRequest, Generator
 
 
 def bar_time(model: Path, runs: int, bpm: float = 140.0) -> dict[str, float]:

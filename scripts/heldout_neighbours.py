@@ -16,9 +16,9 @@ import argparse
 
 import numpy as np
 
-from livegen.concept.prompts import heldout_vocabulary, train_vocabulary
-from livegen.concept.runtime import LivegenClap
-from livegen.engine.models import add_model_argument
+from livegen.runtime.concept.encoder import LivegenClap
+from livegen.runtime.concept.prompts import heldout_vocabulary, train_vocabulary
+from livegen.runtime.models import add_model_argument
 
 
 def phrases(vocab: list[str]) -> list[str]:

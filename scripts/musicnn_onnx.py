@@ -48,8 +48,8 @@ from musicnn import configuration as mconfig  # noqa: E402
 from musicnn import extractor as mextractor  # noqa: E402
 from musicnn import models as mmodels  # noqa: E402
 
-from livegen.engine.manifest import update_manifest  # noqa: E402
 from livegen.eval import musicnn as judge  # noqa: E402
+from livegen.runtime.manifest import update_manifest  # noqa: E402
 
 MODEL = "MSD_musicnn"
 ONNX_NAME = "msd_musicnn.onnx"

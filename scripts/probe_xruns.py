@@ -4,7 +4,7 @@
 
 It starts its own JACK dummy server, a PortAudio output stream on it that writes a click every
 4800 frames by its own frame count, and the JACK recorder of the daemon tests
-(`tests/server/jack_capture.py`, indexed by JACK's frame time). Then it makes two stalls:
+(`tests/live/jack_capture.py`, indexed by JACK's frame time). Then it makes two stalls:
 
 - A, the client's: this process holds the GIL for ~100 ms, so the stream's callback cannot run
   and JACK skips its cycles (frames really go unplayed);

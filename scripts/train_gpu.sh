@@ -36,5 +36,5 @@ if [ -n "${PREPARE_ONLY:-}" ]; then
     exit 0
 fi
 $PY "${train[@]}" --time-budget "$BUDGET" "$@"
-$PY -c "from livegen.generator.trainer import write_slim as w; w('$OUT/$RUN', '$OUT/$RUN/unet_slim.pt')"
+$PY -c "from livegen.training.unet.trainer import write_slim as w; w('$OUT/$RUN', '$OUT/$RUN/unet_slim.pt')"
 echo "$OUT/$RUN/unet_slim.pt"

@@ -318,7 +318,7 @@ class MidiClockInput:
         return self._reader is None
 
     def park(self) -> None:
-        """The daemon switched to another clock (livegen/server/clocks.py): keep the port open,
+        """The daemon switched to another clock (livegen/live/desk/clocks.py): keep the port open,
         connected and heard by `listeners`, and keep following tempo, transport and song
         position, so that a switch back is in phase at once."""
         self._parked = True

@@ -116,7 +116,7 @@ class TriggerSlot:
 @dataclass(frozen=True)
 class DefineWord:
     """The performer's own word: prompts read `word` as `meaning` ("sidestick" = "rim clicks");
-    an empty meaning forgets the word. `word` is one lower-case word (`text.definable`)."""
+    an empty meaning forgets the word. `word` is one lower-case word (`control.words.definable`)."""
 
     word: str
     meaning: str = ""

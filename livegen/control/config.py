@@ -44,11 +44,11 @@ from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
-from livegen.concept.text import definable, normalize
 from livegen.control.midimap import CC_TARGETS, CcMap, MidiMap, NoteMap
 from livegen.control.morph import Prompts
 from livegen.control.osc import ADDRESSES, MAX_MORPH_BARS, MAX_PROMPTS, MAX_SCENES, MAX_TEXT
 from livegen.control.state import MAX_WORDS, Scene, Session
+from livegen.control.words import definable, normalize
 
 SETTINGS = {  # config key → (OSC address whose first argument gives the range, whole number)
     "guidance": ("/livegen/guidance", False),

@@ -17,9 +17,9 @@ from typing import Any
 
 from pythonosc.osc_message_builder import OscMessageBuilder
 
-from livegen.concept.text import definable, normalize
 from livegen.control import commands as cmd
 from livegen.control.wire import WireError, read_packet
+from livegen.control.words import definable, normalize
 
 PREFIX = "/livegen/"
 MAX_PROMPTS = 8

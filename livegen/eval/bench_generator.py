@@ -6,7 +6,7 @@ of 2) + the codec decode, exactly as the daemon runs it (`Generator.bar`). Media
 `--unet-checkpoint` the same sampler runs the same UNet in torch eager in the same process
 (decoding with the package's ONNX decoder, so the difference is the UNet's). Goal: 8 steps +
 decode ≤ 5 % of the bar on a 2-core CPU. With a GPU and onnxruntime-gpu, `--device cuda` runs the
-UNet on the CUDA provider with IO binding (`livegen.engine.generator.OnnxDenoiser`).
+UNet on the CUDA provider with IO binding (`livegen.runtime.generator.OnnxDenoiser`).
 
     livegen bench generator --model models/default --unet-checkpoint runs/unet
 """
@@ -22,7 +22,7 @@ from typing import Any
 
 import numpy as np
 
-from livegen.engine.models import add_model_argument
+from livegen.runtime.models import add_model_argument
 
 
 def _stats(ms: np.ndarray, bar_ms: float) -> dict[str, float]:
@@ -41,8 +41,8 @@ def bench(
 ) -> dict[str, Any]:
     """Per step count: ORT bar time, torch eager bar time when a torch denoiser is given, and
     a `baseline` generator's (another package) bar by bar in turn, so both see the same load."""
-    from livegen.engine.generator import BarRequest
-    from livegen.engine.sampler import noise
+    from livegen.runtime.generator import BarRequest
+    from livegen.runtime.sampler import noise
     from livegen.units import bar_frames, bar_samples
 
     concept = None
@@ -149,7 +149,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from livegen.engine.generator import Generator
+    from livegen.runtime.generator import Generator
 
     if args.runs < 1:
         raise ValueError(f"--runs must be at least 1, got {args.runs}")
@@ -159,8 +159,8 @@ def run(args: argparse.Namespace) -> int:
     if args.unet_checkpoint is not None:
         import torch
 
-        from livegen.generator.export import load_unet
-        from livegen.generator.model import TorchDenoiser
+        from livegen.training.unet.export import load_unet
+        from livegen.training.unet.model import TorchDenoiser
 
         torch.set_num_threads(args.threads)
         torch.set_flush_denormal(True)

@@ -43,7 +43,7 @@ from typing import Any
 
 import numpy as np
 
-from livegen.engine.models import add_model_argument
+from livegen.runtime.models import add_model_argument
 
 
 def report(r: dict[str, Any]) -> str:
@@ -182,11 +182,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from livegen.concept import load_conditioner
-    from livegen.engine.codec import Codec
-    from livegen.engine.generator import Generator
-    from livegen.engine.sampler import METHODS, schedule
     from livegen.eval.studies import HeldOut, prompt_study, steps_study, tempo_study
+    from livegen.runtime.codec import Codec
+    from livegen.runtime.concept import load_conditioner
+    from livegen.runtime.generator import Generator
+    from livegen.runtime.sampler import METHODS, schedule
 
     samplers = [(m, k) for m, _, k in (s.partition(":") for s in args.samplers.split(",") if s)]
     for m, k in samplers:

@@ -34,8 +34,8 @@ from scipy import fft as sfft
 from scipy import signal
 
 from livegen.dsp.mel import mel_filterbank
-from livegen.engine.manifest import ModelFileError, load_manifest
 from livegen.eval.measures import frechet
+from livegen.runtime.manifest import ModelFileError, load_manifest
 
 SR = 16_000
 N_FFT = 512
@@ -176,7 +176,7 @@ class MusicnnJudge:
     @classmethod
     def load(cls, path: Path = DEFAULT_DIR, threads: int | None = None) -> MusicnnJudge:
         """Load `path/manifest.json` and its ONNX, checking the sha256; CPU, `threads` intra-op."""
-        from livegen.engine.session import create_session
+        from livegen.runtime.session import create_session
 
         root = Path(path)
         if not (root / "manifest.json").is_file():

@@ -19,8 +19,8 @@ from typing import Any
 import numpy as np
 from tqdm import tqdm
 
-from livegen.engine.generator import Generator
 from livegen.eval.musicnn import MusicnnJudge, cached_embed, fd_ratio, files_key
+from livegen.runtime.generator import Generator
 
 
 def held_out(corpus: Path, split: str, n: int, lo: float, hi: float) -> list[dict[str, Any]]:
@@ -39,7 +39,7 @@ def held_out(corpus: Path, split: str, n: int, lo: float, hi: float) -> list[dic
 
 def round_trip(gen: Generator, codec, audio: list[np.ndarray]) -> list[np.ndarray]:
     """Real loops through the package's codec as the UNet sees them (circular bar latents)."""
-    from livegen.generator.bars import encode_bar
+    from livegen.training.unet.bars import encode_bar
 
     return [gen.decode_bar(codec.normalize(encode_bar(codec, a)[None])[0], len(a)) for a in audio]
 
@@ -63,7 +63,7 @@ def outside_study(
     """FD ratios (generated, codec round trips) over the floor, and the judge's tag profiles."""
     from livegen.corpus.make import load_audio
     from livegen.eval.studies import render
-    from livegen.generator.bars import codec_fingerprint
+    from livegen.training.unet.bars import codec_fingerprint
 
     corpus = Path(corpus)
     lo, hi = gen.spec.bpm_min, gen.spec.bpm_max

@@ -1,6 +1,6 @@
 """The three generator studies behind `livegen eval generator`: tempo, prompts, steps.
 
-All run the shipped runtime (`livegen.engine.generator.Generator`: onnxruntime, no torch) and
+All run the shipped runtime (`livegen.runtime.generator.Generator`: onnxruntime, no torch) and
 score audio with the package's concept encoder and `livegen.eval.tempo`. Seeds are paired across
 the arms of a study (BPM on/off, each guidance, each step count), so differences are the
 conditions', not the noise's.
@@ -15,10 +15,10 @@ from typing import Any
 import numpy as np
 from tqdm import tqdm
 
-from livegen.engine.generator import Generator
-from livegen.engine.sampler import grid_steps, noise
 from livegen.eval.measures import attribute_tasks, classify, frechet, prototypes, relative_rmse
 from livegen.eval.tempo import loop_tempo, within
+from livegen.runtime.generator import Generator
+from livegen.runtime.sampler import grid_steps, noise
 from livegen.units import bar_frames, bar_samples
 
 
@@ -93,7 +93,7 @@ def tempo_study(
     out = {k: float(np.mean(v)) for k, v in rows.items()}
     out["real held-out"] = float(np.mean(real))
     if codec is not None:  # the ceiling the codec leaves: real loops through encode + decode
-        from livegen.generator.bars import encode_bar
+        from livegen.training.unet.bars import encode_bar
 
         hits = []
         for a, b in zip(held.audio[:bars], held.bpm[:bars], strict=True):
@@ -162,11 +162,11 @@ def prompt_study(
 
 def _real_attribute_accuracy(gen, cond, tasks, held: HeldOut, codec) -> dict[str, dict[str, float]]:
     """{attribute: {"real": acc, "real through codec": acc}} with the study's classifier."""
-    from livegen.concept.prompts import ZERO_SHOT, attribute_value
+    from livegen.runtime.concept.prompts import ZERO_SHOT, attribute_value
 
     vecs = {"real": held.audio_vec}
     if codec is not None:
-        from livegen.generator.bars import encode_bar
+        from livegen.training.unet.bars import encode_bar
 
         vecs["real through codec"] = np.stack(
             [
@@ -253,7 +253,7 @@ def steps_study(
         "reference": f"heun:uniform, {2 * ref_steps - 1} evaluations",
     }
     if codec is not None:
-        from livegen.generator.bars import encode_bar
+        from livegen.training.unet.bars import encode_bar
 
         embs = [
             cond.embed_audio(

@@ -19,7 +19,7 @@ import time
 from typing import Any
 
 from livegen.clock.midi_io import MidiClockInput
-from livegen.server.midicontrol import MidiControlPort
+from livegen.live.desk.midicontrol import MidiControlPort
 
 
 def busy(stop: threading.Event) -> None:

@@ -23,8 +23,8 @@ from livegen.clock.timeline import BarGrid
 from livegen.control import commands as cmd
 from livegen.control.osc import encode, handle_packet
 from livegen.control.state import Session
-from livegen.server.concepts import ConceptWorker
-from livegen.server.control import Controller, SharedClock
+from livegen.live.desk.control import Controller, SharedClock
+from livegen.live.pipeline.concepts import ConceptWorker
 
 PEER = Path(__file__).with_name("link_peer.py")
 

@@ -11,9 +11,9 @@ import pytest
 
 from livegen.corpus.loop import make_loop
 from livegen.dsp.mel import mel_filterbank
-from livegen.engine.manifest import ModelFileError, sha256_file
 from livegen.eval import musicnn as mn
 from livegen.eval.measures import frechet
+from livegen.runtime.manifest import ModelFileError, sha256_file
 
 FIXTURE = Path(__file__).parent / "fixtures" / "musicnn_frontend.npz"
 SR = 24_000

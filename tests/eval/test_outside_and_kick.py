@@ -25,9 +25,9 @@ def corpus(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="module")
 def shipped():
-    from livegen.concept import load_conditioner
-    from livegen.engine.codec import Codec
-    from livegen.engine.generator import Generator
+    from livegen.runtime.codec import Codec
+    from livegen.runtime.concept import load_conditioner
+    from livegen.runtime.generator import Generator
 
     gen = Generator.load(MODEL, "cpu", 1)
     codec = Codec.load(MODEL, "cpu", 1, with_encoder=True, warm=False)

@@ -1,7 +1,7 @@
 """patches/livegen.pd against a running daemon, headless: Pd sends, the daemon applies, Pd shows.
 
 The daemon runs in-process (`serve.start`, `--source loops --clock internal`, on the JACK dummy
-server of tests/server/conftest.py) with `--reply` to the port the patch listens on. Pd opens the
+server of tests/live/conftest.py) with `--reply` to the port the patch listens on. Pd opens the
 real patch plus tests/patches/drive_livegen.pd, which prints what the patch's reply display
 received (`[s livegen-beat]`, `[s livegen-bpm]`); the controls are driven through their receive
 names with `pd -send`, exactly as a click on them would send.
@@ -20,8 +20,8 @@ from pathlib import Path
 
 import pytest
 
-from livegen.server import serve
-from livegen.server.source import LoopSource
+from livegen.live import serve
+from livegen.live.pipeline.source import LoopSource
 
 pytestmark = pytest.mark.skipif(
     shutil.which("pd") is None or shutil.which("jackd") is None,
@@ -52,7 +52,7 @@ def daemon(jack_server, free_port_fn):
 @pytest.fixture
 def daemon_with_encoder(jack_server, free_port_fn):
     """The same, with the shipped concept encoder embedding the prompts."""
-    from livegen.concept import load_conditioner
+    from livegen.runtime.concept import load_conditioner
 
     model = ROOT / "models" / "default"
     if not (model / "manifest.json").is_file():

@@ -1,1 +1,0 @@
-"""Audio: the bar player used by the real-time callback, resampling, device output, recording."""

@@ -1,1 +1,0 @@
-"""Runtime inference: onnxruntime sessions, model packages, the codec, the sampler. No torch."""

@@ -1,0 +1,353 @@
+"""The daemon's wiring: who owns what, and the threads that run it.
+
+Threads (all but the first are ordinary Python threads; only the first has real-time rules):
+
+- audio callback (PortAudio's thread): `OutputEngine.callback` → `BarPlayer.render`, gain ramp,
+  time-base log, recorder ring. Reads nothing another thread locks.
+- producer: ingests the callback's log into the `FrameClock`, asks the `Scheduler` what is due,
+  renders (the model releases the GIL while it runs), fits, queues into the player. The only
+  caller of `BarPlayer.queue`.
+- control: OSC datagrams and MIDI control messages → commands → session/settings, timed
+  bundles, clock poll → beats out, the status line. Wakes on every datagram, every MIDI
+  message and just after every beat.
+- OSC receiver, concept worker, recorder writer: small I/O threads (see their modules).
+
+Shared state crosses threads only as whole immutable objects swapped by one assignment
+(`Controller.settings`, the `FrameClock.line`, published status tuples) or as counters with one
+writer each; the clock sits behind `clock.shared.SharedClock`'s lock (never taken by the callback).
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import replace
+from typing import Any
+
+import numpy as np
+
+from livegen.clock.shared import SharedClock
+from livegen.clock.sources import ClockSource
+from livegen.control.state import Session
+from livegen.live.audio.output import OutputEngine
+from livegen.live.audio.player import FADE_SECONDS, BarPlayer
+from livegen.live.audio.recorder import Recorder
+from livegen.live.audio.timebase import CallbackLog, ClockTimeline, FrameClock
+from livegen.live.audio.watchdog import AudioWatch
+from livegen.live.desk.control import Controller
+from livegen.live.desk.midicontrol import MidiControl, MidiControlPort
+from livegen.live.desk.oscserver import OscServer, Sender
+from livegen.live.desk.status import StatusLine
+from livegen.live.pipeline.concepts import ConceptRequest, ConceptWorker
+from livegen.live.pipeline.producer import Producer
+from livegen.live.pipeline.scheduler import Scheduler, SchedulerConfig
+from livegen.live.pipeline.source import BarSource
+
+GUARD = 0.002  # extra lead before the callback that renders a bar's first block
+
+
+class Daemon:
+    """Args:
+    source: renders bars.
+    clock: the clock source (on `now`'s time).
+    session: the initial session.
+    sample_rate: the output stream's rate.
+    conditioner: embeds prompts (None: no concept vectors).
+    osc: the UDP shell (None: no OSC).
+    recorder: `--record` (None: no recording).
+    make_clock: builds a clock by name for `/livegen/clock`.
+    reply_to: `--reply` address.
+    gain: initial output gain.
+    output_offset: seconds added to the reported output latency.
+    status: the terminal status line (None: quiet).
+    scheduler: tuning (its `lead` is set from the stream once it runs).
+    now: the time function every part shares.
+    channels: output channels.
+    midi: MIDI control (`--midi-control`, `--config` [midi]; None: none).
+    """
+
+    def __init__(
+        self,
+        source: BarSource,
+        clock: ClockSource,
+        session: Session,
+        sample_rate: int,
+        conditioner: Any | None = None,
+        osc: OscServer | None = None,
+        recorder: Recorder | None = None,
+        make_clock: Callable[[str], ClockSource] | None = None,
+        reply_to: Sender | None = None,
+        gain: float = 1.0,
+        output_offset: float = 0.0,
+        status: StatusLine | None = None,
+        scheduler: SchedulerConfig | None = None,
+        now: Callable[[], float] = time.monotonic,
+        channels: int = 2,
+        midi: MidiControl | None = None,
+    ) -> None:
+        self.sample_rate = sample_rate
+        self.now = now
+        self.source = source
+        self.osc = osc
+        self.recorder = recorder
+        self.status = status
+        self.midi = midi
+        if midi is not None and osc is not None and isinstance(midi.port, MidiControlPort):
+            midi.port.wake = osc.wake  # a MIDI message wakes the control thread as a datagram does
+        self.player = BarPlayer(channels, fade=round(FADE_SECONDS * sample_rate), max_block=16384)
+        self.log = CallbackLog()
+        self.engine = OutputEngine(
+            self.player,
+            sample_rate,
+            channels,
+            self.log,
+            recorder.ring if recorder else None,
+            gain=gain,
+            now=now,
+        )
+        self.frames = FrameClock(sample_rate, output_offset)
+        self.clock = SharedClock(clock)
+        self.timeline = ClockTimeline(self.clock, self.frames)
+        self.scheduler = Scheduler(self.timeline, scheduler)
+        self.concepts = ConceptWorker(conditioner)
+        self.controller = Controller(
+            replace(session, gain=gain),
+            self.clock,
+            self.concepts,
+            osc,
+            self._set_gain,
+            self.live,
+            make_clock,
+            reply_to,
+            now=now,
+            midi=midi,
+        )
+        self.producer = Producer(
+            self.scheduler,
+            source,
+            self.player.queue,
+            lambda: self.controller.settings,
+            now,
+            self._nothing_playing,
+            channels,
+            self._error,
+        )
+        self._silent = False  # silence queued because the transport stopped
+        self._placed_at_silence = 0
+        self._last_error = ""
+        self._late_frozen: int | None = None
+        self._late_excused = 0
+        self._gen = (0.0, 0.0)  # (budget s, bar s), published by the producer thread
+        self._stop = threading.Event()
+        self._wake = threading.Event()
+        self._threads: list[threading.Thread] = []
+        self.audio = AudioWatch()  # the callback's heartbeat: is the device still there?
+        self.device = ""  # the output's name, for the messages about it
+        self.started_at: float | None = None
+        self.first_bar_at: float | None = None  # speaker time of the first bar placed
+
+    # --- lifecycle ----------------------------------------------------------------------------
+    def prepare(self) -> float:
+        """Embed the first prompt and warm the source up (before the clock runs). Seconds."""
+        t0 = time.perf_counter()
+        s = self.controller.session
+        request = ConceptRequest(0, s.prompts, s.audio_prompt, words=s.words)
+        result = self.concepts.embed_now(request)
+        if result.error is not None:
+            raise ValueError(f"the first prompt cannot be embedded: {result.error}")
+        self.controller._concept_ready(result)
+        self.producer.warm_up()
+        return time.perf_counter() - t0
+
+    def start(self) -> None:
+        """Start the threads (the audio stream is started by its owner, before or after)."""
+        self.started_at = self.now()
+        self.concepts.start()
+        if self.osc is not None:
+            self.osc.start()
+        if self.recorder is not None:
+            self.recorder.start()
+        if self.midi is not None:
+            self.midi.start()
+        for name, target in (("producer", self._producer_loop), ("control", self._control_loop)):
+            thread = threading.Thread(target=target, name=f"livegen-{name}", daemon=True)
+            thread.start()
+            self._threads.append(thread)
+
+    def stop(self) -> None:
+        """Stop the threads (then close the stream, then `close`)."""
+        self._stop.set()
+        self._wake.set()
+        for thread in self._threads:
+            thread.join(timeout=10.0)
+        self.concepts.stop()
+        if self.status is not None:
+            self.status.close()
+
+    def close(self) -> None:
+        """After the stream stopped: finalize the recording, close the socket and the clock."""
+        if self.recorder is not None:
+            self.recorder.stop()
+        if self.osc is not None:
+            self.osc.close()
+        if self.midi is not None:
+            self.midi.close()
+        self.clock.close()
+
+    def wait_ready(self, timeout: float = 5.0) -> bool:
+        """Block until the callback has run long enough to map frames to time."""
+        deadline = time.monotonic() + timeout
+        while self.frames.ingest(self.log) is None:
+            if time.monotonic() > deadline:
+                return False
+            time.sleep(0.005)
+        return True
+
+    # --- what the world sees --------------------------------------------------------------------
+    @property
+    def late_bars(self) -> int:
+        frozen = self._late_frozen
+        return (self.player.late_bars if frozen is None else frozen) - self._late_excused
+
+    def live(self) -> dict[str, Any]:
+        state = self.clock.state(self.now())
+        session = self.controller.session
+        last = self.producer.stats.last
+        line = self.frames.line
+        budget, bar_s = self._gen
+        return {
+            "bpm": state.bpm or 0.0,
+            "bar": state.bar,
+            "beat": state.beat,
+            "bar_beat": state.bar_beat,
+            "playing": state.playing,
+            "clock": "midi (waiting)" if self.controller.switching.waiting else self.clock.name,
+            "peers": getattr(self.clock.source, "peers", None),  # Link only
+            "scene": session.scene,
+            "receiving": state.receiving,
+            "free_running": state.free_running,
+            "confidence": state.confidence,
+            "prompt": session.prompt_text,
+            "steps": session.steps,
+            "guidance": session.guidance,
+            "gen_ms": None if last is None else last.gen_ms,
+            "budget_ms": budget * 1e3,
+            "bar_ms": bar_s * 1e3,
+            "late_bars": self.late_bars,
+            "underruns": self.engine.underflows,
+            "latency_ms": 0.0 if line is None else line.latency * 1e3,
+            "notice": self.controller.notice,
+            "audio": "lost" if self.audio.lost else "ok",
+            "errors": self.producer.stats.errors + self.engine.errors + self.controller.failures,
+        }
+
+    # --- threads ------------------------------------------------------------------------------
+    def _producer_loop(self) -> None:
+        epoch = self.controller.transport_epoch
+        while not self._stop.is_set():
+            if self.audio.lost:  # nothing would play what is rendered: wait for the device
+                self._stop.wait(0.05)
+                continue
+            line = self.frames.ingest(self.log)
+            if line is None:
+                self._stop.wait(0.005)
+                continue
+            block = max(self.engine.max_frames, 1) / self.sample_rate
+            lead = line.latency + block + GUARD
+            if abs(lead - self.scheduler.config.lead) > 1e-4:
+                self.scheduler.config = replace(self.scheduler.config, lead=lead)
+            if self.controller.transport_epoch != epoch:
+                epoch = self.controller.transport_epoch
+                self.scheduler.reset()
+                self._transport_changed(line.frame_at_speaker(self.now() + lead))
+            try:
+                until = self.producer.step()
+            except Exception as exc:  # a bug must not stop the music: report, carry on
+                self._error(f"producer: {type(exc).__name__}: {exc}")
+                until = self.now() + 0.05
+            self._after_step()
+            delay = until - self.now()
+            if delay > 0:
+                self._wake.wait(min(delay, 0.05))
+                self._wake.clear()
+
+    def _control_loop(self) -> None:
+        epoch = self.controller.transport_epoch
+        next_status = 0.0
+        while not self._stop.is_set():
+            try:
+                wake = self.controller.step()
+            except Exception as exc:
+                self._error(f"control: {type(exc).__name__}: {exc}")
+                wake = self.now() + 0.05
+            if self.controller.transport_epoch != epoch:
+                epoch = self.controller.transport_epoch
+                self._wake.set()
+            now = self.now()
+            self._watch_audio(now)
+            if self.status is not None and now >= next_status:
+                self.status.show(self.live())
+                next_status = now + 0.25
+            if self.osc is not None and self.osc.queue:
+                time.sleep(0.002)  # a backlog: leave the interpreter to the others a moment
+                continue
+            delay = min(wake, next_status if self.status else wake) - now
+            if delay > 0:
+                if self.osc is not None:
+                    self.osc.wake.wait(delay)
+                    self.osc.wake.clear()
+                else:
+                    self._stop.wait(delay)
+
+    # --- internals ----------------------------------------------------------------------------
+    def _transport_changed(self, frame: float) -> None:
+        if self.clock.state(self.now()).playing:
+            return
+        # Stopped: fade to silence at the next block we can still reach, and stop counting the
+        # silence's repeats as late bars.
+        silence = np.zeros((self.sample_rate, self.player.channels), np.float32)
+        self.player.queue(int(np.ceil(frame)), silence)
+        self._silent = True
+        self._placed_at_silence = self.scheduler.placed
+        if self._late_frozen is None:
+            self._late_frozen = self.player.late_bars
+
+    def _after_step(self) -> None:
+        last = self.producer.stats.last
+        bar_s = 0.0 if last is None else last.plan.length / self.sample_rate
+        self._gen = (self.scheduler.budget, bar_s)
+        if self._silent and self.scheduler.placed > self._placed_at_silence:
+            # A bar was placed after the silence: count late bars again from here.
+            self._silent = False
+            if self._late_frozen is not None:
+                self._late_excused += self.player.late_bars - self._late_frozen
+                self._late_frozen = None
+        if last is not None and self.first_bar_at is None:
+            self.first_bar_at = self.timeline.speaker_time(last.plan.start)
+
+    def _watch_audio(self, now: float) -> None:
+        change = self.audio.step(self.engine.blocks, now)
+        if change == "lost":
+            name = f" '{self.device}'" if self.device else ""
+            self._error(
+                f"audio device{name} lost: no audio callback for "
+                f"{self.audio.lost_after * 1e3:.0f} ms; OSC, clock and session carry on, "
+                "waiting for it to return"
+            )
+        elif change == "back":
+            self._error("audio device back")
+        if change is not None:
+            self.controller.announce(self.controller.notice)
+
+    def _nothing_playing(self) -> bool:
+        return self._silent or self.player.playing_bar_start is None
+
+    def _set_gain(self, gain: float) -> None:
+        self.engine.target_gain = float(gain)
+
+    def _error(self, message: str) -> None:
+        self.controller.notice = message
+        if self.status is not None and message != self._last_error:
+            self.status.message(f"livegen: {message}")
+        self._last_error = message

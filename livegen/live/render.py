@@ -1,0 +1,271 @@
+"""`livegen render`: consecutive bars to a WAV file, through the daemon's engine (no torch).
+
+    livegen render --prompt "acid line, punchy kick" --bpm 124 --bars 8 --steps 8 --guidance 3 \\
+        --seed 1 --variation 0.2 --out loop.wav --sample-rate 48000
+    livegen render --audio-prompt my_loop.wav --weight 1 --bars 4 --out like_my_loop.wav
+
+Exact timing: bar k starts at sample round(k · 240/BPM · rate) of the output (rational
+arithmetic, no accumulated rounding), so any number of bars lasts exactly
+round(bars · 240/BPM · rate) samples and never drifts. Each 24 kHz bar (a seamless loop) is
+fitted to its exact length at the output rate with the periodic band-limited resampler the player
+uses (`livegen.dsp.resample.fit_bar`).
+
+Seeds and variation: bar k draws fresh noise from seed + k and moves from bar k−1's noise towards
+it by --variation (0: the same bar repeats, 1: a new bar every bar), as the daemon does for song
+bar k. Joins: the daemon's `BarPlayer` places the bars and crossfades (4 ms, linear) at each
+downbeat, so a render is sample for sample what the daemon plays for the same settings from bar 0
+(tests/live/test_render_equals_daemon.py).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Iterable, Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from livegen.control.osc import option
+from livegen.live.audio.player import FADE_SECONDS, BarPlayer
+from livegen.runtime.models import add_model_argument, resolve_model
+from livegen.units import bar_starts
+
+RATES = (8_000, 192_000)
+
+
+def play_bars(
+    bars: Iterable[np.ndarray], starts: Sequence[int], rate: int, block: int = 4096
+) -> Iterator[np.ndarray]:
+    """Fitted mono bars through the daemon's own `BarPlayer` (its crossfade at each downbeat), as
+    its audio callback pulls them: consecutive pieces of the output, one bar in memory."""
+    player = BarPlayer(1, fade=round(FADE_SECONDS * rate), max_block=block)
+    out = np.zeros((block, 1), np.float32)
+    frame = 0
+    for k, bar in enumerate(bars):
+        player.queue(starts[k], bar[:, None])
+        while frame < starts[k + 1]:
+            n = min(block, starts[k + 1] - frame)
+            player.render(out[:n], frame)
+            yield out[:n, 0].copy()
+            frame += n
+
+
+def word_definition(text: str) -> tuple[str, str]:
+    """One --word argument, WORD=MEANING, as (word, meaning); argparse prints what is wrong."""
+    from livegen.control.words import definable, normalize
+
+    word, sep, meaning = text.partition("=")
+    if not sep or not meaning.strip():
+        raise argparse.ArgumentTypeError(f"{text!r}: write WORD=MEANING, e.g. sidestick=rim clicks")
+    why = definable(word.strip())
+    if why is not None:
+        raise argparse.ArgumentTypeError(why)
+    return normalize(word), " ".join(meaning.split())
+
+
+class _InOrder(argparse.Action):
+    """Appends like action="append" and records (dest, value) in `prompt_order`, so that the
+    --weight list can follow --prompt and --audio-prompt in the order they were given."""
+
+    def __call__(self, parser: Any, ns: argparse.Namespace, value: Any, flag: Any = None) -> None:
+        setattr(ns, self.dest, [*(getattr(ns, self.dest) or []), value])
+        ns.prompt_order = [*getattr(ns, "prompt_order", []), (self.dest, value)]
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    add_model_argument(parser)
+    parser.add_argument(
+        "--prompt",
+        action=_InOrder,
+        default=[],
+        metavar="TEXT",
+        help="text prompt (repeat to mix prompts)",
+    )
+    parser.add_argument(
+        "--audio-prompt",
+        action=_InOrder,
+        default=[],
+        metavar="FILE",
+        help="a loop whose style to follow, embedded as the daemon's /livegen/audio_prompt does; "
+        "mixes with the --prompt texts",
+    )
+    parser.add_argument(
+        "--weight",
+        action="append",
+        type=float,
+        default=[],
+        metavar="W",
+        help="weight of each --prompt and --audio-prompt, in the order given (default 1 each)",
+    )
+    parser.add_argument(
+        "--word",
+        action="append",
+        type=word_definition,
+        default=[],
+        metavar="WORD=MEANING",
+        help='read WORD in the prompts as MEANING, e.g. --word "sidestick=rim clicks" (repeat)',
+    )
+    parser.add_argument("--bpm", type=float, default=124.0, help="tempo (the model's range)")
+    parser.add_argument("--bars", type=int, default=4, help="number of bars")
+    # the options with an OSC twin take its range (livegen.control.osc.option)
+    parser.add_argument("--steps", type=option("/livegen/steps"),
+                        help="sampler steps (default: the model's, 8)")  # fmt: skip
+    parser.add_argument("--guidance", type=option("/livegen/guidance"), default=3.0,
+                        help="classifier-free guidance w")  # fmt: skip
+    parser.add_argument("--seed", type=option("/livegen/seed"), default=0,
+                        help="noise seed of the first bar")  # fmt: skip
+    parser.add_argument(
+        "--variation",
+        type=option("/livegen/variation"),
+        default=0.0,
+        help="0..1: how far each bar's noise moves from the previous one",
+    )
+    parser.add_argument("--out", type=Path, required=True, help="output .wav (or .flac)")
+    parser.add_argument("--sample-rate", type=int, default=24_000, help="output rate (Hz)")
+    parser.add_argument("--device", choices=("auto", "cpu", "cuda"), default="auto")
+    parser.add_argument("--threads", type=int, help="onnxruntime threads (default: all cores)")
+
+
+def check_args(args: argparse.Namespace) -> None:
+    """Raise ValueError with one readable line for arguments no model can satisfy."""
+    if args.bars < 1:
+        raise ValueError(f"--bars must be at least 1, got {args.bars}")
+    if not RATES[0] <= args.sample_rate <= RATES[1]:
+        raise ValueError(f"--sample-rate must be {RATES[0]}-{RATES[1]} Hz, got {args.sample_rate}")
+    audio = getattr(args, "audio_prompt", [])
+    if args.weight and len(args.weight) != len(args.prompt) + len(audio):
+        with_audio = f" and {len(audio)} --audio-prompt" if audio else ""
+        raise ValueError(
+            f"{len(args.weight)} --weight for {len(args.prompt)} --prompt{with_audio}: "
+            "give one weight per prompt, or none"
+        )
+    if len(audio) > 1:
+        raise ValueError("one --audio-prompt at most (like the daemon's /livegen/audio_prompt)")
+    if any(not p.strip() for p in args.prompt):
+        raise ValueError("--prompt must not be empty")
+    if args.out.suffix.lower() not in (".wav", ".flac"):
+        raise ValueError(f"--out {args.out}: use a .wav or .flac file name")
+
+
+def weighted_prompts(
+    args: argparse.Namespace,
+) -> tuple[tuple[tuple[str, float], ...], tuple[str, float] | None]:
+    """(text prompts, audio prompt) with their weights: --weight follows the order given."""
+    audio = getattr(args, "audio_prompt", [])
+    order = getattr(args, "prompt_order", None) or [
+        *(("prompt", p) for p in args.prompt),
+        *(("audio_prompt", a) for a in audio),
+    ]
+    weights = args.weight or [1.0] * len(order)
+    texts = tuple((v, w) for (kind, v), w in zip(order, weights, strict=True) if kind == "prompt")
+    audios = [(v, w) for (kind, v), w in zip(order, weights, strict=True) if kind != "prompt"]
+    return texts, (audios[0] if audios else None)
+
+
+def embed_prompts(args: argparse.Namespace) -> np.ndarray | None:
+    """The concept vector of the prompts, through the daemon's own path (ConceptWorker.embed_now:
+    the same file reading, checks and mixing as /livegen/prompt and /livegen/audio_prompt)."""
+    texts, audio = weighted_prompts(args)
+    if not texts and audio is None:
+        return None
+    from livegen.live.pipeline.concepts import ConceptRequest, ConceptWorker
+    from livegen.runtime.concept import load_conditioner
+
+    cond = load_conditioner("livegen-clap", model_dir=args.model, threads=args.threads)
+    request = ConceptRequest(0, texts, audio, words=tuple(args.word))
+    result = ConceptWorker(cond).embed_now(request)
+    if result.error is not None:
+        what = f"--audio-prompt {audio[0]}" if audio else "--prompt"
+        raise ValueError(f"{what}: {result.error}")
+    if result.unknown_words:
+        unplaced = ", ".join(result.unknown_words)
+        print(f"note: the model cannot place {unplaced} (--word WORD=MEANING)", file=sys.stderr)
+    return result.vector
+
+
+def open_output(path: Path, rate: int) -> Any:
+    """The output file, open for writing (24-bit); ValueError with one line if it cannot be."""
+    import soundfile as sf
+
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        return sf.SoundFile(str(path), "w", samplerate=rate, channels=1, subtype="PCM_24")
+    except (OSError, RuntimeError) as exc:  # soundfile's LibsndfileError is a RuntimeError
+        raise ValueError(f"--out {path}: cannot write there ({exc})") from None
+
+
+def run(args: argparse.Namespace) -> int:
+    check_args(args)
+    out = open_output(args.out, args.sample_rate)  # an unwritable --out fails before any work
+    try:
+        return _render(args, out)
+    except BaseException:
+        out.close()
+        args.out.unlink(missing_ok=True)  # no half-written file under the name asked for
+        raise
+
+
+def _render(args: argparse.Namespace, out: Any) -> int:
+    from livegen.dsp.resample import fit_bar
+    from livegen.runtime.generator import BarRequest, Generator
+    from livegen.runtime.manifest import load_manifest
+
+    args.model = resolve_model(args.model)  # the default name, when it was not found at parse
+    manifest = load_manifest(args.model)
+    gen = Generator.load(args.model, args.device, args.threads, manifest=manifest, warm=False)
+    steps = (
+        args.steps
+        if args.steps is not None
+        else int(manifest.section("generator").get("sampler", {}).get("steps", 8))
+    )
+    concept = embed_prompts(args)
+    # Validate the whole request (bpm range, steps, guidance, variation, seed) before any work.
+    gen.check(BarRequest(args.bpm, concept, steps, args.guidance, args.seed, args.variation))
+    gen.warm_up()
+    starts = bar_starts(args.bars, args.bpm, args.sample_rate)
+    times: list[float] = []
+
+    def fitted() -> Iterator[np.ndarray]:
+        prev, prev_bar = None, None
+        for k in range(args.bars):
+            req = BarRequest(args.bpm, concept, steps, args.guidance, args.seed + k, args.variation)
+            if prev_bar is not None and args.variation == 0.0:
+                bar = prev_bar  # the same noise and conditions make the same bar: skip the work
+            else:
+                bar = gen.bar(req, prev_noise=prev)
+                times.append(bar.gen_ms)
+            prev, prev_bar = bar.noise, bar
+            yield fit_bar(bar.audio, starts[k + 1] - starts[k])
+
+    written = 0
+    with out:  # bars go to the file as they are made: any number of bars in one bar's memory
+        for piece in play_bars(fitted(), starts, args.sample_rate):
+            out.write(np.clip(piece, -1.0, 1.0))
+            written += len(piece)
+    bar_ms = 240_000 / args.bpm
+    med = float(np.median(times))
+    print(
+        f"wrote {args.out}: {args.bars} bars at {args.bpm:g} BPM, {written} samples "
+        f"({written / args.sample_rate:.3f} s) at {args.sample_rate} Hz; {steps} steps, "
+        f"w={args.guidance:g}; {med:.0f} ms per bar ({100 * med / bar_ms:.1f} % of the bar, "
+        f"{gen.provider})"
+    )
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """`python -m livegen.live.render …`: the command on its own, same messages as the CLI."""
+    parser = argparse.ArgumentParser(prog="livegen render", description=__doc__.splitlines()[0])
+    add_arguments(parser)
+    args = parser.parse_args(argv)
+    try:
+        return run(args)
+    except (FileNotFoundError, ValueError, OSError) as exc:
+        print(f"livegen: error: {exc}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,410 @@
+"""`livegen serve`: the daemon's command line, start-up order and clean shutdown.
+
+    livegen serve --model default                            # follow MIDI clock on "livegen"
+    livegen serve --clock internal --bpm 124 --record set.wav
+    livegen serve --clock link                               # join the Ableton Link session
+    livegen serve --source loops --clock internal            # no model: corpus loops (demo)
+
+Start-up order (what makes the first bar land on a downbeat within ~3 s): open the output (a
+readable error without a sound card or JACK server), bind OSC, open the clock, start the stream,
+embed the first prompt and warm the model up (its render times seed the budget, its last bar is
+the pre-roll), start the threads, wait until the callback has mapped frames to time, then start
+the internal clock far enough ahead for the first bar, and last serve OSCQuery (a port in use
+only turns discovery off, with a one-line reason). SIGINT/SIGTERM stop the threads, the
+stream, finalize the recording, close the ports, and exit 0.
+
+MIDI clock over JACK: RtMidi stamps every event of a JACK cycle with the time its process
+callback runs and drops the event's frame offset, so a sample-accurate sender's ticks (a DAW's
+JACK MIDI out, jack_midi_clock) arrive stamped up to one period early, half a period on average
+(2.7 ms at 256 frames): measured here as a constant -2.4 ms error at the loop starts. When both
+the MIDI input and the audio run on JACK and `--midi-latency-ms` is left at 0, the daemon shifts
+the ticks half a period later (`jack_midi_shift`). The real fix is frame-accurate stamping in
+the clock room's JACK input.
+
+`start(args, source=...)` does all of it but the waiting, for tests and the benchmark.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import sys
+import threading
+import time
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+from livegen.clock.options import add_arguments as add_clock_arguments
+from livegen.clock.options import make_clock
+from livegen.clock.sources import ClockSource, InternalClock
+from livegen.control.osc import option
+from livegen.live import resume
+from livegen.live.audio.output import (
+    NO_DEVICE_HELP,
+    AudioDeviceError,
+    AudioOutput,
+    choose_output_device,
+)
+from livegen.live.audio.recorder import Recorder
+from livegen.live.daemon import Daemon
+from livegen.live.desk import midicontrol
+from livegen.live.desk.clocks import Clocks
+from livegen.live.desk.oscquery import OscQueryServer
+from livegen.live.desk.oscserver import OscServer, parse_host_port
+from livegen.live.desk.status import StatusLine
+from livegen.live.options import latency_option, whole
+from livegen.live.pipeline.source import BarSource, GeneratorSource, LoopSource
+from livegen.runtime.concept.conditioner import add_concept_arguments
+from livegen.runtime.models import add_model_argument, resolve_model
+
+STOP_WITHIN = 1.5  # s: SIGTERM/Ctrl-C end the daemon within 2 s, whatever the device does
+SWITCH_INTERVAL = 0.001  # s: how long another Python thread may hold the GIL from the callback
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    add_model_argument(parser)
+    parser.add_argument(
+        "--source",
+        choices=("model", "loops"),
+        default="model",
+        help="model: the generator in --model (default); loops: corpus loops stretched to the "
+        "tempo, no model (demos, tests)",
+    )
+    parser.add_argument("--compute", choices=("auto", "cpu", "cuda"), default="auto",
+                        help="where the model runs (default auto)")  # fmt: skip
+    parser.add_argument("--threads", type=whole(1, 256), default=None,
+                        help="model threads (default: one less than the CPU cores, at least 1)")  # fmt: skip
+    # The session options default to None: then --config's [session], then the built-in default.
+    s = parser.add_argument_group("session")
+    s.add_argument("--prompt", help="first text prompt (default minimal techno)")
+    # Every option with an OSC twin takes that address's kind and range (`option`).
+    s.add_argument(
+        "--steps", type=option("/livegen/steps"), help="deblending steps per bar (1-64, default 8)"
+    )
+    s.add_argument(
+        "--guidance", type=option("/livegen/guidance"), help="guidance scale (0-20, default 3)"
+    )
+    s.add_argument("--seed", type=option("/livegen/seed"), help="noise seed (default 0)")
+    s.add_argument(
+        "--variation", type=option("/livegen/variation"), help="noise variation 0..1 (default 0)"
+    )
+    a = parser.add_argument_group("audio")
+    a.add_argument("--device", help="output device whose name contains this (default: default)")
+    a.add_argument("--sample-rate", type=whole(8000, 768000), default=None,
+                   help="Hz (default: the device's)")  # fmt: skip
+    a.add_argument("--blocksize", type=whole(0, 16384), default=0,
+                   help="frames per callback (0: host's)")  # fmt: skip
+    a.add_argument("--latency", type=latency_option, default="low", help="low, high or seconds")
+    a.add_argument("--output-offset-ms", type=float, default=0.0, metavar="MS",
+                   help="output latency PortAudio does not report (DAC, speakers), added")  # fmt: skip
+    a.add_argument(
+        "--gain", type=option("/livegen/gain"), help="output gain (linear 0-4, default 1)"
+    )
+    a.add_argument("--record", type=Path, metavar="FILE", help="record what plays (.wav/.flac)")
+    o = parser.add_argument_group("OSC")
+    o.add_argument("--osc-host", default="127.0.0.1", help="listen address (0.0.0.0: network)")
+    o.add_argument("--osc-port", type=whole(0, 65535), default=9000, help="UDP port (default 9000)")
+    o.add_argument("--osc-allow", action="append", metavar="ADDR",
+                   help="accept OSC only from these sender addresses (repeat or comma-separate)")  # fmt: skip
+    o.add_argument("--reply", type=parse_host_port, metavar="HOST:PORT",
+                   help="send all replies there instead of to the sender")  # fmt: skip
+    o.add_argument("--oscquery-port", type=whole(0, 65535), metavar="PORT",
+                   help="OSCQuery discovery (HTTP/JSON) on this TCP port, on --osc-host "
+                   "(default: --osc-port + 1)")  # fmt: skip
+    o.add_argument("--no-oscquery", action="store_true", help="do not serve OSCQuery")
+    parser.add_argument("--quiet", action="store_true", help="no status line")
+    parser.add_argument("--resume", type=Path, help=argparse.SUPPRESS)  # server/resume.py
+    add_clock_arguments(parser)
+    add_concept_arguments(parser)
+    midicontrol.add_arguments(parser)
+
+
+@dataclass
+class Server:
+    """A running daemon and its stream (from `start`)."""
+
+    daemon: Daemon
+    output: AudioOutput
+    started: float  # time.monotonic() when `start` was called
+    switch_interval: float
+    midi_shift: float = 0.0  # s the JACK MIDI ticks were moved later (see the module docstring)
+    oscquery: OscQueryServer | None = None
+    oscquery_error: str = ""  # why OSCQuery is off although asked for (the daemon runs on)
+    clocks: Clocks | None = None  # the sources `/livegen/clock` builds, a parked MIDI input
+
+    def stop(self) -> None:
+        if self.oscquery is not None:
+            self.oscquery.close()
+        self.daemon.stop()
+        if self.daemon.audio.lost:
+            # A stream whose device went away cannot be stopped (PortAudio's JACK host waits
+            # minutes for a callback that will not come): leave it, and PortAudio's exit handler
+            # too, which would close it the same way.
+            self.output.abandon()
+        else:
+            self.output.close()
+        self.daemon.close()
+        if self.clocks is not None:
+            self.clocks.close()
+        sys.setswitchinterval(self.switch_interval)
+
+
+def load_source(args: argparse.Namespace) -> BarSource:
+    if args.source == "loops":
+        return LoopSource()
+    try:
+        import livegen.runtime.generator  # noqa: F401
+    except ModuleNotFoundError as exc:
+        raise ValueError(
+            "this checkout has no generator runtime (livegen.runtime.generator); "
+            "use --source loops to run without a model"
+        ) from exc
+    source: BarSource = GeneratorSource.load(
+        resolve_model(args.model), device=args.compute, threads=model_threads(args.threads)
+    )
+    return source
+
+
+def model_threads(asked: int | None) -> int:
+    """Threads for the model: all cores but one unless asked. Without real-time scheduling, a
+    model burst on every core starves the audio and clock threads (a 10-min soak on 2 cores:
+    208 xruns with both cores for the model)."""
+    if asked is not None:
+        return max(1, asked)
+    return max(1, (os.cpu_count() or 1) - 1)
+
+
+def load_conditioner(args: argparse.Namespace) -> Any | None:
+    """The concept encoder, or None with `--source loops` when the model folder has none."""
+    from livegen.runtime.concept.conditioner import from_args
+
+    try:
+        return from_args(args, args.model)
+    except (OSError, ValueError) as exc:  # ModelFileError is a ValueError or OSError
+        if args.source == "loops":
+            return None
+        raise ValueError(f"cannot load the concept encoder from {args.model}: {exc}") from exc
+
+
+def start(
+    args: argparse.Namespace,
+    source: BarSource | None = None,
+    conditioner: Any | None = None,
+    status: StatusLine | None = None,
+) -> Server:
+    """Open everything, warm up, start the stream and the threads; returns the running server.
+
+    `source` and `conditioner` default to what `args` ask for (tests inject their own).
+    """
+    started = time.monotonic()
+    switch_interval = sys.getswitchinterval()
+    config = midicontrol.load_config(args)  # a bad config stops here, before anything opens
+    injected = source is not None
+    source = source or load_source(args)
+    if conditioner is None and not injected:
+        conditioner = load_conditioner(args)
+    model_dim = getattr(source, "concept_dim", None)
+    if conditioner is not None and model_dim is not None and model_dim != conditioner.dim:
+        if model_dim:
+            raise ValueError(
+                f"the concept encoder makes {conditioner.dim}-d vectors, the generator takes "
+                f"{model_dim}-d: use the encoder shipped with the model"
+            )
+        conditioner = None  # an unconditioned model: prompts only name the session
+    try:
+        import sounddevice as sd  # imported late: PortAudio lists the devices there are now
+    except OSError as exc:
+        raise AudioDeviceError(f"PortAudio is not available ({exc}); {NO_DEVICE_HELP}") from exc
+
+    device = choose_output_device(sd, args.device)
+    rate = int(args.sample_rate or sd.query_devices(device)["default_samplerate"])
+    allow = {a.strip() for item in args.osc_allow or () for a in item.split(",") if a.strip()}
+    state = resume.load_state(args.resume) if getattr(args, "resume", None) else None
+    fd = None if state is None else state.get("osc_fd")
+    osc = OscServer(args.osc_host, args.osc_port, allow or None,
+                    sock=None if fd is None else resume.osc_socket(fd))  # fmt: skip
+    opened: list[Any] = [osc]
+    try:
+        clock = make_clock(args, now=time.monotonic)
+        opened.append(clock)
+        recorder = Recorder(args.record, rate, append=state is not None) if args.record else None
+        session = config.make_session(
+            prompts=None if args.prompt is None else ((args.prompt, 1.0),),
+            steps=args.steps,
+            guidance=args.guidance,
+            seed=args.seed,
+            variation=args.variation,
+            gain=args.gain,
+            clock=args.clock,
+            bpm=float(args.bpm),
+        )
+        clocks = Clocks(args, session.bpm)
+        opened.append(clocks)
+        clocks.open_midi_early()
+        say = status.message if status is not None else None
+        midi = midicontrol.open_control(
+            args, config, clocks.parked or clock, len(session.slots), say
+        )
+        if midi is not None:
+            opened.append(midi)
+        daemon = Daemon(
+            source,
+            clock,
+            session,
+            rate,
+            conditioner=conditioner,
+            osc=osc,
+            recorder=recorder,
+            make_clock=clocks,
+            reply_to=args.reply,
+            gain=session.gain,
+            output_offset=args.output_offset_ms / 1000.0,
+            status=status,
+            midi=midi,
+        )
+        output = AudioOutput(daemon.engine, device, rate, args.blocksize, args.latency)
+    except BaseException:
+        for thing in opened:
+            thing.close()
+        raise
+    sys.setswitchinterval(SWITCH_INTERVAL)
+    output.start()
+    daemon.device = output.info.device
+    server = Server(daemon, output, started, switch_interval, clocks=clocks)
+    try:
+        if state is not None:
+            resume.restore_session(daemon, state)
+        daemon.prepare()
+        daemon.start()
+        if not daemon.wait_ready():
+            raise OSError(f"the audio stream on '{output.info.device}' does not run")
+        server.midi_shift = jack_midi_shift(
+            clock, output.info.host_api, daemon.engine.max_frames, rate, args.midi_latency_ms
+        )
+        if isinstance(clock, InternalClock):
+            line = daemon.frames.line
+            lead = daemon.scheduler.budget + (line.latency if line else 0.0) + 0.1
+            first = time.monotonic() + lead
+
+            daemon.clock.run(lambda c: resume.start_clock(c, state, first))
+        server.oscquery, server.oscquery_error = open_oscquery(args, daemon)
+    except BaseException:
+        server.stop()
+        raise
+    return server
+
+
+def open_oscquery(args: argparse.Namespace, daemon: Daemon) -> tuple[OscQueryServer | None, str]:
+    """Serve OSCQuery next to the OSC server; a port in use turns it off with a reason, since
+    discovery is a convenience and must not keep the music from starting."""
+    if args.no_oscquery or daemon.osc is None:
+        return None, ""
+    host, osc_port = daemon.osc.address
+    port = args.oscquery_port
+    if port is None:
+        port = args.osc_port + 1 if 0 < args.osc_port < 65535 else 0
+    try:
+        server = OscQueryServer(
+            lambda: daemon.controller.session, (host, osc_port), host, port, daemon.osc.allow
+        )
+    except OSError as exc:
+        return None, str(exc)
+    server.start()
+    return server, ""
+
+
+def jack_midi_shift(
+    clock: ClockSource, host_api: str, period: int, rate: int, user_latency_ms: float
+) -> float:
+    """Move JACK MIDI ticks half a JACK period later (module docstring); returns the shift (s)."""
+    inner = getattr(clock, "clock", None)
+    if user_latency_ms != 0 or getattr(clock, "api", "") != "jack" or "JACK" not in host_api:
+        return 0.0
+    if inner is None or not hasattr(inner, "config") or period <= 0:
+        return 0.0
+    shift = period / rate / 2.0
+    inner.config = replace(inner.config, latency=inner.config.latency - shift)
+    return shift
+
+
+class _Interrupted(BaseException):
+    """SIGINT/SIGTERM while `start` runs (a BaseException: nothing on the way catches it)."""
+
+
+def run(args: argparse.Namespace) -> int:
+    """`livegen serve`: run until SIGINT or SIGTERM; 0 on a clean stop, 1 if it cannot start."""
+    from livegen.clock.midi_io import MidiPortError
+
+    status = StatusLine(enabled=not args.quiet)
+    stop = threading.Event()
+    starting = [True]
+
+    def on_signal(*_: Any) -> None:
+        stop.set()
+        if starting[0]:  # still starting (loading, warming up): give up at once, cleaned up
+            raise _Interrupted
+
+    previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        try:
+            server = start(args, status=status)
+        except (AudioDeviceError, MidiPortError, OSError, ValueError) as exc:
+            print(f"livegen serve: {exc}", file=sys.stderr)
+            return 1
+        except _Interrupted:
+            print("livegen serve: stopped while starting", file=sys.stderr)
+            return 0
+        starting[0] = False
+        d, info = server.daemon, server.output.info
+        osc = d.osc.address if d.osc else None
+        status.message(
+            f"livegen serve: {info.device} ({info.host_api}) {info.sample_rate} Hz, output latency "
+            f"{d.live()['latency_ms']:.1f} ms; OSC on {osc[0]}:{osc[1]}; clock {d.clock.name}; "
+            f"source {type(d.source).__name__}; budget {d.scheduler.budget * 1e3:.0f} ms"
+            if osc else "livegen serve: running"
+        )  # fmt: skip
+        if server.oscquery is not None:
+            status.message(f"OSCQuery on {server.oscquery.url}")
+        elif server.oscquery_error:
+            status.message(f"livegen serve: {server.oscquery_error}; running without OSCQuery")
+        if args.resume:
+            status.message(f"livegen serve: audio device back: resumed at bar {d.live()['bar']}")
+        reported = False
+        watch = resume.DeviceWatch(args.device, info.sample_rate)
+        while not stop.wait(0.1):
+            if not reported and d.first_bar_at is not None:
+                reported = True
+                status.message(
+                    f"first bar audible {d.first_bar_at - server.started:.2f} s after start"
+                )
+            now = time.monotonic()
+            lost_at = d.audio.lost_at
+            # a second more first: a callback only stalled (a starved CPU) comes back by itself
+            if lost_at is not None and now - lost_at > 1.0 and watch.back(now):
+                resume.restart(server, getattr(args, "argv", None))
+        watch.close()
+        resume.stop_within(server, STOP_WITHIN, status)
+        rec = d.recorder
+        status.message(
+            f"stopped: {d.scheduler.placed} bars placed, {d.late_bars} late, "
+            f"{d.engine.underflows} underruns"
+            + (f"; recorded {rec.frames / info.sample_rate:.1f} s to {rec.path}" if rec else "")
+        )
+        return 0
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="livegen serve", description=__doc__.splitlines()[0])
+    add_arguments(parser)
+    args = parser.parse_args(argv)
+    args.argv = None if argv is None else list(argv)
+    return run(args)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,40 @@
+"""Concept encoders: text and audio prompts → one unit vector that conditions the generator.
+
+Runtime API (numpy + onnxruntime, never torch unless laion-clap is chosen):
+
+- `load_conditioner(kind, model_dir=...)` → a `Conditioner` (`base.py`): `embed_text`,
+  `embed_audio`, `embed_texts`, `embed_prompts([TextPrompt|AudioPrompt, …])` → `Conditioning`.
+- `mix(vectors, weights)`: the documented prompt-mixing rule (normalised weighted sum).
+- `corpus_embeddings(cond, corpus)`: the audio vectors [N, D] UNet training conditions on.
+
+Training and export (torch) live in `livegen.training.concept`, evaluation in `livegen.eval`
+(`concept.py`, `bench_concept.py`), and are only imported by their commands.
+"""
+
+from livegen.runtime.concept.base import (
+    AudioPrompt,
+    Conditioner,
+    Conditioning,
+    EmbedResult,
+    Prompt,
+    TextPrompt,
+    mix,
+)
+from livegen.runtime.concept.conditioner import (
+    add_concept_arguments,
+    corpus_embeddings,
+    load_conditioner,
+)
+
+__all__ = [
+    "AudioPrompt",
+    "Conditioner",
+    "Conditioning",
+    "EmbedResult",
+    "Prompt",
+    "TextPrompt",
+    "add_concept_arguments",
+    "corpus_embeddings",
+    "load_conditioner",
+    "mix",
+]

@@ -1,0 +1,309 @@
+"""The generator at run time: one seamless bar per request, onnxruntime + numpy only (no torch).
+
+    gen = Generator.load(Path("models/default"))
+    bar = gen.bar(BarRequest(bpm=124, concept=vec, steps=8, guidance=3.0, seed=7))
+    nxt = gen.bar(BarRequest(bpm=124, concept=vec, seed=8, variation=0.2), prev_noise=bar.noise)
+
+A bar at `bpm` is n = round(240/bpm · 24000) samples and T = round(n/hop) latent frames. The
+sampler (`livegen.runtime.sampler`) runs `steps` guided UNet evaluations (cond + uncond as one
+batch of 2) from the seed's noise. The latents are one period of a loop (the UNet is circular and
+trained on circular bar latents, `livegen.training.unet.bars`); they are decoded with `circular_pad`
+frames wrapped around each side, and the period of T·hop samples is the bar: seamless (seam jump
+below the bar's 99th-percentile sample step). Whoever plays it fits that period to the bar's exact
+length at the output rate (`fit_bar`, band-limited and periodic): one resampling from model to
+speaker, absorbing both the rate change and the tempo's rounding to whole frames.
+Same seed, same conditions, same machine: the same bar, bit for bit.
+
+Seeds and variation: `seed` names fresh noise; with `prev_noise` (the `noise` of the bar before)
+the x0 used is slerp(prev_noise, noise(seed), variation): 0 repeats the previous bar's noise, 1 is
+the new seed's, in between moves smoothly. A caller that wants an evolving loop passes a new seed
+per bar (e.g. seed + bar index) and its variation amount.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+import onnxruntime as ort
+
+from livegen.dsp.resample import fit_bar
+from livegen.runtime.codec import Codec
+from livegen.runtime.manifest import Manifest, ModelFileError, load_manifest
+from livegen.runtime.sampler import (
+    NOISE_FRAMES,
+    PHASE_CHANNELS,
+    noise,
+    phase_signal,
+    sample,
+    schedule,
+    vary,
+)
+from livegen.runtime.session import create_session, provider
+from livegen.units import bar_frames, bar_samples
+
+Array = npt.NDArray[np.float32]
+SECTION = "generator"
+MAX_STEPS = 256
+MAX_GUIDANCE = 20.0
+
+
+@dataclass(frozen=True)
+class BarRequest:
+    bpm: float
+    concept: np.ndarray | None = None  # [D] L2-normalised concept vector; None = unconditional
+    steps: int = 8
+    guidance: float = 3.0
+    seed: int = 0
+    variation: float = 0.0  # 0..1, applied against `prev_noise`
+
+
+@dataclass(frozen=True)
+class Bar:
+    audio: np.ndarray  # float32 [T * hop] at 24 kHz: one seamless bar period (fit it to play it)
+    noise: np.ndarray  # the x0 actually used, [D, T] (pass back as prev_noise for the next bar)
+    gen_ms: float  # request to audio, this call
+
+
+@dataclass(frozen=True)
+class GeneratorSpec:
+    """What the manifest's "generator" section promises."""
+
+    latent_dim: int
+    concept_dim: int
+    bpm_min: float
+    bpm_max: float
+    method: str
+    schedule: str
+    guide_bpm: bool = False  # the uncond branch also drops the tempo (guidance on BPM too)
+    circular_pad: int = 4  # latent frames wrapped around each side before decoding
+
+    @classmethod
+    def from_section(cls, s: dict[str, Any], where: Path) -> GeneratorSpec:
+        try:
+            cfg, cond, smp = s["config"], s["conditioning"], s.get("sampler", {})
+            lo, hi = cond["bpm_range"]
+            spec = cls(
+                int(cfg["latent_dim"]),
+                int(cfg.get("concept_dim", 0)),
+                float(lo),
+                float(hi),
+                str(smp.get("method", "euler")),
+                str(smp.get("schedule", "uniform")),
+                bool(smp.get("guide_bpm", False)),
+            )
+            if int(cfg.get("phase_channels", PHASE_CHANNELS)) != PHASE_CHANNELS:
+                raise ValueError("phase channels")
+        except (KeyError, TypeError, ValueError) as exc:
+            raise ModelFileError(f"{where}: generator section incomplete ({exc!r})") from exc
+        if spec.method not in ("euler", "ab2"):
+            raise ModelFileError(f"{where}: generator sampler method {spec.method!r} unsupported")
+        return spec
+
+
+class OnnxDenoiser:
+    """The UNet session behind the sampler's denoiser protocol; IO binding on CUDA."""
+
+    def __init__(self, session: ort.InferenceSession):
+        self.session = session
+        self.names = [i.name for i in session.get_inputs()]
+        self.cuda = provider(session) == "cuda"
+
+    def __call__(self, x: Array, alpha: Array, cond) -> Array:
+        feeds = {"x": x, "alpha": alpha, **cond}
+        feeds = {k: np.ascontiguousarray(feeds[k], np.float32) for k in self.names}
+        if not self.cuda:
+            return self.session.run(None, feeds)[0]
+        binding = self.session.io_binding()  # inputs copied once, output fetched once
+        for name, value in feeds.items():
+            binding.bind_cpu_input(name, value)
+        binding.bind_output("d", "cpu")
+        self.session.run_with_iobinding(binding)
+        return binding.copy_outputs_to_cpu()[0]
+
+
+class Generator:
+    """UNet + sampler + codec decoder: `bar(request)` → one bar of audio. Use `Generator.load`.
+
+    Args:
+        spec: the generator section's promises.
+        unet: ONNX session of the UNet.
+        codec: the runtime codec (decoder and latent statistics).
+    """
+
+    def __init__(self, spec: GeneratorSpec, unet: ort.InferenceSession, codec: Codec):
+        if codec.latent_dim != spec.latent_dim:
+            raise ModelFileError(
+                f"the UNet makes {spec.latent_dim}-d latents, the codec takes {codec.latent_dim}"
+            )
+        self.spec = spec
+        self.unet = unet
+        self.codec = codec
+        self.denoiser = OnnxDenoiser(unet)
+
+    @classmethod
+    def load(
+        cls,
+        model_dir: Path,
+        device: str = "auto",
+        threads: int | None = None,
+        manifest: Manifest | None = None,
+        warm: bool = True,
+    ) -> Generator:
+        """Open the package's UNet and codec decoder (hashes verified) and warm them up."""
+        manifest = manifest or load_manifest(Path(model_dir))
+        where = manifest.root / "manifest.json"
+        section = manifest.section(SECTION)
+        spec = GeneratorSpec.from_section(section, where)
+        codec = Codec.load(
+            manifest.root, device, threads, with_encoder=False, warm=False, manifest=manifest
+        )
+        unet = create_session(manifest.path(section["unet"]), device, threads)
+        gen = cls(spec, unet, codec)
+        if warm:
+            gen.warm_up()
+        return gen
+
+    @property
+    def sample_rate(self) -> int:
+        return self.codec.sample_rate
+
+    @property
+    def concept_dim(self) -> int:
+        return self.spec.concept_dim
+
+    @property
+    def provider(self) -> str:
+        return provider(self.unet)
+
+    def warm_up(self) -> None:
+        """One guided bar at mid tempo: first-run allocations happen now, not on stage."""
+        mid = 0.5 * (self.spec.bpm_min + self.spec.bpm_max)
+        concept = None
+        if self.concept_dim:
+            concept = np.zeros(self.concept_dim, np.float32)
+            concept[0] = 1.0
+        for _ in range(2):
+            self.bar(BarRequest(bpm=mid, concept=concept, steps=2, guidance=2.0))
+
+    # -- requests ------------------------------------------------------------------------------
+    def check(self, req: BarRequest) -> Array | None:
+        """Validate a request (ValueError with a readable message); the concept as float32."""
+        lo, hi = self.spec.bpm_min, self.spec.bpm_max
+        bpm = _number("bpm", req.bpm)
+        if not lo <= bpm <= hi:
+            raise ValueError(f"bpm {bpm:g} is outside the trained range {lo:g}-{hi:g}")
+        if isinstance(req.steps, bool) or not isinstance(req.steps, int | np.integer):
+            raise ValueError(f"steps must be an integer, got {req.steps!r}")
+        if not 1 <= req.steps <= MAX_STEPS:
+            raise ValueError(f"steps must be from 1 to {MAX_STEPS}, got {req.steps}")
+        guidance = _number("guidance", req.guidance)
+        if not 0.0 <= guidance <= MAX_GUIDANCE:
+            raise ValueError(f"guidance must be from 0 to {MAX_GUIDANCE:g}, got {guidance:g}")
+        variation = _number("variation", req.variation)
+        if not 0.0 <= variation <= 1.0:
+            raise ValueError(f"variation must be from 0 to 1, got {variation:g}")
+        if isinstance(req.seed, bool) or not isinstance(req.seed, int | np.integer) or req.seed < 0:
+            raise ValueError(f"seed must be a non-negative integer, got {req.seed!r}")
+        if req.concept is None:
+            return None
+        if not self.concept_dim:
+            raise ValueError("this model has no concept conditioning: send no concept")
+        c = np.asarray(req.concept, np.float32).reshape(-1)
+        if c.shape != (self.concept_dim,):
+            raise ValueError(f"concept must have {self.concept_dim} values, got {c.size}")
+        norm = float(np.linalg.norm(c))
+        if not math.isfinite(norm) or norm < 1e-6:
+            raise ValueError("concept must be a finite, non-zero vector")
+        return (c / norm).astype(np.float32)
+
+    def bar(self, req: BarRequest, prev_noise: np.ndarray | None = None) -> Bar:
+        """Generate one bar for `req` (see the module docstring for seeds and variation)."""
+        t0 = time.perf_counter()
+        concept = self.check(req)
+        n = bar_samples(req.bpm, self.sample_rate)
+        x0 = vary(
+            prev_noise,
+            noise(req.seed, self.spec.latent_dim, bar_frames(n, self.codec.hop)),
+            float(req.variation),
+        )
+        z = self.latents(x0, n, concept, int(req.steps), float(req.guidance))
+        return Bar(self.decode_period(z), x0, (time.perf_counter() - t0) * 1e3)
+
+    # -- the parts (also used by evaluation) ----------------------------------------------------
+    def latents(
+        self,
+        x0: Array,
+        n_samples: int,
+        concept: Array | None,
+        steps: int,
+        guidance: float,
+        bpm: bool = True,
+        method: str | None = None,
+        kind: str | None = None,
+        guide_bpm: bool | None = None,
+    ) -> Array:
+        """Normalised latents [D, T] of a bar of `n_samples` from noise x0 [D, T].
+
+        `bpm=False` drops the tempo (zero phase), as the model saw in condition dropout.
+        Guidance contrasts the concept with none; with `guide_bpm` (default: the manifest's) the
+        unconditional branch drops the tempo too, so w also pushes towards the requested BPM.
+        """
+        t = x0.shape[-1]
+        if t != bar_frames(n_samples, self.codec.hop) or t > NOISE_FRAMES:
+            raise ValueError(
+                f"noise has {t} frames, a bar of {n_samples} samples needs "
+                f"{bar_frames(n_samples, self.codec.hop)}"
+            )
+        phase = phase_signal(t)[None]
+        if not bpm:
+            phase = np.zeros_like(phase)
+        cond: dict[str, np.ndarray] = {"phase": phase}
+        uncond: dict[str, np.ndarray] | None = None
+        drop_bpm = self.spec.guide_bpm if guide_bpm is None else guide_bpm
+        if drop_bpm and bpm:
+            uncond = {"phase": np.zeros_like(phase)}
+        if self.concept_dim:
+            none = np.zeros((1, self.concept_dim), np.float32)
+            cond["concept"] = none if concept is None else concept[None]
+            if concept is not None or uncond is not None:
+                uncond = {"phase": uncond["phase"] if uncond else phase, "concept": none}
+        x = sample(
+            self.denoiser,
+            x0[None],
+            schedule(steps, kind or self.spec.schedule),
+            cond,
+            uncond,
+            guidance,
+            method or self.spec.method,
+        )
+        return x[0]
+
+    def decode_period(self, z: Array) -> Array:
+        """Decode one bar's latents [D, T] as a loop (`circular_pad` frames wrapped around each
+        side) and keep the period of T·hop samples."""
+        p = min(self.spec.circular_pad, z.shape[-1])
+        wrapped = np.concatenate([z[:, z.shape[-1] - p :], z, z[:, :p]], axis=1) if p else z
+        y = self.codec.decode(wrapped[None])[0]
+        return y[p * self.codec.hop : (p + z.shape[-1]) * self.codec.hop]
+
+    def decode_bar(self, z: Array, n_samples: int) -> Array:
+        """The period (`decode_period`) resampled to exactly `n_samples` at the model's rate (for
+        evaluation against corpus loops of that length; playback fits the period itself)."""
+        return fit_bar(self.decode_period(z), n_samples)
+
+
+def _number(name: str, value: Any) -> float:
+    """`value` as a finite float, or a ValueError naming the field."""
+    try:
+        out = float(value)
+    except (TypeError, ValueError):
+        raise ValueError(f"{name} must be a number, got {value!r}") from None
+    if not math.isfinite(out):
+        raise ValueError(f"{name} must be finite, got {value!r}")
+    return out

@@ -1,0 +1,254 @@
+"""`livegen train all`: from a folder of your loops (an imported corpus) to a model package.
+
+    livegen corpus import ~/loops --out data/mine
+    livegen train all --corpus data/mine --out mine      # then: livegen serve --model mine
+
+Fine-tunes the shipped default (`--model`) in five resumable stages, each recorded in
+`RUN_DIR/state.json` as it completes, so a crash or Ctrl-C loses at most the stage under way (the
+two training stages checkpoint inside too):
+1. plan: a held-out share of your bars (by source file), the rest at several tempos in the
+   model's range (`livegen.training.all.plan`);
+2. codec: its round trip on your bars against the corpus it learnt; only if poor, the decoder is
+   fine-tuned, and kept only if it beats the shipped one on the held-out bars (`codec_tune`);
+3. bars: your bars as the UNet's circular latents and as concept vectors of the package's audio
+   tower (kept as shipped, so text prompts still land in the same space);
+4. unet: the shipped UNet (read back from its ONNX graph) trained on your bars, conditioned on
+   each bar's own audio embedding, as the published design did: no captions needed;
+5. export + eval: a complete package (the default's codec encoder and concept encoder, your
+   decoder if it won, your UNet) and an eval page against your held-out bars (`report`).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import time
+from pathlib import Path
+from typing import Any
+
+from livegen.runtime.models import OUT_HELP, add_model_argument, output_model_dir
+
+STAGES = ("plan", "codec", "bars", "unet", "export", "eval")
+
+
+class Run:
+    """The run folder and its stage record."""
+
+    def __init__(self, run_dir: Path, fresh: bool):
+        self.dir = Path(run_dir)
+        if fresh and self.dir.exists():
+            shutil.rmtree(self.dir)
+        self.dir.mkdir(parents=True, exist_ok=True)
+        self.path = self.dir / "state.json"
+        self.state: dict[str, Any] = (
+            json.loads(self.path.read_text()) if self.path.is_file() else {}
+        )
+
+    def done(self, stage: str) -> dict[str, Any] | None:
+        return self.state.get(stage)
+
+    def record(self, stage: str, result: dict[str, Any], started: float) -> dict[str, Any]:
+        self.state[stage] = {**result, "seconds": round(time.monotonic() - started, 1)}
+        tmp = self.path.with_suffix(".tmp")
+        tmp.write_text(json.dumps(self.state, indent=1) + "\n")
+        tmp.replace(self.path)
+        print(f"[{stage}] done in {self.state[stage]['seconds']:.0f} s")
+        return self.state[stage]
+
+
+def stage_plan(args: argparse.Namespace, run: Run) -> dict[str, Any]:
+    from livegen.corpus.make import read_manifest
+    from livegen.runtime.manifest import load_manifest
+    from livegen.training.all.plan import holdout, write_corpus
+
+    entries = read_manifest(args.corpus)
+    lo, hi = load_manifest(args.model).section("generator")["conditioning"]["bpm_range"]
+    train, held = holdout(entries)
+    if not train or not held:
+        raise ValueError(f"{args.corpus}: {len(entries)} bars; train all needs at least 16")
+    return write_corpus(args.corpus, train, held, run.dir / "corpus", (lo, hi), args.variants)
+
+
+def _split_audio(corpus: Path, split: str) -> list:
+    from livegen.corpus.make import load_audio, read_manifest
+
+    return [load_audio(corpus, e) for e in read_manifest(corpus) if e["split"] == split]
+
+
+def stage_codec(args: argparse.Namespace, run: Run) -> dict[str, Any]:
+    """Measure; fine-tune the decoder if poor; keep it only if the held-out bars say so."""
+    import torch
+
+    from livegen.runtime.codec import Codec
+    from livegen.training.all import codec as ct
+    from livegen.training.all.onnx_weights import decoder_from_package
+
+    torch.set_num_threads(args.threads)
+    codec = Codec.load(args.model, device="cpu", threads=args.threads)
+    train, held = (
+        _split_audio(run.dir / "corpus", "train"),
+        _split_audio(run.dir / "corpus", "test"),
+    )
+    result = ct.check(codec, held)
+    print(
+        f"[codec] round trip on your held-out bars: mel distance {result['user']['mel_distance']:.3f}"
+        f", {result['ratio']:.2f}x the codec's own corpus ({result['reference']['mel_distance']:.3f})"
+        + (": fine-tuning the decoder" if result["poor"] else ": good enough, kept as shipped")
+    )
+    result["tuned"] = False
+    if not result["poor"] or args.codec_steps <= 0:
+        return result
+    model, _ = decoder_from_package(args.model)
+    tune = ct.DecoderTune(codec, model, train, run.dir / "codec" / "ckpt.pt", seed=args.seed)
+    tune.train(args.codec_steps, progress=not args.no_progress)
+    after = ct.measure(ct.torch_round_trip(codec, tune.decoder), held)
+    result.update(tuned_held_out=after, loss=tune.losses[:: max(1, len(tune.losses) // 200)])
+    if after["mel_distance"] < result["user"]["mel_distance"]:
+        result["tuned"] = True
+        result["parity"] = ct.export_decoder(tune.decoder, run.dir / "codec" / "codec_decoder.onnx")
+    print(
+        f"[codec] tuned decoder on held-out bars: mel distance {after['mel_distance']:.3f} "
+        f"(shipped {result['user']['mel_distance']:.3f}): "
+        + ("kept" if result["tuned"] else "not better, the shipped decoder stays")
+    )
+    return result
+
+
+def assemble(args: argparse.Namespace, run: Run, codec: dict[str, Any]) -> Path:
+    """The output package without its UNet: the base's files, the tuned decoder if it won."""
+    from livegen.runtime.manifest import load_manifest, update_manifest
+
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    base = load_manifest(args.model)
+    data = json.loads((base.root / "manifest.json").read_text())
+    for name in data["files"]:
+        if name != data["generator"]["unet"]:
+            shutil.copy2(base.root / name, out / name)
+    kept = {k: v for k, v in data.items() if k != "generator"}
+    kept["files"] = {k: v for k, v in data["files"].items() if k != data["generator"]["unet"]}
+    (out / "manifest.json").write_text(json.dumps(kept, indent=2) + "\n")
+    if codec.get("tuned"):
+        section = dict(data["codec"])
+        shutil.copy2(run.dir / "codec" / section["decoder"], out / section["decoder"])
+        section["decoder_finetune"] = {
+            "corpus": str(args.corpus),
+            "steps": args.codec_steps,
+            "held_out_mel_distance": {
+                "shipped": codec["user"]["mel_distance"],
+                "tuned": codec["tuned_held_out"]["mel_distance"],
+            },
+            "parity": codec["parity"],
+            "encoder": "as shipped (the latent space and its statistics are unchanged)",
+        }
+        update_manifest(out, "codec", section, [section["encoder"], section["decoder"]])
+    return out
+
+
+def stage_bars(args: argparse.Namespace, run: Run) -> dict[str, Any]:
+    from livegen.training.unet.bars import load_or_encode
+    from livegen.training.unet.concepts import load_or_compute
+
+    corpus, pkg = run.dir / "corpus", Path(args.out)
+    cache = load_or_encode(run.dir / "bars.npz", pkg, corpus, progress=not args.no_progress)
+    load_or_compute(run.dir / "concepts.npz", pkg, corpus, cache.ids, cache.captions,
+                    progress=not args.no_progress)  # fmt: skip
+    return {"bars": len(cache.ids), "train": int((cache.split == "train").sum())}
+
+
+def stage_unet(args: argparse.Namespace, run: Run) -> dict[str, Any]:
+    """The shipped UNet's weights as a checkpoint `train unet --init` takes, then `train unet`."""
+    import torch
+
+    from livegen.training.all.onnx_weights import unet_from_package
+    from livegen.training.common import save_checkpoint
+    from livegen.training.unet import train as train_unet
+    from livegen.training.unet.trainer import CHECKPOINT_FORMAT
+
+    init = run.dir / "init.pt"
+    if not init.is_file():
+        model, section = unet_from_package(args.model)
+        config = model.cfg.to_dict()  # type: ignore[operator,union-attr]
+        state = {k: v.clone() for k, v in model.state_dict().items()}
+        save_checkpoint({"format": CHECKPOINT_FORMAT, "config": config, "ema": state,
+                         "model": state, "step": int(section["training"]["step"])}, init)  # fmt: skip
+    parser = argparse.ArgumentParser()
+    train_unet.add_arguments(parser)
+    argv = [
+        "--corpus", str(run.dir / "corpus"), "--model", str(args.out),
+        "--bars", str(run.dir / "bars.npz"), "--concepts", str(run.dir / "concepts.npz"),
+        "--run-dir", str(run.dir / "unet"), "--init", str(init), "--device", "cpu",
+        "--threads", str(args.threads), "--steps", str(args.unet_steps),
+        "--batch-size", str(args.batch_size), "--lr", str(args.lr), "--ema", "0.995",
+        "--p-text", "0", "--alpha-dist", "logit-normal:0,1", "--seed", str(args.seed),
+        "--ckpt-every", "100", "--valid-every", "100000", "--log-every", "20",
+    ]  # fmt: skip
+    if args.no_progress:
+        argv.append("--no-progress")
+    if args.time_limit:
+        argv += ["--time-limit", str(args.time_limit)]
+    train_unet.run(parser.parse_args(argv))
+    ckpt = torch.load(run.dir / "unet" / "checkpoint.pt", map_location="cpu", weights_only=False)
+    if ckpt["step"] < args.unet_steps:
+        raise SystemExit(f"paused at step {ckpt['step']}/{args.unet_steps}: run again to resume")
+    return {"steps": int(ckpt["step"]), "checkpoint": str(run.dir / "unet" / "checkpoint.pt")}
+
+
+def stage_export(args: argparse.Namespace, run: Run) -> dict[str, Any]:
+    from livegen.runtime.manifest import load_manifest, update_manifest
+    from livegen.training.unet.export import export_unet
+
+    base = load_manifest(args.model).section("generator")
+    section = export_unet(Path(run.state["unet"]["checkpoint"]), Path(args.out), base["sampler"])
+    # The base learnt the whole tempo range; your bars may cover less of it: keep the base's.
+    section["conditioning"]["bpm_range"] = base["conditioning"]["bpm_range"]
+    section["training"]["finetune"] = {"base": str(args.model), "corpus": str(args.corpus),
+                                       "plan": run.state["plan"], "codec": run.state["codec"]}  # fmt: skip
+    update_manifest(Path(args.out), "generator", section, [section["unet"]])
+    return {"package": str(args.out)}
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--corpus", type=Path, required=True, help="your imported loops")
+    parser.add_argument("--out", type=output_model_dir, required=True, help=OUT_HELP)
+    add_model_argument(parser, help="the package to fine-tune (default: the shipped default)")
+    parser.add_argument(
+        "--run-dir", type=Path, help="resumable work folder (default: runs/all-NAME)"
+    )
+    parser.add_argument("--fresh", action="store_true", help="start over (deletes the run folder)")
+    parser.add_argument("--redo", choices=STAGES, help="run this stage and the ones after again")
+    parser.add_argument("--variants", type=int, default=5, help="tempos per training bar")
+    parser.add_argument("--codec-steps", type=int, default=600, help="decoder steps if it is poor")
+    parser.add_argument("--unet-steps", type=int, default=1200, help="UNet fine-tuning steps")
+    parser.add_argument("--batch-size", type=int, default=16)
+    parser.add_argument("--lr", type=float, default=2e-4)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--threads", type=int, default=2, help="torch/onnxruntime threads")
+    parser.add_argument("--eval-bars", type=int, default=48, help="generated bars per model")
+    parser.add_argument("--time-limit", type=float, metavar="MIN", help="pause the UNet stage")
+    parser.add_argument("--no-progress", action="store_true")
+
+
+def run(args: argparse.Namespace) -> int:
+    from livegen.training.all.report import stage_eval
+
+    run = Run(args.run_dir or Path("runs") / f"all-{Path(args.out).name}", args.fresh)
+    print(f"train all: {args.corpus} -> {args.out} (from {args.model}); run folder {run.dir}")
+    stages = {"plan": stage_plan, "codec": stage_codec, "bars": stage_bars,
+              "unet": stage_unet, "export": stage_export, "eval": stage_eval}  # fmt: skip
+    if args.redo:
+        for name in STAGES[STAGES.index(args.redo) :]:
+            run.state.pop(name, None)
+    t0 = time.monotonic()
+    for name in STAGES:
+        if run.done(name):
+            print(f"[{name}] done earlier ({run.state[name]['seconds']:.0f} s)")
+        else:
+            started = time.monotonic()
+            if name == "bars":  # the package must exist before its codec encodes the bars
+                assemble(args, run, run.state["codec"])
+            run.record(name, stages[name](args, run), started)
+    print(f"train all: {args.out} ready in {(time.monotonic() - t0) / 60:.1f} min this sitting; "
+          f"eval page {Path(args.out) / 'eval' / 'index.md'}")  # fmt: skip
+    return 0

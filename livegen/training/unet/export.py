@@ -1,0 +1,344 @@
+"""`livegen export unet`: the UNet (EMA weights) to ONNX, parity-checked, merged into the package.
+
+Writes `OUT/generator_unet.onnx` (inputs x [B, D, T], alpha [B], phase [B, 6, T] and, with
+concept conditioning, concept [B, C]; output d [B, D, T]; batch and time dynamic) and a
+"generator" section in `OUT/manifest.json` (other sections kept): the UNet config, the
+conditioning spec (bar geometry, phase rows, BPM range, concept size and encoder), the sampler
+defaults, the latent statistics it was trained with (they must equal the package codec's), the
+training provenance, the parity figures and the versions. Export the codec first:
+
+    livegen export codec --codec-checkpoint runs/codec --out models/default
+    livegen export unet --checkpoint runs/unet --out models/default
+"""
+
+from __future__ import annotations
+
+import argparse
+import warnings
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from livegen.runtime.manifest import ModelFileError
+from livegen.runtime.models import OUT_HELP, output_model_dir
+from livegen.training.common import check_parity, relative_error, versions
+
+UNET_FILE = "generator_unet.onnx"
+SECTION = "generator"
+OPSET = 17
+PARITY_FRAMES = (97, 129, 147, 164)  # odd and even bar lengths (164 = 110 BPM, 129 = 140 BPM)
+PARITY_TOLERANCE = 1e-4
+FP16_TOLERANCE = 1e-2  # output change from storing the weights as float16 (measured: ~1e-3)
+# Sampler defaults: AB2 on SD3's shift-3 grid has 4.5x less ODE error than the paper's Euler on
+# a uniform grid at 8 steps (the findings table in livegen.eval.generator's docstring).
+DEFAULT_SAMPLER = {
+    "method": "ab2",
+    "schedule": "shift:3",
+    "steps": 8,
+    "guidance": 3.0,
+    "guide_bpm": False,
+}
+
+
+def load_unet(checkpoint: Path, ema: bool = True):
+    """The UNet of a checkpoint (EMA weights by default), on CPU in eval mode, and the ckpt."""
+    from livegen.training.unet.config import UNetConfig
+    from livegen.training.unet.model import UNet1d
+    from livegen.training.unet.trainer import read_checkpoint
+
+    ckpt = read_checkpoint(checkpoint)
+    model = UNet1d(UNetConfig.from_dict(ckpt["config"]))
+    model.load_state_dict(ckpt["ema" if ema else "model"])
+    return model.eval(), ckpt
+
+
+def input_names(concept_dim: int) -> list[str]:
+    return ["x", "alpha", "phase"] + (["concept"] if concept_dim else [])
+
+
+def export_graph(model, path: Path, opset: int = OPSET, frames: int = 147) -> None:
+    """Trace the UNet to ONNX with dynamic batch and time."""
+    import torch
+
+    cfg = model.cfg
+    example = [
+        torch.zeros(2, cfg.latent_dim, frames),
+        torch.full((2,), 0.5),
+        torch.zeros(2, cfg.phase_channels, frames),
+    ]
+    if cfg.concept_dim:
+        example.append(torch.zeros(2, cfg.concept_dim))
+    names = input_names(cfg.concept_dim)
+    axes: dict[str, dict[int, str]] = {
+        "x": {0: "batch", 2: "time"},
+        "alpha": {0: "batch"},
+        "phase": {0: "batch", 2: "time"},
+        "d": {0: "batch", 2: "time"},
+    }
+    if cfg.concept_dim:
+        axes["concept"] = {0: "batch"}
+    with warnings.catch_warnings(), torch.no_grad():
+        warnings.simplefilter("ignore")
+        torch.onnx.export(
+            model,
+            tuple(example),
+            str(path),
+            input_names=names,
+            output_names=["d"],
+            dynamic_axes=axes,
+            opset_version=opset,
+            dynamo=False,
+        )
+
+
+def store_fp16(path: Path, min_size: int = 1024) -> int:
+    """Store the graph's large float32 weights as float16, each behind a Cast back to float32.
+
+    onnxruntime folds the casts when the session loads, so the graph computes in float32 exactly
+    as a float32 graph holding the fp16-rounded weights; only the file halves (the package must
+    stay under 60 MB). Returns how many initializers were converted."""
+    import onnx
+    from onnx import TensorProto, helper, numpy_helper
+
+    model = onnx.load(str(path))
+    graph = model.graph
+    casts, keep, n = [], [], 0
+    for init in graph.initializer:
+        if init.data_type != TensorProto.FLOAT or int(np.prod(init.dims)) < min_size:
+            keep.append(init)
+            continue
+        half = numpy_helper.from_array(
+            numpy_helper.to_array(init).astype(np.float16), init.name + "_fp16"
+        )
+        keep.append(half)
+        casts.append(helper.make_node("Cast", [half.name], [init.name], to=TensorProto.FLOAT))
+        n += 1
+    del graph.initializer[:]
+    graph.initializer.extend(keep)
+    for i, node in enumerate(casts):
+        graph.node.insert(i, node)
+    onnx.save(model, str(path))
+    return n
+
+
+def round_to_fp16(model) -> float:
+    """Round the model's weights to float16 in place (what `store_fp16` keeps); returns the
+    largest relative change of the output on a fixed input (what storing fp16 costs)."""
+    import torch
+
+    cfg = model.cfg
+    gen = torch.Generator().manual_seed(0)
+    example = [
+        torch.randn(2, cfg.latent_dim, 147, generator=gen),
+        torch.full((2,), 0.3),
+        torch.randn(2, cfg.phase_channels, 147, generator=gen),
+    ]
+    if cfg.concept_dim:
+        example.append(
+            torch.nn.functional.normalize(torch.randn(2, cfg.concept_dim, generator=gen), dim=1)
+        )
+    with torch.no_grad():
+        before = model(*example)
+        for p in model.parameters():
+            p.copy_(p.half().float())
+        after = model(*example)
+    return relative_error(after.numpy(), before.numpy())
+
+
+def parity(model, path: Path, frames: tuple[int, ...] = PARITY_FRAMES, seed: int = 0) -> dict:
+    """Relative error ONNX vs torch per length, batch 2 (cond + uncond, as guidance runs it)."""
+    import torch
+
+    from livegen.runtime.sampler import phase_signal
+    from livegen.runtime.session import create_session
+
+    cfg = model.cfg
+    session = create_session(path, "cpu")
+    rng = np.random.default_rng(seed)
+    out = {}
+    for t in frames:
+        phase = phase_signal(t)
+        feeds = {
+            "x": rng.standard_normal((2, cfg.latent_dim, t), dtype=np.float32),
+            "alpha": np.array([0.3, 0.3], np.float32),
+            "phase": np.stack([phase, phase]),
+        }
+        if cfg.concept_dim:
+            c = rng.standard_normal(cfg.concept_dim).astype(np.float32)
+            feeds["concept"] = np.stack([c / np.linalg.norm(c), np.zeros_like(c)])
+        with torch.no_grad():
+            want = model(*(torch.from_numpy(feeds[k]) for k in input_names(cfg.concept_dim)))
+        got = session.run(None, feeds)[0]
+        out[str(t)] = relative_error(got, want.numpy())
+    return out
+
+
+def check_stats(model_dir: Path, stats: dict[str, Any]) -> None:
+    """The UNet's latent statistics must be the package codec's (the runtime de-normalises with
+    the codec's): refuse a package whose codec is another one."""
+    from livegen.runtime.manifest import load_manifest
+
+    codec = load_manifest(model_dir).section("codec")
+    for key in ("mean", "std"):
+        a, b = np.asarray(codec["stats"][key]), np.asarray(stats[key])
+        if a.shape != b.shape or not np.allclose(a, b, rtol=1e-5, atol=1e-6):
+            raise ModelFileError(
+                f"{model_dir}: the package's codec has other latent statistics than the latents "
+                f"the UNet was trained on: export the codec those latents came from "
+                f"({stats.get('codec_checkpoint') or 'see the checkpoint'}), or re-encode and retrain"
+            )
+
+
+def export_unet(
+    checkpoint: Path,
+    out_dir: Path,
+    sampler: dict[str, Any] | None = None,
+    opset: int = OPSET,
+    fp16: bool = True,
+) -> dict[str, Any]:
+    """Export, check parity and stats, merge the manifest; returns the section. `fp16`: store
+    the weights as float16 (computed in float32; the cost of the rounding is measured)."""
+    import onnx
+
+    from livegen.runtime.manifest import update_manifest
+    from livegen.runtime.sampler import NOISE_FRAMES
+    from livegen.units import BEATS_PER_BAR
+
+    model, ckpt = load_unet(checkpoint)
+    data = ckpt.get("data", {})
+    out_dir = Path(out_dir)
+    check_stats(
+        out_dir, {**data["stats"], "codec_checkpoint": data.get("codec", {}).get("checkpoint")}
+    )
+    rounding = round_to_fp16(model) if fp16 else 0.0
+    if ckpt.get("slim"):  # its weights are float16 already: the rounding was measured then
+        rounding = ckpt.get("fp16_rounding_relative_error")
+    if rounding is not None and rounding >= FP16_TOLERANCE:
+        raise RuntimeError(f"float16 weights change the output by {rounding:.2e} (relative)")
+    export_graph(model, out_dir / UNET_FILE, opset)
+    if fp16:
+        store_fp16(out_dir / UNET_FILE)
+    onnx.checker.check_model(str(out_dir / UNET_FILE))
+    errors = parity(model, out_dir / UNET_FILE)  # against the fp16-rounded torch weights
+    worst = max(errors.values())
+    check_parity("UNet, max relative error", worst, PARITY_TOLERANCE, errors)
+    cfg = model.cfg
+    bpm_lo, bpm_hi = data.get("bpm_range", [110.0, 140.0])
+    section = {
+        "unet": UNET_FILE,
+        "inputs": {
+            "x": "[B, D, T] x_alpha, normalised latents",
+            "alpha": "[B]",
+            "phase": "[B, 6, T] beat/bar phase (zeros: no tempo)",
+            **({"concept": "[B, C] unit concept vector (zeros: none)"} if cfg.concept_dim else {}),
+        },
+        "output": "d [B, D, T] estimate of x1 - x0 (IADB)",
+        "config": cfg.to_dict(),
+        "conditioning": {
+            "sample_rate": data.get("sample_rate", 24_000),
+            "hop": data.get("hop", 320),
+            "beats_per_bar": BEATS_PER_BAR,
+            "bar_samples": "round(beats * 60 / bpm * sample_rate)",
+            "frames": "round(bar_samples / hop); the bar is resampled to frames * hop samples",
+            "latents": "circular: one exact period; decode wrapped, then fit_bar to bar_samples",
+            "phase_rows": [
+                "beat saw frac(4u)",
+                "bar saw u",
+                "sin beat",
+                "cos beat",
+                "sin bar",
+                "cos bar",
+            ],
+            "phase_position": "u = t / frames",
+            "bpm_range": [float(np.floor(bpm_lo)), float(np.ceil(bpm_hi))],
+            "frames_range": data.get("frames_range"),
+            "concept_dim": cfg.concept_dim,
+            "concept": data.get("concept"),
+            "noise_frames": NOISE_FRAMES,
+        },
+        "sampler": {**DEFAULT_SAMPLER, **(sampler or {})},
+        "stats": data["stats"],
+        "training": {
+            "checkpoint": str(checkpoint),
+            "step": ckpt["step"],
+            "run": ckpt.get("run", {}),
+            "train_config": ckpt.get("train_config", {}),
+            "latents": data.get("latents"),
+            "codec": data.get("codec", {}),
+            "weights": "EMA",
+        },
+        "parity": {
+            "max_relative_error": worst,
+            "by_frames": errors,
+            "tolerance": PARITY_TOLERANCE,
+            "batch": 2,
+            "weights": "float16, cast to float32 at load" if fp16 else "float32",
+            "fp16_rounding_relative_error": rounding,
+        },
+        "opset": opset,
+        "versions": versions(),
+        "exported": datetime.now(UTC).isoformat(timespec="seconds"),
+    }
+    update_manifest(out_dir, SECTION, section, [UNET_FILE])
+    return section
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--checkpoint",
+        type=Path,
+        default=Path("runs/unet"),
+        help="training run folder or its checkpoint.pt",
+    )
+    parser.add_argument(
+        "--out",
+        type=output_model_dir,
+        default="models/default",
+        help=OUT_HELP + " (must already hold the codec)",
+    )
+    parser.add_argument(
+        "--method",
+        choices=("euler", "ab2"),
+        default=DEFAULT_SAMPLER["method"],
+        help="default sampler step stored in the manifest",
+    )
+    parser.add_argument(
+        "--schedule",
+        default=DEFAULT_SAMPLER["schedule"],
+        help="default α schedule stored in the manifest",
+    )
+    parser.add_argument(
+        "--guide-bpm",
+        action="store_true",
+        help="guidance also contrasts with the tempo dropped (default: the concept only)",
+    )
+    parser.add_argument("--opset", type=int, default=OPSET)
+    parser.add_argument(
+        "--fp32", action="store_true", help="store float32 weights (default: float16, half size)"
+    )
+    parser.add_argument("--threads", type=int, help="torch CPU threads")
+
+
+def run(args: argparse.Namespace) -> int:
+    import torch
+
+    from livegen.runtime.sampler import schedule
+
+    torch.set_num_threads(args.threads or torch.get_num_threads())
+    schedule(2, args.schedule)  # validates the name
+    section = export_unet(
+        args.checkpoint,
+        args.out,
+        {"method": args.method, "schedule": args.schedule, "guide_bpm": args.guide_bpm},
+        args.opset,
+        fp16=not args.fp32,
+    )
+    size = (Path(args.out) / UNET_FILE).stat().st_size / 1e6
+    print(
+        f"exported {args.out}/{UNET_FILE} ({size:.1f} MB, step {section['training']['step']}); "
+        f"parity max relative error {section['parity']['max_relative_error']:.1e}; "
+        f"manifest {args.out}/manifest.json section {SECTION!r}"
+    )
+    return 0
