@@ -17,7 +17,7 @@ import argparse
 import numpy as np
 
 from livegen.runtime.concept.encoder import LivegenClap
-from livegen.runtime.concept.prompts import heldout_vocabulary, train_vocabulary
+from livegen.training.concept.prompts import heldout_vocabulary, train_vocabulary
 from livegen.runtime.models import add_model_argument
 
 

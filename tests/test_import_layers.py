@@ -137,3 +137,25 @@ def test_rooms_import_only_downhill(room: str) -> None:
         hit for path in files for hit in forbidden_imports(path, module_name(path), LAYERS[room])
     ]
     assert found == [], found
+
+
+def test_the_runtime_reaches_for_no_training_corpus_or_eval_code_even_lazily() -> None:
+    """Not even inside functions: what the runtime needs of a model is in its package. (torch
+    itself is imported lazily in one place: the optional laion-clap encoder, which is torch.)"""
+    reach = ("livegen.training", "livegen.corpus", "livegen.eval", "livegen.live")
+    found = []
+    for path in sorted((ROOT / "livegen" / "runtime").rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text())):
+            names = (
+                [a.name for a in node.names]
+                if isinstance(node, ast.Import)
+                else [node.module or ""]
+                if isinstance(node, ast.ImportFrom)
+                else []
+            )
+            found += [
+                f"{path.name}:{node.lineno} {n}"  # type: ignore[attr-defined]
+                for n in names
+                if any(n == r or n.startswith(r + ".") for r in reach)
+            ]
+    assert found == [], found

@@ -20,8 +20,8 @@ from tqdm import tqdm
 
 from livegen.eval.concept_metrics import format_scores, paraphrases, retrieval, zero_shot
 from livegen.runtime.concept.conditioner import add_concept_arguments, from_args
-from livegen.runtime.concept.prompts import ZERO_SHOT, zero_shot_prompts
 from livegen.runtime.models import add_model_argument
+from livegen.training.concept.prompts import ZERO_SHOT, zero_shot_prompts
 
 
 def evaluate(

@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from livegen.runtime.concept.prompts import PARAPHRASES, ZERO_SHOT, ZeroShotTable, attribute_value
+from livegen.training.concept.prompts import PARAPHRASES, ZERO_SHOT, ZeroShotTable, attribute_value
 
 Array = npt.NDArray[np.float32]
 # The attributes issue #5 names as examples; the table's "mean, core" row averages these.

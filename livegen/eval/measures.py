@@ -3,7 +3,7 @@
 - `frechet(a, b)`: Fréchet distance between Gaussians fitted to two sets of embeddings [N, D]
   (FID's formula, here in the concept encoder's embedding space).
 - `attribute_tasks()`: the zero-shot attributes used for prompt adherence (held-out phrasings of
-  `livegen.runtime.concept.prompts.ZERO_SHOT`), `prototypes` and `classify` to score generated audio.
+  `livegen.training.concept.prompts.ZERO_SHOT`), `prototypes` and `classify` to score generated audio.
 - `relative_rmse(x, ref)`: distance of a few-step sample from the many-step solution of the same
   noise (the ODE discretisation error, in normalised latent units).
 """
@@ -38,7 +38,7 @@ def frechet(a: np.ndarray, b: np.ndarray, eps: float = 1e-6) -> float:
 
 def attribute_tasks(names: Sequence[str] = PROMPT_ATTRIBUTES) -> dict[str, dict[Any, list[str]]]:
     """{attribute: {class value: held-out prompt phrases}} for the attributes scored."""
-    from livegen.runtime.concept.prompts import ZERO_SHOT
+    from livegen.training.concept.prompts import ZERO_SHOT
 
     return {name: dict(ZERO_SHOT[name][1]) for name in names if name in ZERO_SHOT}
 

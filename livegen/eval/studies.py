@@ -162,7 +162,7 @@ def prompt_study(
 
 def _real_attribute_accuracy(gen, cond, tasks, held: HeldOut, codec) -> dict[str, dict[str, float]]:
     """{attribute: {"real": acc, "real through codec": acc}} with the study's classifier."""
-    from livegen.runtime.concept.prompts import ZERO_SHOT, attribute_value
+    from livegen.training.concept.prompts import ZERO_SHOT, attribute_value
 
     vecs = {"real": held.audio_vec}
     if codec is not None:

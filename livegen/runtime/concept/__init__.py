@@ -5,7 +5,6 @@ Runtime API (numpy + onnxruntime, never torch unless laion-clap is chosen):
 - `load_conditioner(kind, model_dir=...)` → a `Conditioner` (`base.py`): `embed_text`,
   `embed_audio`, `embed_texts`, `embed_prompts([TextPrompt|AudioPrompt, …])` → `Conditioning`.
 - `mix(vectors, weights)`: the documented prompt-mixing rule (normalised weighted sum).
-- `corpus_embeddings(cond, corpus)`: the audio vectors [N, D] UNet training conditions on.
 
 Training and export (torch) live in `livegen.training.concept`, evaluation in `livegen.eval`
 (`concept.py`, `bench_concept.py`), and are only imported by their commands.
@@ -22,7 +21,6 @@ from livegen.runtime.concept.base import (
 )
 from livegen.runtime.concept.conditioner import (
     add_concept_arguments,
-    corpus_embeddings,
     load_conditioner,
 )
 
@@ -34,7 +32,6 @@ __all__ = [
     "Prompt",
     "TextPrompt",
     "add_concept_arguments",
-    "corpus_embeddings",
     "load_conditioner",
     "mix",
 ]

@@ -77,23 +77,3 @@ def from_args(args: argparse.Namespace, model_dir: Path | None = None) -> Condit
         checkpoint=args.concept_checkpoint,
         roberta_dir=args.concept_roberta,
     )
-
-
-def corpus_embeddings(
-    cond: Conditioner, corpus: Path, entries: list[dict] | None = None, progress: bool = True
-):
-    """Audio embeddings [N, D] (float32) of a corpus' loops, in manifest order, for UNet training.
-
-    The generator trains on the concept vector of each loop's own audio (as the seed project did
-    with CLAP) and is prompted with text or audio vectors from the same conditioner at run time.
-    """
-    import numpy as np
-    from tqdm import tqdm
-
-    from livegen.corpus.make import load_audio, read_manifest
-
-    entries = entries if entries is not None else read_manifest(Path(corpus))
-    out = np.zeros((len(entries), cond.dim), np.float32)
-    for i, e in enumerate(tqdm(entries, desc=f"{cond.name} audio", disable=not progress)):
-        out[i] = cond.embed_audio(load_audio(Path(corpus), e), 24_000, key=str(e["path"])).vector
-    return out

@@ -238,11 +238,4 @@ def _unit(v: np.ndarray) -> Array:
     return (v / max(float(np.linalg.norm(v)), 1e-9)).astype(np.float32)
 
 
-def vocabulary_words() -> list[str]:
-    """Words of the training vocabulary as stored in the package (export time)."""
-    from livegen.training.concept.data import known_words
-
-    return sorted(w for w in known_words() if not w.isdigit() and len(w) > 1)
-
-
-__all__ = ["KIND", "SECTION", "LivegenClap", "Vocabulary", "vocabulary_words", "words_of"]
+__all__ = ["KIND", "SECTION", "LivegenClap", "Vocabulary", "words_of"]

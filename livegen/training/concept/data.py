@@ -18,10 +18,10 @@ import numpy as np
 from tqdm import tqdm
 
 from livegen.runtime.concept.mel import MelConfig, log_mel
-from livegen.runtime.concept.prompts import BINARY, CATEGORICAL, Constraint, training_texts
-from livegen.runtime.concept.prompts import attribute_value as _value
 from livegen.runtime.concept.text import ParsedPrompt, parse, tempo_features
 from livegen.runtime.concept.tower import MAX_CLAUSES, TextTower
+from livegen.training.concept.prompts import BINARY, CATEGORICAL, Constraint, training_texts
+from livegen.training.concept.prompts import attribute_value as _value
 
 ATTRIBUTES = (*BINARY, *CATEGORICAL)  # order of the attribute columns
 
@@ -47,7 +47,7 @@ def constraint_codes(constraints: Sequence[Constraint] | None) -> np.ndarray:
 def known_words(extra: Sequence[str] = ()) -> frozenset[str]:
     """Words of the training vocabulary (for "-less" stems and the unknown-word check)."""
     from livegen.control.words import words_of
-    from livegen.runtime.concept.prompts import train_vocabulary
+    from livegen.training.concept.prompts import train_vocabulary
 
     words: set[str] = set()
     for phrase in [*train_vocabulary(), *extra]:

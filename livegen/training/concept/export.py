@@ -96,7 +96,7 @@ def export_concept(ckpt: Path, out: Path, tower: Path | None = None) -> dict[str
     import onnxruntime as ort
     import torch
 
-    from livegen.runtime.concept.encoder import ABSENT_SOUNDS, KIND, SECTION, vocabulary_words
+    from livegen.runtime.concept.encoder import ABSENT_SOUNDS, KIND, SECTION
     from livegen.runtime.concept.text import parse
     from livegen.runtime.concept.tower import MAX_CLAUSES, TextTower, clause_batch
     from livegen.runtime.manifest import update_manifest
@@ -154,7 +154,7 @@ def export_concept(ckpt: Path, out: Path, tower: Path | None = None) -> dict[str
     worst = 1.0 - min(parity["text_head_min_cos"], parity["audio_min_cos"])
     check_parity("concept, 1 - min cosine", worst, PARITY_TOLERANCE, parity)
 
-    words = vocabulary_words()
+    words = sorted(w for w in vocab_set if not w.isdigit() and len(w) > 1)  # stored in the package
     np.savez(
         out / FILES["vocab"],
         words=np.asarray(words),

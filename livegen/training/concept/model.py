@@ -15,7 +15,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from livegen.runtime.concept.mel import MelConfig
-from livegen.runtime.concept.prompts import BINARY, CATEGORICAL
+from livegen.training.concept.prompts import BINARY, CATEGORICAL
 
 
 @dataclass

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -72,7 +73,7 @@ def concept_source(model_dir: Path) -> str:
 
 def _audio_chunk(model_dir: str, corpus: str, entries: list[dict]) -> list[np.ndarray]:
     """One pool job: audio embeddings of some loops with a 1-thread encoder of its own."""
-    from livegen.runtime.concept import corpus_embeddings, load_conditioner
+    from livegen.runtime.concept import load_conditioner
 
     cond = load_conditioner("livegen-clap", model_dir=Path(model_dir), threads=1)
     return list(corpus_embeddings(cond, Path(corpus), entries, progress=False))
@@ -140,3 +141,23 @@ def load_or_compute(
     meta = {"source": source, "loops": len(ids), "dim": table.dim, "model_dir": str(model_dir)}
     Path(path).with_suffix(".json").write_text(json.dumps(meta, indent=2) + "\n")
     return table
+
+
+def corpus_embeddings(
+    cond: Any, corpus: Path, entries: list[dict] | None = None, progress: bool = True
+):
+    """Audio embeddings [N, D] (float32) of a corpus' loops, in manifest order, for UNet training.
+
+    The generator trains on the concept vector of each loop's own audio (as the seed project did
+    with CLAP) and is prompted with text or audio vectors from the same conditioner at run time.
+    """
+    import numpy as np
+    from tqdm import tqdm
+
+    from livegen.corpus.make import load_audio, read_manifest
+
+    entries = entries if entries is not None else read_manifest(Path(corpus))
+    out = np.zeros((len(entries), cond.dim), np.float32)
+    for i, e in enumerate(tqdm(entries, desc=f"{cond.name} audio", disable=not progress)):
+        out[i] = cond.embed_audio(load_audio(Path(corpus), e), 24_000, key=str(e["path"])).vector
+    return out

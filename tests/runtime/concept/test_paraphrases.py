@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from livegen.eval.concept_metrics import paraphrases
-from livegen.runtime.concept.prompts import PARAPHRASES
+from livegen.training.concept.prompts import PARAPHRASES
 
 ROOT = Path(__file__).resolve().parents[3]
 MODEL = Path(os.environ.get("LIVEGEN_CONCEPT_MODEL", ROOT / "models" / "default"))

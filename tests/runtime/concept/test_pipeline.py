@@ -11,9 +11,9 @@ import pytest
 
 from livegen.corpus.make import load_audio, read_manifest
 from livegen.runtime.concept import AudioPrompt, TextPrompt, load_conditioner, mix
-from livegen.runtime.concept.prompts import PARAPHRASES
 from livegen.runtime.manifest import ModelFileError, load_manifest
 from livegen.training.concept.export import FILES, PARITY_PROMPTS
+from livegen.training.concept.prompts import PARAPHRASES
 
 
 @pytest.fixture(scope="module")
@@ -122,7 +122,7 @@ def test_conditioner_interface(tiny, cond):
 
 
 def test_corpus_embeddings_for_unet_training(tiny, cond):
-    from livegen.runtime.concept import corpus_embeddings
+    from livegen.training.unet.concepts import corpus_embeddings
 
     entries = read_manifest(tiny.corpus)[:3]
     emb = corpus_embeddings(cond, tiny.corpus, entries, progress=False)

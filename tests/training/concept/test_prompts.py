@@ -4,7 +4,7 @@ import numpy as np
 
 from livegen.control.words import words_of
 from livegen.corpus import captions as cap
-from livegen.runtime.concept import prompts as P
+from livegen.training.concept import prompts as P
 
 
 def _words(phrases):
