@@ -57,8 +57,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     from livegen.training.codec.config import CodecConfig, TrainConfig
     from livegen.training.codec.model import read_checkpoint, setup_torch
-    from livegen.training.codec.trainer import Trainer, setup_dist
+    from livegen.training.codec.trainer import Trainer
     from livegen.training.common import resumed_configs, run_trainer
+    from livegen.training.dist import setup_dist
 
     setup_torch(args.threads)
     codec_cfg, train_cfg = PRESETS[args.preset]

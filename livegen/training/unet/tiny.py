@@ -95,7 +95,7 @@ def tiny_trainer(
     """A Trainer on the cache's train/valid splits (synthetic concepts when the UNet has any)."""
     import torch
 
-    from livegen.training.codec.trainer import Dist
+    from livegen.training.dist import Dist
     from livegen.training.unet.data import BarBank, describe
     from livegen.training.unet.trainer import Trainer
 

@@ -134,8 +134,8 @@ def load_data(args: argparse.Namespace, cache, concepts, train_cfg):
 
 def run(args: argparse.Namespace) -> int:
     from livegen.training.codec.model import setup_torch
-    from livegen.training.codec.trainer import setup_dist
     from livegen.training.common import resumed_configs, run_trainer
+    from livegen.training.dist import setup_dist
     from livegen.training.unet.config import TrainConfig, UNetConfig
     from livegen.training.unet.trainer import Trainer, read_checkpoint
 

@@ -20,7 +20,6 @@ import numpy as np
 import torch
 
 from livegen.training.codec.data import batch_rng
-from livegen.training.codec.trainer import Dist, MetricsLog
 from livegen.training.common import (
     CHECKPOINT_NAME,
     TrainerCommon,
@@ -28,6 +27,7 @@ from livegen.training.common import (
     lr_at,
     start_run_info,
 )
+from livegen.training.dist import Dist, MetricsLog
 from livegen.training.unet.config import TrainConfig, UNetConfig
 from livegen.training.unet.data import BarBank, Batch, Dropout, Plan, alpha_sampler
 from livegen.training.unet.model import UNet1d
