@@ -11,8 +11,8 @@ import torch
 from livegen.runtime.manifest import ModelFileError
 from livegen.training.codec.model import load_trained, read_checkpoint
 from livegen.training.codec.trainer import Trainer
-from livegen.training.dist import Dist
 from livegen.training.common import lr_at
+from livegen.training.dist import Dist
 
 CPU = Dist(rank=0, world_size=1, device=torch.device("cpu"))
 
