@@ -142,6 +142,8 @@ class Daemon:
         self._stop = threading.Event()
         self._wake = threading.Event()
         self._threads: list[threading.Thread] = []
+        self._producer_epoch = self._control_epoch = self.controller.transport_epoch
+        self._next_status = 0.0
         self.audio = AudioWatch()  # the callback's heartbeat: is the device still there?
         self.device = ""  # the output's name, for the messages about it
         self.started_at: float | None = None
@@ -242,57 +244,66 @@ class Daemon:
             "errors": self.producer.stats.errors + self.engine.errors + self.controller.failures,
         }
 
+    # --- one step of each thread (what the threads loop over; virtual time in tests) ---------
+    def step_producer(self, now: float) -> float:
+        """One pass of the producer thread at `now`: read the callback's log, re-plan after a
+        transport change, render, fit and queue what is due. Returns when to step again. The
+        thread calls it in a loop; tests call it on virtual time (tests/live/conftest.py)."""
+        if self.audio.lost:  # nothing would play what is rendered: wait for the device
+            return now + 0.05
+        line = self.frames.ingest(self.log)
+        if line is None:
+            return now + 0.005
+        block = max(self.engine.max_frames, 1) / self.sample_rate
+        lead = line.latency + block + GUARD
+        if abs(lead - self.scheduler.config.lead) > 1e-4:
+            self.scheduler.config = replace(self.scheduler.config, lead=lead)
+        if self.controller.transport_epoch != self._producer_epoch:
+            self._producer_epoch = self.controller.transport_epoch
+            self.scheduler.reset()
+            self._transport_changed(line.frame_at_speaker(now + lead))
+        try:
+            until = self.producer.step()
+        except Exception as exc:  # a bug must not stop the music: report, carry on
+            self._error(f"producer: {type(exc).__name__}: {exc}")
+            until = self.now() + 0.05
+        self._after_step()
+        return until
+
+    def step_control(self, now: float) -> float:
+        """One pass of the control thread at `now`: commands, timed bundles, concept results,
+        beats out, the audio watchdog, the status line. Returns when to step again."""
+        try:
+            wake = self.controller.step()
+        except Exception as exc:
+            self._error(f"control: {type(exc).__name__}: {exc}")
+            wake = now + 0.05
+        if self.controller.transport_epoch != self._control_epoch:
+            self._control_epoch = self.controller.transport_epoch
+            self._wake.set()  # the producer re-plans now, not at its next timeout
+        self._watch_audio(now)
+        if self.status is not None:
+            if now >= self._next_status:
+                self.status.show(self.live())
+                self._next_status = now + 0.25
+            wake = min(wake, self._next_status)
+        return wake
+
     # --- threads ------------------------------------------------------------------------------
     def _producer_loop(self) -> None:
-        epoch = self.controller.transport_epoch
         while not self._stop.is_set():
-            if self.audio.lost:  # nothing would play what is rendered: wait for the device
-                self._stop.wait(0.05)
-                continue
-            line = self.frames.ingest(self.log)
-            if line is None:
-                self._stop.wait(0.005)
-                continue
-            block = max(self.engine.max_frames, 1) / self.sample_rate
-            lead = line.latency + block + GUARD
-            if abs(lead - self.scheduler.config.lead) > 1e-4:
-                self.scheduler.config = replace(self.scheduler.config, lead=lead)
-            if self.controller.transport_epoch != epoch:
-                epoch = self.controller.transport_epoch
-                self.scheduler.reset()
-                self._transport_changed(line.frame_at_speaker(self.now() + lead))
-            try:
-                until = self.producer.step()
-            except Exception as exc:  # a bug must not stop the music: report, carry on
-                self._error(f"producer: {type(exc).__name__}: {exc}")
-                until = self.now() + 0.05
-            self._after_step()
-            delay = until - self.now()
+            delay = self.step_producer(self.now()) - self.now()
             if delay > 0:
                 self._wake.wait(min(delay, 0.05))
                 self._wake.clear()
 
     def _control_loop(self) -> None:
-        epoch = self.controller.transport_epoch
-        next_status = 0.0
         while not self._stop.is_set():
-            try:
-                wake = self.controller.step()
-            except Exception as exc:
-                self._error(f"control: {type(exc).__name__}: {exc}")
-                wake = self.now() + 0.05
-            if self.controller.transport_epoch != epoch:
-                epoch = self.controller.transport_epoch
-                self._wake.set()
-            now = self.now()
-            self._watch_audio(now)
-            if self.status is not None and now >= next_status:
-                self.status.show(self.live())
-                next_status = now + 0.25
+            wake = self.step_control(self.now())
             if self.osc is not None and self.osc.queue:
                 time.sleep(0.002)  # a backlog: leave the interpreter to the others a moment
                 continue
-            delay = min(wake, next_status if self.status else wake) - now
+            delay = wake - self.now()
             if delay > 0:
                 if self.osc is not None:
                     self.osc.wake.wait(delay)
