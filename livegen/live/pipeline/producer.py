@@ -136,7 +136,8 @@ class Producer:
         rendered = None
         for _ in range(max(1, bars)):
             start = time.perf_counter()
-            rendered = self.source.render(self._spec(-1, settings.bpm, settings), None)
+            # As bar 0: a song started from its top plays exactly what `render` writes (seed + bar).
+            rendered = self.source.render(self._spec(0, settings.bpm, settings), None)
             self.scheduler.render_times.add(time.perf_counter() - start)
         assert rendered is not None
         self._prepared = (settings.version, rendered)
