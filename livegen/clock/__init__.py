@@ -13,6 +13,7 @@ most; only midi_io.py touches a port and only link.py's `LinkClock` joins a Link
 Importing this package opens nothing.
 """
 
+from livegen.clock.estimate import EstimatorConfig, TempoEstimate
 from livegen.clock.events import (
     BEATS_PER_BAR,
     PPQN,
@@ -32,7 +33,7 @@ from livegen.clock.events import (
 from livegen.clock.midi_clock import MidiClock, MidiClockConfig
 from livegen.clock.options import add_arguments, make_clock
 from livegen.clock.sources import ClockSource, ClockState, InternalClock
-from livegen.clock.tempo import EstimatorConfig, TempoEstimate, TempoEstimator
+from livegen.clock.tempo import TempoEstimator
 from livegen.clock.timeline import BarGrid, BarPlan, TempoMap, exact_bpm
 
 __all__ = [

@@ -21,6 +21,7 @@ import math
 from dataclasses import dataclass, field
 from fractions import Fraction
 
+from livegen.clock.estimate import EstimatorConfig, Verdict
 from livegen.clock.events import (
     BEATS_PER_BAR,
     PPQN,
@@ -33,7 +34,7 @@ from livegen.clock.events import (
     TransportChanged,
 )
 from livegen.clock.sources import ClockState, Now, due_beats
-from livegen.clock.tempo import EstimatorConfig, TempoEstimator, Verdict
+from livegen.clock.tempo import TempoEstimator
 from livegen.clock.transport import Moved, Played, Transport
 
 

@@ -13,7 +13,8 @@ import numpy as np
 import pytest
 
 from livegen.clock import simulate as sim
-from livegen.clock.tempo import TempoEstimator, Verdict
+from livegen.clock.estimate import Verdict
+from livegen.clock.tempo import TempoEstimator
 
 # The sender's own timer error: a DAW whose single intervals read ±0.5 BPM at 124 BPM.
 DAW_TIMER = 0.1e-3
