@@ -9,7 +9,9 @@ Only the decoder, on latents of the shipped encoder: the latent space, its stati
 UNet that generates in it stay valid, while the decoder learns to render the user's timbres from
 them (as Stable Diffusion's VAE decoder was fine-tuned). Loss: the codec's own L1 + multi-scale mel
 (the shipped decoder's adversarial critic is not shipped, so no GAN term). The tuned decoder is
-kept only if it beats the shipped one on the held-out bars; the caller decides with `measure`.
+kept only if it beats the shipped one on the held-out bars by the mel distance *and* by the outside
+judge (`judged_distance`): on Debian's loops 1000 steps lowered the mel distance by 15 % while
+musicnn heard the round trips further from the originals (smoother highs without the GAN term).
 """
 
 from __future__ import annotations
@@ -63,6 +65,16 @@ def torch_round_trip(codec: Codec, decoder: torch.nn.Module) -> Callable[[np.nda
         return decoder.eval()(z)[0, 0, : len(audio)].numpy()
 
     return rec
+
+
+def judged_distance(
+    judge: Any, loops: list[np.ndarray], rec: Callable[[np.ndarray], np.ndarray]
+) -> float:
+    """Mean distance, in the outside judge's embedding (musicnn), between each loop and its round
+    trip: paired, so a few dozen bars give a steady figure where a Fréchet distance would not."""
+    a, _ = judge.embed(loops, 24_000)
+    b, _ = judge.embed([rec(x) for x in loops], 24_000)
+    return float(np.linalg.norm(a - b, axis=1).mean())
 
 
 def check(codec: Codec, user: list[np.ndarray]) -> dict[str, Any]:

@@ -102,17 +102,42 @@ def stage_codec(args: argparse.Namespace, run: Run) -> dict[str, Any]:
     model, _ = decoder_from_package(args.model)
     tune = ct.DecoderTune(codec, model, train, run.dir / "codec" / "ckpt.pt", seed=args.seed)
     tune.train(args.codec_steps, progress=not args.no_progress)
-    after = ct.measure(ct.torch_round_trip(codec, tune.decoder), held)
+    tuned = ct.torch_round_trip(codec, tune.decoder)
+    after = ct.measure(tuned, held)
     result.update(tuned_held_out=after, loss=tune.losses[:: max(1, len(tune.losses) // 200)])
-    if after["mel_distance"] < result["user"]["mel_distance"]:
+    better = after["mel_distance"] < result["user"]["mel_distance"]
+    judge = _judge(args.threads)
+    if judge is not None:  # the outside ear too: a lower mel distance can still sound duller
+        shipped_d = ct.judged_distance(judge, held, ct.onnx_round_trip(codec))
+        tuned_d = ct.judged_distance(judge, held, tuned)
+        result["judge_distance"] = {"shipped": shipped_d, "tuned": tuned_d}
+        better = better and tuned_d < shipped_d
+    if better:
         result["tuned"] = True
         result["parity"] = ct.export_decoder(tune.decoder, run.dir / "codec" / "codec_decoder.onnx")
+    judged = result.get("judge_distance")
     print(
         f"[codec] tuned decoder on held-out bars: mel distance {after['mel_distance']:.3f} "
-        f"(shipped {result['user']['mel_distance']:.3f}): "
-        + ("kept" if result["tuned"] else "not better, the shipped decoder stays")
+        f"(shipped {result['user']['mel_distance']:.3f})"
+        + (
+            f", musicnn distance {judged['tuned']:.3f} (shipped {judged['shipped']:.3f})"
+            if judged
+            else ""
+        )
+        + (": kept" if result["tuned"] else ": not better, the shipped decoder stays")
     )
     return result
+
+
+def _judge(threads: int):
+    """The outside judge (musicnn, `models/judge`), or None where it is not installed."""
+    from livegen.eval.musicnn import MusicnnJudge
+    from livegen.runtime.manifest import ModelFileError
+
+    try:
+        return MusicnnJudge.load(threads=threads)
+    except ModelFileError:
+        return None
 
 
 def assemble(args: argparse.Namespace, run: Run, codec: dict[str, Any]) -> Path:
