@@ -114,6 +114,8 @@ def _instrument_phrase(name: str, entry: dict[str, Any], meta: dict[str, Any], r
             key = "stabs_dub"
         elif meta["attributes"]["brightness"] == "dark":
             key = "stabs_dark"
+    if entry.get("kit"):  # a recorded hit: its plain name, no synthesiser's adjective ("909 kick")
+        return INSTRUMENT[key][0 if vocab == "train" else 1][0]
     return _pick(rng, INSTRUMENT[key], vocab)
 
 

@@ -15,6 +15,7 @@ from scipy import fft as sfft
 from livegen import SAMPLE_RATE as SR
 from livegen.corpus import dsp
 from livegen.corpus import instruments as ins
+from livegen.corpus.kit import Kit
 from livegen.corpus.patterns import STEPS, Grid
 from livegen.corpus.styles import (
     CHORDS,
@@ -117,13 +118,21 @@ def _bass_notes(entry: dict[str, Any], grid: Grid, root: int, rng) -> list:
     return notes
 
 
-def render(spec: dict[str, Any], rng: np.random.Generator, keep_parts: bool = False) -> Loop:
+def render(
+    spec: dict[str, Any],
+    rng: np.random.Generator,
+    keep_parts: bool = False,
+    kit: Kit | None = None,
+    kit_rng: np.random.Generator | None = None,
+) -> Loop:
     """Render a spec into a loop.
 
     Args:
         spec: from `styles.draw_spec`; this adds the sequenced notes and the measured descriptors.
         rng: the loop's generator (noise of the drums, note choices, oscillator phases).
         keep_parts: also return each instrument's dry signal (tests check timing on them).
+        kit: recorded one-shots that replace the synthesised drums they have (`corpus.kit`);
+            `kit_rng` picks among them (the loop's own `rng` is drawn exactly as without a kit).
     """
     n = spec["n_samples"]
     grid = Grid(spec["bpm"], n, spec["swing"])
@@ -139,6 +148,10 @@ def render(spec: dict[str, Any], rng: np.random.Generator, keep_parts: bool = Fa
                 if name.endswith("hat")
                 else ONE_SHOTS[name](p, rng)
             )
+            recorded = kit.pick(name, kit_rng) if kit is not None and kit_rng is not None else None
+            if recorded is not None:  # at the synthesised hit's peak: the mix keeps its balance
+                shot = recorded.audio * float(np.max(np.abs(shot)))
+                entry["kit"] = recorded.path
             for step, vel in zip(entry["steps"], entry["velocities"], strict=True):
                 dsp.place(out, shot, grid.step_pos(step), vel)
         elif name in ("bass", "acid"):
@@ -249,7 +262,9 @@ def describe(audio: np.ndarray, spec: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def make_loop(seed: int, index: int, keep_parts: bool = False) -> Loop:
-    """The loop number `index` of the corpus made with `seed`: deterministic, bit for bit."""
+def make_loop(seed: int, index: int, keep_parts: bool = False, kit: Kit | None = None) -> Loop:
+    """The loop number `index` of the corpus made with `seed`: deterministic, bit for bit (with a
+    kit too: its picks come from their own generator)."""
     rng = loop_rng(seed, index)
-    return render(draw_spec(rng), rng, keep_parts=keep_parts)
+    kit_rng = np.random.default_rng(np.random.SeedSequence([seed, index, 17])) if kit else None
+    return render(draw_spec(rng), rng, keep_parts=keep_parts, kit=kit, kit_rng=kit_rng)

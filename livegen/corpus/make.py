@@ -25,6 +25,7 @@ from tqdm import tqdm
 from livegen import SAMPLE_RATE as SR
 from livegen import __version__
 from livegen.corpus.captions import captions
+from livegen.corpus.kit import Kit, load_kit, table
 from livegen.corpus.loop import STEMS, Loop, make_loop
 
 SPLITS = (("train", 0.9), ("valid", 0.05), ("test", 0.05))
@@ -41,6 +42,18 @@ class CorpusConfig:
     audio_format: str = "flac"  # flac (16-bit, ~4x smaller) or wav (float32, lossless)
     n_captions: int = N_CAPTIONS  # paraphrases stored per loop
     stems: bool = True  # write the drums/bass/music stems beside each mix
+    kit: str | None = None  # a folder of recorded one-shots for the drums (`corpus.kit`)
+
+
+_KITS: dict[str, Kit] = {}  # loaded once per process (the pool's workers inherit it by fork)
+
+
+def kit_for(path: str | None) -> Kit | None:
+    if path is None:
+        return None
+    if path not in _KITS:
+        _KITS[path] = load_kit(Path(path))
+    return _KITS[path]
 
 
 def split_of(seed: int, index: int) -> str:
@@ -56,7 +69,7 @@ def split_of(seed: int, index: int) -> str:
 
 def render_entry(cfg: CorpusConfig, out_dir: Path, index: int) -> dict[str, Any]:
     """Render loop `index`, write its audio file, return its manifest entry."""
-    loop = make_loop(cfg.seed, index)
+    loop = make_loop(cfg.seed, index, kit=kit_for(cfg.kit))
     rel = f"audio/loop_{index:06d}.{cfg.audio_format}"
     entry: dict[str, Any] = {
         "id": f"loop_{index:06d}",
@@ -128,6 +141,9 @@ def make_corpus(
     tmp.replace(out_dir / "manifest.jsonl")  # only a finished corpus has a manifest
     seconds = time.perf_counter() - start
     summary = {"config": asdict(cfg), "version": __version__, "sample_rate": SR, "splits": counts}
+    kit = kit_for(cfg.kit)
+    if kit is not None:  # what played which voice, for the record
+        summary["kit"] = kit.report()
     (out_dir / "corpus.json").write_text(json.dumps(summary, indent=2) + "\n")
     return {**summary, "seconds": seconds, "loops_per_s": cfg.n / seconds}
 
@@ -152,12 +168,25 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--no-stems", action="store_true", help="write only the mixes, not the drums/bass/music"
     )
+    parser.add_argument(
+        "--kit",
+        type=Path,
+        help="folder of recorded drum one-shots to play the drum patterns with (assigned to "
+        "kick/clap/snare/hats/rim/perc by name and sound; missing voices stay synthesised)",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
     cfg = CorpusConfig(
-        n=args.n, seed=args.seed, audio_format=args.audio_format, stems=not args.no_stems
+        n=args.n,
+        seed=args.seed,
+        audio_format=args.audio_format,
+        stems=not args.no_stems,
+        kit=str(args.kit) if args.kit else None,
     )
+    kit = kit_for(cfg.kit)  # before the workers fork: they inherit it
+    if kit is not None:
+        print(table(kit))
     summary = make_corpus(
         args.out, cfg, workers=args.workers, progress=not args.no_progress, overwrite=args.overwrite
     )
