@@ -1,9 +1,10 @@
-"""Shared helpers for the daemon tests: a virtual-time rig running the real scheduler, producer,
-bar grid and bar player, with a bar source whose render takes a chosen amount of virtual time.
+"""Shared helpers for the daemon tests: the real `Daemon` on virtual time (`VirtualRig`: its own
+producer and control steps, its own output callback driven block by block, tests/support/virtual.py)
+with a bar source whose render takes a chosen amount of virtual time.
 
-The rig models the audio side exactly as the daemon sees it: output frame F is due in the
-callback at `t0 + F / rate` and heard `latency` later; the callback renders a block as soon as
-its time has come (`catch_up`), before any bar queued later can reach it.
+Output frame F is due in the callback at `t0 + F / rate` and heard `latency` later; the callback
+renders every block whose time has come, also while a bar renders, so a bar queued after a render
+cannot reach a block already played.
 """
 
 from __future__ import annotations
@@ -16,25 +17,13 @@ import pytest
 
 from livegen.clock.sources import InternalClock
 from livegen.clock.timeline import BarGrid
-from livegen.live.audio.player import BarPlayer
-from livegen.live.audio.timebase import ClockTimeline, FrameClock, Line
-from livegen.live.pipeline.producer import Producer, Settings
-from livegen.live.pipeline.scheduler import Scheduler, SchedulerConfig
+from livegen.control.state import Session
+from livegen.live.daemon import Daemon
+from livegen.live.pipeline.producer import Settings
+from livegen.live.pipeline.scheduler import SchedulerConfig
 from livegen.live.pipeline.source import BarSpec, Rendered
 from livegen.units import bar_samples
-
-
-class VirtualTime:
-    """A `now()` that only moves when told to."""
-
-    def __init__(self, t: float = 100.0) -> None:
-        self.t = t
-
-    def __call__(self) -> float:
-        return self.t
-
-    def advance(self, dt: float) -> None:
-        self.t += dt
+from tests.support.virtual import VirtualAudio, VirtualTime, run_daemon
 
 
 def code(version: int) -> float:
@@ -55,6 +44,7 @@ class VirtualSource:
         self.gen = gen
         self.version_of: Callable[[], int] = lambda: 0
         self.during: Callable[[BarSpec], None] = lambda spec: None
+        self.after: Callable[[], None] = lambda: None  # the callback catching up
         self.calls: list[BarSpec] = []
 
     def render(self, spec: BarSpec, previous: Rendered | None) -> Rendered:
@@ -64,6 +54,7 @@ class VirtualSource:
         self.vt.advance(seconds / 2)
         self.during(spec)
         self.vt.advance(seconds / 2)
+        self.after()
         audio = np.full(bar_samples(spec.bpm), code(version), np.float32)
         return Rendered(audio, seconds * 1e3)
 
@@ -77,7 +68,8 @@ def fast_fit(audio: np.ndarray, frames: int) -> np.ndarray:
 
 
 class VirtualRig:
-    """Clock, time base, scheduler, producer and player on one virtual clock.
+    """The real `Daemon` (clock, time base, scheduler, producer, player, controller, output
+    callback) on one virtual clock, stepped as its threads step it; only the source is virtual.
 
     Args:
         bpm: the internal clock's tempo.
@@ -87,6 +79,8 @@ class VirtualRig:
         latency: output latency (s).
         start_in: the clock's first downbeat is this long after the rig starts.
         render_audio: keep every output block (for audio assertions; off for long runs).
+        config: scheduler tuning.
+        fit: the producer's fit (`fast_fit` for long runs of constant bars).
     """
 
     def __init__(
@@ -103,66 +97,65 @@ class VirtualRig:
     ) -> None:
         self.vt = VirtualTime()
         self.t0 = self.vt.t
-        self.rate, self.block = rate, block
+        self.rate, self.block, self.latency = rate, block, latency
         self.clock = InternalClock(bpm, self.vt, playing=False)
         self.clock.start(self.t0 + start_in)
-        self.frames = FrameClock(rate)
-        self.frames.line = Line(rate, 0, self.t0, 0.0, latency)
-        self.timeline = ClockTimeline(self.clock, self.frames)
-        lead = latency + block / rate + 0.002
-        self.scheduler = Scheduler(self.timeline, config or SchedulerConfig(lead=lead))
-        self.player = BarPlayer(2, fade=192, max_block=block)
-        self.settings = Settings(version=0, prompts=(("a", 1.0),))
         gen_fn = gen if callable(gen) else (lambda spec, g=float(gen): g)
         self.source = VirtualSource(self.vt, gen_fn)
-        self.source.version_of = lambda: self.settings.version
-        self.producer = Producer(
-            self.scheduler,
+        self._config = config or SchedulerConfig(lead=latency + block / rate + 0.002)
+        self._fit = fit
+        self._keep = render_audio
+        self.build()
+
+    def build(self, session: Session | None = None, osc=None, midi=None) -> Daemon:
+        """(Re)build the daemon, before any time has run: a session, OSC shell or MIDI control."""
+        self.daemon = Daemon(
             self.source,
-            self._queue,
-            lambda: self.settings,
-            self.vt,
-            join_late=lambda: self.player.playing_bar_start is None,
-            **({"fit": fit} if fit is not None else {}),
+            self.clock,
+            session or Session(prompts=(("a", 1.0),)),
+            self.rate,
+            osc=osc,
+            scheduler=self._config,
+            now=self.vt,
+            midi=midi,
         )
-        self.render_audio = render_audio
-        self.blocks: list[np.ndarray] = []
-        self.frame = 0  # next frame the virtual callback renders
-        self._out = np.zeros((block, 2), np.float32)
+        if self._fit is not None:
+            self.daemon.producer._fit = self._fit
+        self.source.version_of = lambda: self.daemon.controller.settings.version
+        # The callback runs while a bar renders: blocks due by its end are out before it queues.
+        self.source.after = lambda: self.output.catch_up()
+        self.output = VirtualAudio(self.daemon.engine.callback, self.vt, self.rate, self.block,
+                                   self.latency, keep=self._keep)  # fmt: skip
+        return self.daemon
+
+    # the daemon's parts, as the tests know them
+    scheduler = property(lambda self: self.daemon.scheduler)
+    producer = property(lambda self: self.daemon.producer)
+    player = property(lambda self: self.daemon.player)
+    timeline = property(lambda self: self.daemon.timeline)
+    frames = property(lambda self: self.daemon.frames)
+    controller = property(lambda self: self.daemon.controller)
+    settings = property(lambda self: self.daemon.controller.settings)
 
     def grid(self) -> BarGrid:
-        sample0 = Fraction(self.t0) + Fraction(self.frames.line.latency)  # type: ignore[union-attr]
+        sample0 = Fraction(self.t0) + Fraction(self.latency)
         return BarGrid(self.clock.time_of_tick, self.rate, sample0)
 
     def set(self, **changes: object) -> None:
-        """Change the settings (a new version), as the control thread does."""
-        fields = {**self.settings.__dict__, **changes, "version": self.settings.version + 1}
-        self.settings = Settings(**fields)  # type: ignore[arg-type]
-
-    def _queue(self, start: int, audio: np.ndarray) -> None:
-        self.catch_up()
-        self.player.queue(start, audio)
+        """Publish new settings (a new version), as the control thread does."""
+        old = self.daemon.controller.settings
+        fields = {**old.__dict__, **changes, "version": old.version + 1}
+        self.daemon.controller.settings = Settings(**fields)  # type: ignore[arg-type]
 
     def catch_up(self) -> None:
-        """Render every block whose callback time has come."""
-        while self.t0 + self.frame / self.rate <= self.vt.t:
-            self.player.render(self._out, self.frame)
-            if self.render_audio:
-                self.blocks.append(self._out[:, 0].copy())
-            self.frame += self.block
+        self.output.catch_up()
 
     def run_until(self, t_end: float, hook: Callable[[], None] | None = None) -> None:
-        while self.vt.t < t_end:
-            until = self.producer.step()
-            if hook is not None:
-                hook()
-            self.catch_up()
-            if until > self.vt.t:
-                self.vt.t = min(until, t_end)
-                self.catch_up()
+        """Step the producer, the control thread and the callback in time order."""
+        run_daemon(self.daemon, self.vt, self.output, t_end, hook)
 
     def audio(self) -> np.ndarray:
-        return np.concatenate(self.blocks) if self.blocks else np.zeros(0, np.float32)
+        return self.output.output()[:, 0]
 
     def bar_seconds(self) -> float:
         return 240.0 / float(self.clock.bpm)

@@ -1,6 +1,6 @@
 """Scenes, prompt morphs and MIDI control through the control thread, on virtual time.
 
-The real controller drives the real scheduler and producer (conftest.VirtualRig): a scene recalled
+The daemon's own controller drives its scheduler and producer (conftest.VirtualRig): a scene recalled
 in the middle of a bar is in the bar of the next downbeat, a morph moves k/N per generated bar,
 a scene's gain changes on its downbeat, and MIDI messages become the same commands as OSC.
 """
@@ -12,13 +12,11 @@ import time
 
 import pytest
 
-from livegen.clock.shared import SharedClock
 from livegen.clock.sources import InternalClock
 from livegen.control.config import Config, ConfigError
 from livegen.control.midimap import CcMap, Learner, MidiMap, NoteMap
 from livegen.control.osc import encode
 from livegen.control.state import Scene, Session
-from livegen.live.desk.control import Controller
 from livegen.live.desk.midicontrol import MidiControl, add_arguments, load_config
 from livegen.live.pipeline.concepts import ConceptWorker
 from tests.support.fakes import FakeOsc
@@ -46,21 +44,21 @@ class FakePort:
 
 
 def controlled(rig, midi: MidiControl | None = None, **session):
-    """A controller on the rig's clock whose settings the rig's producer renders."""
+    """The rig's daemon rebuilt with this session, an OSC shell and MIDI control: its own
+    controller drives its scheduler and producer. Gains are recorded as the callback gets them."""
     osc = FakeOsc()
-    gains: list[tuple[float, float]] = []
-    controller = Controller(
-        Session(**{"prompts": (("a", 1.0),), "scenes": SCENES, **session}),
-        SharedClock(rig.clock),
-        ConceptWorker(None),
-        osc,  # type: ignore[arg-type]
-        set_gain=lambda g: gains.append((rig.vt.t, g)),
-        now=rig.vt,
-        midi=midi,
+    daemon = rig.build(
+        Session(**{"prompts": (("a", 1.0),), "scenes": SCENES, **session}), osc, midi
     )
-    rig.producer._settings = lambda: controller.settings
-    rig.source.version_of = lambda: controller.settings.version
-    return controller, osc, gains
+    gains: list[tuple[float, float]] = []
+    to_callback = daemon.controller._set_gain
+
+    def recorded(gain: float) -> None:
+        gains.append((rig.vt.t, gain))
+        to_callback(gain)
+
+    daemon.controller._set_gain = recorded
+    return daemon.controller, osc, gains
 
 
 def send(controller, address: str, *args) -> None:
@@ -78,10 +76,10 @@ def specs_by_bar(rig) -> dict:
 def test_a_scene_recalled_mid_bar_is_heard_from_the_next_downbeat(rig_factory):
     rig = rig_factory(gen=0.2, render_audio=False)
     controller, osc, gains = controlled(rig)
-    rig.run_until(downbeat(rig, 3) + 0.5 * rig.bar_seconds(), controller.step)
+    rig.run_until(downbeat(rig, 3) + 0.5 * rig.bar_seconds())
     send(controller, "/livegen/scene", 1)
     assert controller.notice == "scene 1 'dub' from bar 4"
-    rig.run_until(downbeat(rig, 7), controller.step)
+    rig.run_until(downbeat(rig, 7))
     specs = specs_by_bar(rig)
     assert (specs[3].steps, specs[3].seed, specs[3].prompts) == (8, 0, (("a", 1.0),))
     for bar in (4, 5, 6):
@@ -98,10 +96,10 @@ def test_a_scene_recalled_mid_bar_is_heard_from_the_next_downbeat(rig_factory):
 def test_a_morph_moves_k_over_n_per_generated_bar(rig_factory):
     rig = rig_factory(gen=0.2, render_audio=False)
     controller, _, _ = controlled(rig, prompts=(("minimal techno", 1.0),))
-    rig.run_until(downbeat(rig, 2) + 0.4 * rig.bar_seconds(), controller.step)
+    rig.run_until(downbeat(rig, 2) + 0.4 * rig.bar_seconds())
     send(controller, "/livegen/morph", "acid bassline", 1.0, 4)
     version = controller.settings.version
-    rig.run_until(downbeat(rig, 9), controller.step)
+    rig.run_until(downbeat(rig, 9))
     specs = specs_by_bar(rig)
     assert specs[2].prompts == (("minimal techno", 1.0),)
     for k, bar in enumerate((3, 4, 5), start=1):
@@ -115,7 +113,7 @@ def test_a_morph_moves_k_over_n_per_generated_bar(rig_factory):
 def test_a_scene_that_morphs_and_unknown_scenes(rig_factory):
     rig = rig_factory(gen=0.2, render_audio=False)
     controller, osc, _ = controlled(rig)
-    rig.run_until(downbeat(rig, 1) + 0.3 * rig.bar_seconds(), controller.step)
+    rig.run_until(downbeat(rig, 1) + 0.3 * rig.bar_seconds())
     before = controller.session
     send(controller, "/livegen/scene", 9)
     address, args, to = osc.sent[-1]
@@ -123,7 +121,7 @@ def test_a_scene_that_morphs_and_unknown_scenes(rig_factory):
                                                     "has 3 (0-based)") and to == ME  # fmt: skip
     assert controller.session == before
     send(controller, "/livegen/scene", 2)
-    rig.run_until(downbeat(rig, 7), controller.step)
+    rig.run_until(downbeat(rig, 7))
     specs = specs_by_bar(rig)
     assert [dict(specs[b].prompts).get("acid bassline", 0.0) for b in range(1, 7)] == [
         0.0, 0.25, 0.5, 0.75, 1.0, 1.0]  # fmt: skip

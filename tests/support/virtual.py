@@ -44,10 +44,17 @@ class VirtualAudio:
         return self.t0 + self.frame / self.rate
 
     def catch_up(self) -> None:
-        while self.next_time() <= self.vt.t:
+        """Run every callback whose time has come, each at its own time (the real one runs on
+        its thread while the others work: it is never late because they were busy)."""
+        now = self.vt.t
+        while self.next_time() <= now:
             t = self.next_time()
             info = SimpleNamespace(currentTime=t, outputBufferDacTime=t + self.latency)
-            self.callback(self._out, self.block, info, self._status)
+            self.vt.t = t
+            try:
+                self.callback(self._out, self.block, info, self._status)
+            finally:
+                self.vt.t = now
             if self.keep:
                 self.blocks.append(self._out.copy())
             self.frame += self.block
@@ -57,14 +64,28 @@ class VirtualAudio:
         return np.concatenate(self.blocks) if self.blocks else np.zeros((0, 2), np.float32)
 
 
-def run_daemon(daemon, vt: VirtualTime, audio: VirtualAudio, t_end: float) -> None:
-    """Step the daemon's two threads and the callback in time order until `t_end`."""
-    next_control = vt.t
+def run_daemon(
+    daemon,
+    vt: VirtualTime,
+    audio: VirtualAudio,
+    t_end: float,
+    hook: Callable[[], None] | None = None,
+) -> None:
+    """Step the daemon's two threads and the callback in time order until `t_end`; `hook` runs
+    after each producer step (a test changing the world between bars)."""
+    next_producer = next_control = vt.t
     while vt.t < t_end:
         audio.catch_up()
-        until = daemon.step_producer(vt.t)
+        if vt.t >= next_producer:  # each thread steps when it asked to (or is woken)
+            next_producer = daemon.step_producer(vt.t)
+            if hook is not None:
+                hook()
         if vt.t >= next_control:
+            epoch = daemon.controller.transport_epoch
             next_control = daemon.step_control(vt.t)
+            if daemon.controller.transport_epoch != epoch:
+                next_producer = vt.t  # the control thread wakes the producer on a transport change
         audio.catch_up()
-        # the earliest thing due; always forward (a step that asks to run again at once waits 10 µs)
-        vt.t = max(min(until, audio.next_time(), next_control, t_end), vt.t + 1e-5)
+        # the earliest step due (the callbacks in between run at their own times in `catch_up`);
+        # always forward: a step that asks to run again at once waits 10 µs
+        vt.t = max(min(next_producer, next_control, t_end), vt.t + 1e-5)

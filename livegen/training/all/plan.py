@@ -5,6 +5,11 @@ Held out by source file, not by bar: bars cut from one loop sound alike, and a b
 was trained on would flatter the eval. The importer's own valid/test split (5 % each, by name
 hash) leaves too few bars of a small pack to measure anything, so the share here is larger.
 
+Replay: a share of loops from the corpus the model learnt (synthesised here, seeded) trains beside
+the user's bars, so fine-tuning does not forget what the user's few dozen bars cannot teach
+(tempo and bar phase above all: on Debian's 40 loops the fine-tune without it followed the tempo
+in 35 % of bars instead of 60 %).
+
 Varispeed, as on a turntable: a one-bar loop resampled to the length of a bar at another tempo is
 that loop played faster or slower (pitch follows). It turns a few dozen bars into a few hundred
 and moves loops recorded outside the UNet's tempo range into it. Speeds stay within ±25 %
@@ -110,3 +115,24 @@ def write_corpus(
     }
     (out / "plan.json").write_text(json.dumps(summary, indent=1) + "\n")
     return summary
+
+
+REPLAY_SEED = 20_261_205  # not the shipped corpus's seed: loops of its kind, not its loops
+
+
+def add_replay(out: Path, n: int, seed: int = REPLAY_SEED) -> int:
+    """Append `n` synthesised corpus loops to the training corpus at `out` (split "train")."""
+    from livegen.corpus.loop import make_loop
+
+    rows = []
+    for i in range(n):
+        loop = make_loop(seed, i)
+        rec_id = f"replay_{i:05d}"
+        path = f"audio/{rec_id}.flac"
+        sf.write(out / path, loop.audio, SAMPLE_RATE, subtype="PCM_16")
+        rows.append({"id": rec_id, "path": path, "split": "train", "bpm": loop.meta["bpm"],
+                     "n_samples": len(loop.audio), "sample_rate": SAMPLE_RATE,
+                     "source": "synthesised", "captions": []})  # fmt: skip
+    with open(out / "manifest.jsonl", "a") as f:
+        f.writelines(json.dumps(r) + "\n" for r in rows)
+    return n

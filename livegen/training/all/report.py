@@ -30,7 +30,8 @@ PCA_DIMS = 8
 def _bars(corpus: Path, split: str, originals_only: bool) -> tuple[list[dict], list[np.ndarray]]:
     from livegen.corpus.make import load_audio, read_manifest
 
-    entries = [e for e in read_manifest(corpus) if e["split"] == split]
+    # the user's bars only (not the replayed synthesised loops)
+    entries = [e for e in read_manifest(corpus) if e["split"] == split and "source_id" in e]
     if originals_only:  # one tempo per source bar: the one nearest its recording
         best: dict[str, dict] = {}
         for e in entries:

@@ -60,14 +60,18 @@ class Run:
 def stage_plan(args: argparse.Namespace, run: Run) -> dict[str, Any]:
     from livegen.corpus.make import read_manifest
     from livegen.runtime.manifest import load_manifest
-    from livegen.training.all.plan import holdout, write_corpus
+    from livegen.training.all.plan import add_replay, holdout, write_corpus
 
     entries = read_manifest(args.corpus)
     lo, hi = load_manifest(args.model).section("generator")["conditioning"]["bpm_range"]
     train, held = holdout(entries)
     if not train or not held:
         raise ValueError(f"{args.corpus}: {len(entries)} bars; train all needs at least 16")
-    return write_corpus(args.corpus, train, held, run.dir / "corpus", (lo, hi), args.variants)
+    summary = write_corpus(args.corpus, train, held, run.dir / "corpus", (lo, hi), args.variants)
+    # as many replayed loops as a share `--replay` of the user's training bars (after varispeed)
+    n = round(args.replay * summary["written"]["train"] / max(1e-9, 1 - args.replay))
+    summary["replay"] = add_replay(run.dir / "corpus", n) if args.replay > 0 else 0
+    return summary
 
 
 def _split_audio(corpus: Path, split: str) -> list:
@@ -244,6 +248,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--fresh", action="store_true", help="start over (deletes the run folder)")
     parser.add_argument("--redo", choices=STAGES, help="run this stage and the ones after again")
     parser.add_argument("--variants", type=int, default=5, help="tempos per training bar")
+    parser.add_argument(
+        "--replay",
+        type=float,
+        default=0.5,
+        help="share of the training bars that are synthesised corpus loops (keeps tempo lock)",
+    )
     parser.add_argument("--codec-steps", type=int, default=600, help="decoder steps if it is poor")
     parser.add_argument("--unet-steps", type=int, default=1200, help="UNet fine-tuning steps")
     parser.add_argument("--batch-size", type=int, default=16)
