@@ -20,7 +20,7 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from tests.support.performer import Listener, free_port
+from tests.support.performer import Listener, free_port, reap
 
 pytestmark = pytest.mark.skipif(shutil.which("jackd") is None, reason="jackd is not installed")
 
@@ -111,9 +111,7 @@ def test_a_lost_jack_server_is_said_at_once_and_sigterm_still_ends_the_daemon(tm
         proc.wait(timeout=10)
         took = time.monotonic() - asked
     finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
+        reap(proc)
         server.stop()
     print(f"\nlost said after {said:.2f} s (notice {notice[0] - killed:.2f} s); "
           f"SIGTERM ended it in {took:.2f} s")  # fmt: skip
@@ -156,9 +154,7 @@ def test_the_daemon_comes_back_on_the_grid_when_the_server_returns(tmp_path):
         proc.wait(timeout=10)
         took = time.monotonic() - asked
     finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
+        reap(proc)
         server.stop()
     print(f"\nresumed {back - restarted:.2f} s after the server; status after: {now}")
     assert now["audio"] == "ok" and now["seed"] == 77 and now["prompt"] == first["prompt"]
@@ -187,9 +183,7 @@ def test_sigterm_while_starting_ends_the_daemon_within_2_s(after):
         out, _ = proc.communicate(timeout=10)
         took = time.monotonic() - asked
     finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.communicate()
+        reap(proc)
         server.stop()
     assert took < 2.0 and proc.returncode in (0, -signal.SIGTERM), out
     assert "Traceback" not in out

@@ -16,7 +16,7 @@ import pytest
 import soundfile as sf
 
 from tests.support.fuzz import packets
-from tests.support.performer import Listener, free_port
+from tests.support.performer import Listener, free_port, reap
 
 pytestmark = pytest.mark.skipif(
     __import__("shutil").which("jackd") is None, reason="jackd is not installed"
@@ -82,9 +82,7 @@ def test_mutated_packets_change_nothing_and_the_music_never_stops(jack_server, t
         proc.send_signal(signal.SIGINT)
         out, _ = proc.communicate(timeout=20)
     finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.communicate()
+        reap(proc)
     audio, rate = sf.read(take, dtype="float32")
     gap = longest_gap(audio, rate)
     print(f"\nfuzz: {sent:.0f} mutated packets sent in {fuzz_s:.1f} s ({skipped:.0f} valid by "

@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from tests.support.performer import Listener, free_port, jack_run, wait_for_port
+from tests.support.performer import Listener, free_port, jack_run, reap, wait_for_port
 
 pytestmark = pytest.mark.skipif(
     __import__("shutil").which("jackd") is None, reason="jackd is not installed"
@@ -44,8 +44,7 @@ def test_the_command_runs_records_and_stops_cleanly_on_sigint(jack_server, tmp_p
         proc.send_signal(signal.SIGINT)
         out, _ = proc.communicate(timeout=20)
     finally:
-        if proc.poll() is None:
-            proc.kill()
+        reap(proc)
     assert proc.returncode == 0, out
     print(f"\nstartup to first audible bar: {first_bar} s")
     assert first_bar is not None and first_bar <= 3.0
@@ -111,9 +110,7 @@ def test_clock_switches_while_a_midi_clock_streams_leave_the_daemon_playing(
         proc.send_signal(signal.SIGINT)
         out, _ = proc.communicate(timeout=20)
     finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.communicate()
+        reap(proc)
         sender.terminate()
         sender.wait(timeout=10)
     assert proc.returncode == 0, out

@@ -79,3 +79,11 @@ class Listener:
         self.send("/livegen/status")
         _, _, args = self.wait_for("/livegen/status", timeout=3.0)
         return dict(zip(args[::2], args[1::2], strict=True))
+
+
+def reap(proc: subprocess.Popen) -> None:
+    """Teardown for a daemon subprocess: kill it if a failed test left it running, and collect
+    it (its output is the test's to read, by `communicate` or by a reader thread)."""
+    if proc.poll() is None:
+        proc.kill()
+        proc.wait()
