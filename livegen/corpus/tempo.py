@@ -16,6 +16,8 @@ import numpy.typing as npt
 from scipy.signal import find_peaks
 
 from livegen.corpus.tempo_tags import bare_numbers, bpm_from_metadata, bpm_from_name
+from livegen.dsp.onset import frame_hop, onset_envelope
+from livegen.dsp.tempo import salience
 from livegen.units import bar_count, bpm_of
 
 Audio = npt.NDArray[np.float32]
@@ -48,38 +50,6 @@ def fits_whole_bars(duration_s: float, bpm: float, tolerance: float = FIT_TOLERA
     bars = bar_count(duration_s, bpm)
     nearest = 0.5 if bars < 0.75 else round(bars)
     return abs(bars - nearest) <= tolerance * nearest
-
-
-def onset_envelope(audio: Audio, sr: int) -> tuple[Floats, float]:
-    """Spectral-flux onset strength (not mean-removed) and its frame rate, computed circularly
-    because a loop's end meets its start."""
-    hop = max(1, round(sr / 200))  # 5 ms frames
-    n_fft = 1 << (4 * hop - 1).bit_length()  # ~20 ms window
-    x = np.pad(audio[: 60 * sr], n_fft // 2, mode="wrap")  # 60 s is plenty and bounds memory
-    frames = np.lib.stride_tricks.sliding_window_view(x, n_fft)[::hop]
-    mag = np.abs(np.fft.rfft(frames * np.hanning(n_fft).astype(np.float32), axis=1))
-    log_mag = np.log1p(100.0 * mag)  # compress, so quiet hats count next to loud kicks
-    flux = np.maximum(log_mag - np.roll(log_mag, 1, axis=0), 0.0).sum(axis=1)
-    return flux.astype(np.float64), sr / hop
-
-
-def salience(env: Floats, frame_rate: float, bpms: Floats) -> Floats:
-    """Normalised circular autocorrelation at the beat lag plus half of it at twice the lag.
-
-    The second term favours the tempo whose beat also repeats one period later, which is what
-    separates 90 BPM with offbeat hats from 180 BPM.
-    """
-    centred = env - env.mean()
-    power = np.abs(np.fft.rfft(centred)) ** 2
-    ac = np.fft.irfft(power, n=len(centred))
-    ac = np.append(ac, ac[0]) / max(float(ac[0]), 1e-12)
-    lags = 60.0 * frame_rate / bpms
-    positions = np.arange(len(centred) + 1)
-
-    def at(lag: Floats) -> Floats:
-        return np.interp(lag % len(centred), positions, ac)
-
-    return (at(lags) + 0.5 * at(2.0 * lags)) / 1.5
 
 
 def tempo_prior(bpms: Floats) -> Floats:
@@ -184,8 +154,7 @@ def estimate_bpm(audio: Audio, sr: int) -> tuple[float, float, str]:
 
 def _level(audio: Audio, sr: int) -> Floats:
     """Per-frame sum of the compressed spectrum, the yardstick for the onset envelope."""
-    hop = max(1, round(sr / 200))
-    n_fft = 1 << (4 * hop - 1).bit_length()
+    hop, n_fft = frame_hop(sr)
     x = np.pad(audio[: 10 * sr], (0, n_fft), mode="wrap")  # a loop continues into its start
     frames = np.lib.stride_tricks.sliding_window_view(x, n_fft)[:: hop * 4]
     mag = np.abs(np.fft.rfft(frames * np.hanning(n_fft).astype(np.float32), axis=1))

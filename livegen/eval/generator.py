@@ -3,7 +3,7 @@
 Runs the shipped package through the runtime (onnxruntime, no torch) on held-out loops and prints
 one table per study, writing `report.json` and `generator_eval.png` to `--out-dir`:
 
-- tempo: fraction of generated loops whose tracked tempo (`livegen.eval.tempo`) is within ±2 %
+- tempo: fraction of generated loops whose tracked tempo (`livegen.dsp.tempo`) is within ±2 %
   of the requested BPM (BPMs spread over 110-140), beside the same seeds and prompts with the BPM
   condition dropped, real held-out loops, and real loops through the codec (its ceiling).
 - prompts: zero-shot attribute accuracy of loops prompted with each class (held-out phrasings),

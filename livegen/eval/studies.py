@@ -1,7 +1,7 @@
 """The three generator studies behind `livegen eval generator`: tempo, prompts, steps.
 
 All run the shipped runtime (`livegen.runtime.generator.Generator`: onnxruntime, no torch) and
-score audio with the package's concept encoder and `livegen.eval.tempo`. Seeds are paired across
+score audio with the package's concept encoder and `livegen.dsp.tempo`. Seeds are paired across
 the arms of a study (BPM on/off, each guidance, each step count), so differences are the
 conditions', not the noise's.
 """
@@ -15,8 +15,8 @@ from typing import Any
 import numpy as np
 from tqdm import tqdm
 
+from livegen.dsp.tempo import loop_tempo, within
 from livegen.eval.measures import attribute_tasks, classify, frechet, prototypes, relative_rmse
-from livegen.eval.tempo import loop_tempo, within
 from livegen.runtime.generator import Generator
 from livegen.runtime.sampler import grid_steps, noise
 from livegen.units import bar_frames, bar_samples

@@ -70,7 +70,7 @@ def principal(real: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
 
 
 def tempo_hits(bars: list[np.ndarray], bpms: list[float]) -> float:
-    from livegen.eval.tempo import loop_tempo, within
+    from livegen.dsp.tempo import loop_tempo, within
 
     return float(
         np.mean([within(loop_tempo(b, SAMPLE_RATE), t) for b, t in zip(bars, bpms, strict=True)])
