@@ -184,9 +184,8 @@ class Trainer:
     # --- training ------------------------------------------------------------------------------
     def step(self) -> tuple[float, float, float]:
         import torch
-        import torch.nn.functional as F
 
-        from livegen.training.concept.model import BINARY, CATEGORICAL
+        from livegen.training.concept.objective import attribute_loss, fitting_pairs, info_nce
 
         cfg, c, model = self.cfg, self.c, self.model
         model.train()
@@ -201,35 +200,11 @@ class Trainer:
         cons = torch.from_numpy(c["text_constraints"][texts].astype(np.int64))  # [B, K]
         t = model.text(*(torch.from_numpy(x) for x in (emb, neg, valid, tempo)))
         a = model.audio(torch.from_numpy(mel))
-        # Which loop each text describes: structured prompts by their constraints, captions
-        # only their own loop.
-        fits = ((cons[:, None, :] < 0) | (cons[:, None, :] == attrs[None, :, :])).all(-1)
         caption = torch.from_numpy(c["text_is_caption"][texts])
-        eye = torch.eye(b, dtype=torch.bool)
-        fits = torch.where(caption[:, None], eye, fits) | eye  # [B_text, B_audio]
-        target = fits.float()
         logits = model.logit_scale.exp().clamp(max=100.0) * t @ a.T
-        t2a = -(F.log_softmax(logits, 1) * target / target.sum(1, keepdim=True)).sum(1).mean()
-        a2t = -(F.log_softmax(logits, 0) * target / target.sum(0, keepdim=True)).sum(0).mean()
-        contrastive = 0.5 * (t2a + a2t)
-        # Attribute read-out: audio knows every attribute; text only what it constrains.
-        nb = len(BINARY)
-        bin_t, cat_t = model.read_attributes(t)
-        mask = (cons[:, :nb] >= 0).float()
-        bce_t = F.binary_cross_entropy_with_logits(
-            bin_t, cons[:, :nb].clamp(min=0).float(), reduction="none"
-        )
-        aux = (bce_t * mask).sum() / mask.sum().clamp(min=1.0)
-        for k, name in enumerate(CATEGORICAL, start=nb):
-            if (cons[:, k] >= 0).any():
-                aux = aux + F.cross_entropy(cat_t[name], cons[:, k], ignore_index=-1) / len(
-                    CATEGORICAL
-                )
-        if not cfg.text_only:  # a frozen audio side has nothing to learn from its read-out
-            bin_a, cat_a = model.read_attributes(a)
-            aux = aux + F.binary_cross_entropy_with_logits(bin_a, attrs[:, :nb].float())
-            for k, name in enumerate(CATEGORICAL, start=nb):
-                aux = aux + F.cross_entropy(cat_a[name], attrs[:, k]) / len(CATEGORICAL)
+        contrastive = info_nce(logits, fitting_pairs(cons, attrs, caption))
+        # a frozen audio side has nothing to learn from its read-out
+        aux = attribute_loss(model, t, a, cons, attrs, audio_too=not cfg.text_only)
         loss = contrastive + cfg.aux_weight * aux
         for group in self.opt.param_groups:
             group["lr"] = lr_at(self.step_n, self.cfg.lr, self.cfg.warmup, self.cfg.steps)
