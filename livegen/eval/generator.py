@@ -251,11 +251,17 @@ def run(args: argparse.Namespace) -> int:
         r["steps"] = steps_study(
             gen, cond, fd_held, samplers, steps_list, args.guidance, args.seed, codec, progress
         )
-    args.out_dir.mkdir(parents=True, exist_ok=True)
-    (args.out_dir / "report.json").write_text(json.dumps(r, indent=2, default=float) + "\n")
+    _write(r, args.out_dir, skip)
+    return 0
+
+
+def _write(r: dict[str, Any], out_dir: Path, skip: set[str]) -> None:
+    """report.json, the figure when the studies it draws ran, and a summary on stdout."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    (out_dir / "report.json").write_text(json.dumps(r, indent=2, default=float) + "\n")
     if {"tempo", "steps"} <= r.keys():
         print(report(r))
-        plot(r, args.out_dir / "generator_eval.png")
+        plot(r, out_dir / "generator_eval.png")
     elif {"outside", "kick"} & r.keys():
         print(report(r))
     else:
@@ -267,7 +273,6 @@ def run(args: argparse.Namespace) -> int:
             )
         )
     print(
-        f"\nwrote {args.out_dir}/report.json"
-        + ("" if skip & {"tempo", "steps"} else f" and {args.out_dir}/generator_eval.png")
+        f"\nwrote {out_dir}/report.json"
+        + ("" if skip & {"tempo", "steps"} else f" and {out_dir}/generator_eval.png")
     )
-    return 0

@@ -174,6 +174,16 @@ class TrainerCommon:
         self.plot(self.run_dir / "metrics.jsonl", self.run_dir / "loss_curve.png")
         return path
 
+    def _fit_to_budget(self, budget_s: float, per_step: float, spent_s: float) -> Any:
+        """Set `cfg.steps` to what fits the rest of `budget_s` at `per_step`; returns the cfg."""
+        left = 0.93 * budget_s - spent_s  # the rest: validation and saves
+        steps = max(self.step + 1, self.step + int(left / per_step))
+        self.cfg = replace(self.cfg, steps=steps)
+        self.run_info["budget"] = {"seconds": budget_s, "step_s": per_step, "steps": steps}
+        if self.dist.main:
+            print(f"\n{per_step * 1e3:.1f} ms/step: {steps} steps fit {budget_s:g} s")
+        return self.cfg
+
     def run_steps(
         self,
         train_step: Callable[[], dict[str, float]],
@@ -221,14 +231,8 @@ class TrainerCommon:
                     t_probe = time.perf_counter()
                 if probe and budget_s and self.step == probe[1]:
                     per_step = (time.perf_counter() - t_probe) / (probe[1] - probe[0])
-                    left = 0.93 * budget_s - (time.monotonic() - start)  # validation, saves
-                    cfg = self.cfg = replace(cfg, steps=max(self.step + 1, self.step + int(left / per_step)))  # fmt: skip
+                    cfg = self._fit_to_budget(budget_s, per_step, time.monotonic() - start)
                     bar.total = cfg.steps
-                    self.run_info["budget"] = {"seconds": budget_s, "step_s": per_step, "steps": cfg.steps}  # fmt: skip
-                    if dist.main:
-                        print(
-                            f"\n{per_step * 1e3:.1f} ms/step: {cfg.steps} steps fit {budget_s:g} s"
-                        )
                 if self.step % cfg.log_every == 0 or self.step == cfg.steps:
                     # float() per value: trainers may log device tensors (one sync per log line)
                     mean = {k: float(np.mean([float(w[k]) for w in window if k in w])) for k in window[-1]}  # fmt: skip

@@ -64,6 +64,24 @@ def cache_key(corpus: Path, entries: list[dict], settings: dict) -> str:
     return hashlib.sha1(blob.encode()).hexdigest()[:12]
 
 
+def _log_mels(
+    corpus: Path, entries: list[dict], mel_cfg: MelConfig, progress: bool
+) -> tuple[np.ndarray, np.ndarray]:
+    """Every loop's log-mel, zero-padded to the longest [N, M, Tmax] float16, and its length."""
+    from livegen.corpus.make import load_audio
+
+    lengths = np.zeros(len(entries), np.int32)
+    mels: list[np.ndarray] = []
+    for i, meta in enumerate(tqdm(entries, desc="log-mel", disable=not progress, unit="loop")):
+        mel = log_mel(load_audio(corpus, meta), mel_cfg)
+        lengths[i] = mel.shape[1]
+        mels.append(mel)
+    mel_arr = np.zeros((len(entries), mel_cfg.n_mels, int(lengths.max())), np.float16)
+    for i, mel in enumerate(mels):
+        mel_arr[i, :, : mel.shape[1]] = mel
+    return mel_arr, lengths
+
+
 def build_cache(
     corpus: Path,
     entries: list[dict],
@@ -76,8 +94,6 @@ def build_cache(
     progress: bool = True,
 ) -> dict[str, np.ndarray]:
     """Compute (or load) the arrays training needs; saved as one .npz in `out`."""
-    from livegen.corpus.make import load_audio
-
     settings = {
         "seed": seed,
         "n_generated": n_generated,
@@ -91,7 +107,6 @@ def build_cache(
         with np.load(path, allow_pickle=False) as z:
             return {k: z[k] for k in z.files}
     vocab = known_words()
-    n = len(entries)
     text_loop: list[int] = []
     parsed: list[ParsedPrompt] = []
     cons: list[np.ndarray] = []
@@ -119,15 +134,7 @@ def build_cache(
             clause_idx[t, j] = row[clause.text]
             negated[t, j] = int(clause.negated)
         tempo[t] = tempo_features(p.bpm)
-    lengths = np.zeros(n, np.int32)
-    mels: list[np.ndarray] = []
-    for i, meta in enumerate(tqdm(entries, desc="log-mel", disable=not progress, unit="loop")):
-        mel = log_mel(load_audio(corpus, meta), mel_cfg)
-        lengths[i] = mel.shape[1]
-        mels.append(mel)
-    mel_arr = np.zeros((n, mel_cfg.n_mels, int(lengths.max())), np.float16)
-    for i, mel in enumerate(mels):
-        mel_arr[i, :, : mel.shape[1]] = mel
+    mel_arr, lengths = _log_mels(corpus, entries, mel_cfg, progress)
     arrays: dict[str, np.ndarray] = {
         "clause_emb": emb,
         "text_loop": np.asarray(text_loop, np.int32),

@@ -91,9 +91,31 @@ def _onnx_export(torch, module, args: tuple, path: Path, names: list[str], dynam
     )
 
 
+def _parity(model, example: tuple, feeds: dict, mel, out: Path) -> dict[str, float]:
+    """Torch vs onnxruntime on the same inputs, as min cosines; raises past the tolerance."""
+    import onnxruntime as ort
+    import torch
+
+    with torch.no_grad():
+        t_ref = model.text(*example).numpy()
+        a_ref = model.audio(mel).numpy()
+    cpu = ["CPUExecutionProvider"]
+    t_onnx = ort.InferenceSession(str(out / FILES["text_head"]), providers=cpu).run(None, feeds)[0]
+    a_onnx = ort.InferenceSession(str(out / FILES["audio"]), providers=cpu).run(
+        None, {"mel": mel.numpy()}
+    )[0]
+    parity = {
+        "text_head_min_cos": float(np.min(np.sum(t_ref * t_onnx, 1))),
+        "audio_min_cos": float(np.min(np.sum(a_ref * a_onnx, 1))),
+        "tolerance": PARITY_TOLERANCE,
+    }
+    worst = 1.0 - min(parity["text_head_min_cos"], parity["audio_min_cos"])
+    check_parity("concept, 1 - min cosine", worst, PARITY_TOLERANCE, parity)
+    return parity
+
+
 def export_concept(ckpt: Path, out: Path, tower: Path | None = None) -> dict[str, Any]:
     """Export everything and merge the manifest section; returns the section written."""
-    import onnxruntime as ort
     import torch
 
     from livegen.runtime.concept.encoder import ABSENT_SOUNDS, KIND, SECTION
@@ -137,22 +159,7 @@ def export_concept(ckpt: Path, out: Path, tower: Path | None = None) -> dict[str
     mel = torch.randn(3, int(cfg.mel["n_mels"]), int(cfg.mel["frames"])) - 6.0
     _export(model.audio, (mel,), out / FILES["audio"], ["mel"], {"mel": {0: "batch", 2: "frames"}})
 
-    # Parity: torch vs onnxruntime on the same inputs.
-    with torch.no_grad():
-        t_ref = model.text(*example).numpy()
-        a_ref = model.audio(mel).numpy()
-    cpu = ["CPUExecutionProvider"]
-    t_onnx = ort.InferenceSession(str(out / FILES["text_head"]), providers=cpu).run(None, feeds)[0]
-    a_onnx = ort.InferenceSession(str(out / FILES["audio"]), providers=cpu).run(
-        None, {"mel": mel.numpy()}
-    )[0]
-    parity = {
-        "text_head_min_cos": float(np.min(np.sum(t_ref * t_onnx, 1))),
-        "audio_min_cos": float(np.min(np.sum(a_ref * a_onnx, 1))),
-        "tolerance": PARITY_TOLERANCE,
-    }
-    worst = 1.0 - min(parity["text_head_min_cos"], parity["audio_min_cos"])
-    check_parity("concept, 1 - min cosine", worst, PARITY_TOLERANCE, parity)
+    parity = _parity(model, example, feeds, mel, out)
 
     words = sorted(w for w in vocab_set if not w.isdigit() and len(w) > 1)  # stored in the package
     np.savez(

@@ -191,6 +191,36 @@ def check_stats(model_dir: Path, stats: dict[str, Any]) -> None:
             )
 
 
+def _conditioning(data: dict[str, Any], cfg: Any) -> dict[str, Any]:
+    """The manifest's account of what the UNet is conditioned on and how a bar is framed."""
+    from livegen.runtime.sampler import NOISE_FRAMES
+    from livegen.units import BEATS_PER_BAR
+
+    bpm_lo, bpm_hi = data.get("bpm_range", [110.0, 140.0])
+    return {
+        "sample_rate": data.get("sample_rate", 24_000),
+        "hop": data.get("hop", 320),
+        "beats_per_bar": BEATS_PER_BAR,
+        "bar_samples": "round(beats * 60 / bpm * sample_rate)",
+        "frames": "round(bar_samples / hop); the bar is resampled to frames * hop samples",
+        "latents": "circular: one exact period; decode wrapped, then fit_bar to bar_samples",
+        "phase_rows": [
+            "beat saw frac(4u)",
+            "bar saw u",
+            "sin beat",
+            "cos beat",
+            "sin bar",
+            "cos bar",
+        ],
+        "phase_position": "u = t / frames",
+        "bpm_range": [float(np.floor(bpm_lo)), float(np.ceil(bpm_hi))],
+        "frames_range": data.get("frames_range"),
+        "concept_dim": cfg.concept_dim,
+        "concept": data.get("concept"),
+        "noise_frames": NOISE_FRAMES,
+    }
+
+
 def export_unet(
     checkpoint: Path,
     out_dir: Path,
@@ -203,8 +233,6 @@ def export_unet(
     import onnx
 
     from livegen.runtime.manifest import update_manifest
-    from livegen.runtime.sampler import NOISE_FRAMES
-    from livegen.units import BEATS_PER_BAR
 
     model, ckpt = load_unet(checkpoint)
     data = ckpt.get("data", {})
@@ -225,7 +253,6 @@ def export_unet(
     worst = max(errors.values())
     check_parity("UNet, max relative error", worst, PARITY_TOLERANCE, errors)
     cfg = model.cfg
-    bpm_lo, bpm_hi = data.get("bpm_range", [110.0, 140.0])
     section = {
         "unet": UNET_FILE,
         "inputs": {
@@ -236,28 +263,7 @@ def export_unet(
         },
         "output": "d [B, D, T] estimate of x1 - x0 (IADB)",
         "config": cfg.to_dict(),
-        "conditioning": {
-            "sample_rate": data.get("sample_rate", 24_000),
-            "hop": data.get("hop", 320),
-            "beats_per_bar": BEATS_PER_BAR,
-            "bar_samples": "round(beats * 60 / bpm * sample_rate)",
-            "frames": "round(bar_samples / hop); the bar is resampled to frames * hop samples",
-            "latents": "circular: one exact period; decode wrapped, then fit_bar to bar_samples",
-            "phase_rows": [
-                "beat saw frac(4u)",
-                "bar saw u",
-                "sin beat",
-                "cos beat",
-                "sin bar",
-                "cos bar",
-            ],
-            "phase_position": "u = t / frames",
-            "bpm_range": [float(np.floor(bpm_lo)), float(np.ceil(bpm_hi))],
-            "frames_range": data.get("frames_range"),
-            "concept_dim": cfg.concept_dim,
-            "concept": data.get("concept"),
-            "noise_frames": NOISE_FRAMES,
-        },
+        "conditioning": _conditioning(data, cfg),
         "sampler": {**DEFAULT_SAMPLER, **(sampler or {})},
         "stats": data["stats"],
         "training": {
