@@ -35,7 +35,7 @@ COMMANDS: tuple[tuple[tuple[str, ...], str, str], ...] = (
     (
         ("train", "unet"),
         "livegen.training.unet.train",
-        "train the IADB latent UNet (circular bars)",
+        "train the generator's UNet (IADB over circular bar latents)",
     ),
     (
         ("train", "all"),
@@ -53,7 +53,11 @@ COMMANDS: tuple[tuple[tuple[str, ...], str, str], ...] = (
         "livegen.training.concept.export",
         "export the concept encoder (ONNX + manifest)",
     ),
-    (("export", "unet"), "livegen.training.unet.export", "export the UNet to ONNX + manifest"),
+    (
+        ("export", "unet"),
+        "livegen.training.unet.export",
+        "export the generator's UNet to ONNX + manifest",
+    ),
     (("render",), "livegen.live.render", "render bars to a WAV through the live engine"),
     (("eval", "codec"), "livegen.eval.codec", "codec quality on the held-out split"),
     (
@@ -64,7 +68,7 @@ COMMANDS: tuple[tuple[tuple[str, ...], str, str], ...] = (
     (
         ("eval", "generator"),
         "livegen.eval.generator",
-        "tempo / prompt adherence / quality vs steps",
+        "the generator (UNet + sampler + codec): tempo, prompts, steps",
     ),
     (
         ("eval", "key"),
@@ -77,7 +81,7 @@ COMMANDS: tuple[tuple[tuple[str, ...], str, str], ...] = (
     (
         ("bench", "generator"),
         "livegen.eval.bench_generator",
-        "bar time: onnxruntime vs torch eager",
+        "the generator's bar time: onnxruntime vs torch eager",
     ),
     (
         ("models",),
@@ -88,7 +92,7 @@ COMMANDS: tuple[tuple[tuple[str, ...], str, str], ...] = (
     (
         ("demo",),
         "livegen.demo",
-        "render a corpus demo and play it (the main job until models ship)",
+        "synthesise a few corpus loops and play them (no models needed)",
     ),
 )
 GROUP_HELP = {

@@ -1,4 +1,4 @@
-"""`livegen demo`: the main job until the models ship: synthesise a few loops, preview, play them.
+"""`livegen demo`: synthesise a few corpus loops, preview and play them; needs no model package.
 
 Plays through the default sounddevice output (JACK included); with no output device it says so and
 leaves the reel on disk instead, so it runs on a headless machine too.
