@@ -9,24 +9,13 @@ from livegen.corpus.loop import make_loop
 from livegen.dsp.onset import onset_envelope
 from livegen.dsp.resample import fit_bar
 from livegen.dsp.tempo import loop_tempo, salience, within
-from livegen.units import bar_samples
+from tests.support.loopfiles import clicks
 
 SR = 24_000
 
 
-def clicks(bpm: float, sr: int = SR, first: int = 0) -> np.ndarray:
-    """One bar of short noise bursts on the beats (a loop: its downbeat at `first`)."""
-    n = bar_samples(bpm, sr)
-    x = np.zeros(n, np.float32)
-    burst = np.random.default_rng(0).standard_normal(240).astype(np.float32) * np.hanning(240)
-    for k in range(4):
-        pos = (first + round(k * n / 4)) % n
-        x[pos : pos + 240] += burst[: n - pos]
-    return x
-
-
 def test_onsets_sit_on_the_beats_and_the_downbeat_of_a_loop_counts():
-    x = clicks(120.0)  # 0.5 s beats: onsets at frames 0, 100, 200, 300 (5 ms frames)
+    x = clicks(120.0, SR)  # 0.5 s beats: onsets at frames 0, 100, 200, 300 (5 ms frames)
     env, frame_rate = onset_envelope(x, SR)
     assert frame_rate == 200.0 and len(env) == 401  # frame 400 is the loop's start again
     peaks = np.argsort(env)[-4:]
@@ -39,7 +28,7 @@ def test_onsets_sit_on_the_beats_and_the_downbeat_of_a_loop_counts():
 
 def test_a_click_loop_reads_its_tempo_within_half_a_percent():
     for bpm in (96.0, 110.0, 124.0, 128.0, 139.5, 172.0):
-        got = loop_tempo(clicks(bpm), SR)
+        got = loop_tempo(clicks(bpm, SR), SR)
         assert abs(got - bpm) <= 0.005 * bpm, (bpm, got)
 
 
@@ -63,6 +52,6 @@ def test_silence_and_noise():
 
 
 def test_salience_prefers_the_beat_over_a_syncopated_part():
-    env, frame_rate = onset_envelope(clicks(120.0), SR)
+    env, frame_rate = onset_envelope(clicks(120.0, SR), SR)
     s = salience(env, frame_rate, np.array([120.0, 160.0, 90.0]))  # the beat, 4/3 and 3/4 of it
     assert s[0] > 0.7 and s[0] > s[1] + 0.3 and s[0] > s[2] + 0.3

@@ -1,6 +1,6 @@
 """Test loops written to real audio files: synthesised techno bars and the tags samplers write.
 
-Shared by the tempo, tag and importer tests (imported by path, like tests/jackd.py).
+Shared by the tempo, tag, importer and evaluation tests.
 """
 
 from __future__ import annotations
@@ -32,6 +32,18 @@ def techno(bpm: float, sr: int, bars: float = 1, seed: int = 0) -> np.ndarray:
         for pos, hit in ((round(i * beat), kick), (round((i + 0.5) * beat), hat)):
             if pos < n:
                 out[pos : pos + len(hit)] += hit[: n - pos]
+    return out.astype(np.float32)
+
+
+def clicks(bpm: float, sr: int, beats: int = 4) -> np.ndarray:
+    """`beats` decaying 2 kHz clicks, one per beat at `bpm`: a click track, one bar by default."""
+    n = round(beats * 60.0 * sr / bpm)
+    t = np.arange(round(0.02 * sr)) / sr
+    click = np.sin(2 * np.pi * 2000.0 * t) * np.exp(-t / 0.004)
+    out = np.zeros(n)
+    for b in range(beats):
+        start = round(b * 60.0 * sr / bpm)
+        out[start : start + len(click)] += click[: n - start]
     return out.astype(np.float32)
 
 
