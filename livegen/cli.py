@@ -42,11 +42,6 @@ COMMANDS: tuple[tuple[tuple[str, ...], str, str], ...] = (
         "livegen.training.all.train",
         "fine-tune the default on your imported loops: folder to model package",
     ),
-    (
-        ("encode",),
-        "livegen.training.codec.encode",
-        "cache the corpus latents for generator training",
-    ),
     (("export", "codec"), "livegen.training.codec.export", "export the codec to ONNX + manifest"),
     (
         ("export", "concept"),

@@ -1,6 +1,6 @@
 """The codec at run time: ONNX encoder/decoder from a verified model package, numpy in and out.
 
-Latent convention (same as `livegen encode` and the diffusion model): the ONNX graphs produce and
+Latent convention (same as the torch codec and the diffusion model): the ONNX graphs produce and
 consume *raw* latents; the diffusion model lives in *normalised* space
 `(z - mean) / std` with the per-channel statistics of the manifest. `encode` and `decode` work in
 normalised space unless `normalized=False`.
@@ -138,7 +138,7 @@ class Codec:
         """Audio [B, N] (or [N]) → latents [B, D, ceil(N / hop)] (or [D, T]).
 
         The audio is zero-padded to a whole number of hops (at least `min_frames`), exactly as
-        `livegen encode` does before the torch encoder, so both give the same latents.
+        the torch codec pads before its encoder, so both give the same latents.
         """
         if self.encoder is None:
             raise RuntimeError("this Codec was loaded without its encoder (with_encoder=False)")

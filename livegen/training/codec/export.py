@@ -185,8 +185,8 @@ def export_codec(
     import torch
 
     from livegen.runtime.manifest import update_manifest
-    from livegen.training.codec.encode import codec_meta
     from livegen.training.codec.model import MIN_FRAMES
+    from livegen.training.codec.stats import codec_meta
 
     if loaded.mean is None or loaded.std is None:
         raise ValueError("the codec has no latent statistics: call ensure_stats first")
@@ -250,8 +250,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
 
-    from livegen.training.codec.encode import ensure_stats
     from livegen.training.codec.model import load_codec, setup_torch
+    from livegen.training.codec.stats import ensure_stats
 
     setup_torch(args.threads)
     loaded = load_codec(args.codec, args.codec_checkpoint)

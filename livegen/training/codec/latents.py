@@ -1,4 +1,4 @@
-"""The latent cache written by `livegen encode`: one .npz for fast diffusion training (numpy only).
+"""The latent cache format (the UNet's bar cache, `livegen.generator.bars`): one .npz. numpy only.
 
 Contents (uncompressed .npz; `load_latents` returns them as a `LatentCache`):
 
@@ -83,10 +83,12 @@ def save_latents(path: Path, cache: LatentCache) -> Path:
 
 
 def load_latents(path: Path) -> LatentCache:
-    """Read a cache written by `livegen encode` (no pickle involved)."""
+    """Read a cache written by `save_latents` (no pickle involved)."""
     path = Path(path)
     if not path.is_file():
-        raise FileNotFoundError(f"{path}: no latent cache here (run `livegen encode`)")
+        raise FileNotFoundError(
+            f"{path}: no latent cache here (`livegen train unet --bars PATH` builds one)"
+        )
     try:
         with np.load(path, allow_pickle=False) as f:
             arrays = {k: f[k] for k in f.files}

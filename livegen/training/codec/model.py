@@ -100,7 +100,7 @@ class LoadedCodec:
     """A codec ready to use: the model (eval mode, on CPU), its latent statistics, provenance.
 
     `mean`/`std` are per-channel [D] float32 statistics of the raw latents over training loops,
-    or None until computed (official weights come without them; see `livegen.training.codec.encode`).
+    or None until computed (official weights come without them; see `livegen.training.codec.stats`).
     """
 
     model: CodecModel

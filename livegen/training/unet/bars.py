@@ -1,8 +1,8 @@
 """The UNet's training data: every corpus loop as *circular bar latents*, cached. numpy + ONNX.
 
-Why not the `livegen encode` cache: it zero-pads each loop to ceil(n/hop) frames and encodes it
-once, so its last frame is part padding and its edge frames saw the encoder's reflect padding, not
-the loop's other end. A circular UNet trained on it learns that seam, and decoding such latents as
+Why not a plain latent cache (what the removed `livegen encode` wrote): it zero-pads each loop to
+ceil(n/hop) frames and encodes it once, so its last frame is part padding and its edge frames saw
+the encoder's reflect padding, not the loop's other end. A circular UNet trained on it learns that seam, and decoding such latents as
 a loop clicks: measured on 40 held-out loops, the jump |y[0] − y[n−1]| is 1.1x (median) to 3.5x
 (p90) the 99th percentile of the bar's sample-to-sample steps, against 0.012 for the real audio.
 
@@ -150,7 +150,7 @@ def load_or_encode(
         cache = load_latents(path)
         if cache.meta.get("layout") != LAYOUT:
             raise ValueError(
-                f"{path}: a `livegen encode` cache (zero-padded, not circular): the UNet trains on "
+                f"{path}: a zero-padded latent cache, not circular: the UNet trains on "
                 "circular bar latents; give another --bars path and it will be built"
             )
         same_codec = cache.meta.get("codec", {}).get("fingerprint") == codec_fingerprint(model_dir)

@@ -12,13 +12,11 @@ import soundfile as sf
 
 from livegen.eval import bench_codec
 from livegen.eval import codec as eval_codec
-from livegen.training.codec import encode
 from livegen.training.codec import export as export_codec
 from livegen.training.codec import train as codec
 
 COMMANDS = {
     "train codec": "livegen.training.codec.train",
-    "encode": "livegen.training.codec.encode",
     "export codec": "livegen.training.codec.export",
     "eval codec": "livegen.eval.codec",
     "bench codec": "livegen.eval.bench_codec",
@@ -59,11 +57,6 @@ def test_train_run_then_export_eval_bench(corpus: Path, tmp_path: Path, capsys) 
     ckpt = ["--codec-checkpoint", str(run_dir)]
     ckpt += ["--threads", "1"]
     assert export_codec.run(parse(export_codec, [*ckpt, "--out", str(pkg)])) == 0
-    cache = tmp_path / "latents.npz"
-    enc_args = [*ckpt, "--corpus", str(corpus), "--out", str(cache), "--splits", "valid"]
-    enc_args.append("--no-progress")
-    assert encode.run(parse(encode, enc_args)) == 0
-    assert cache.is_file()
 
     reel = tmp_path / "reel.wav"
     eval_args = ["--model-dir", str(pkg), "--corpus", str(corpus), "--split", "valid"]
