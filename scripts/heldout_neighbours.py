@@ -17,8 +17,8 @@ import argparse
 import numpy as np
 
 from livegen.runtime.concept.encoder import LivegenClap
-from livegen.training.concept.prompts import heldout_vocabulary, train_vocabulary
 from livegen.runtime.models import add_model_argument
+from livegen.training.concept.prompts import heldout_vocabulary, train_vocabulary
 
 
 def phrases(vocab: list[str]) -> list[str]:

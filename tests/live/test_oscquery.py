@@ -419,8 +419,7 @@ def test_the_command_says_in_one_line_that_the_port_is_taken_and_plays_on(jack_s
             proc.send_signal(signal.SIGINT)
             out, _ = proc.communicate(timeout=20)
         finally:
-            if proc.poll() is None:
-                proc.kill()
+            reap(proc)
     assert proc.returncode == 0, "".join(lines) + out
     notes = [x.strip() for x in lines if "OSCQuery" in x]
     assert notes == [
