@@ -41,6 +41,7 @@ from livegen.live.desk.oscserver import OscServer
 from livegen.live.pipeline.concepts import ConceptWorker
 from livegen.live.pipeline.source import BarSpec, Rendered
 from livegen.units import bar_samples
+from tests.support.performer import reap
 
 INFO = host_info("127.0.0.1", 9000)
 
