@@ -9,7 +9,6 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import Any
 
-from livegen.clock.sources import ClockState
 from livegen.control import commands as cmd
 from livegen.control.morph import PromptMorph, Prompts, blend, strongest
 
@@ -50,7 +49,8 @@ class Session:
     hold: bool = False
     gain: float = 1.0
     clock: str = "internal"
-    bpm: float = 124.0  # the internal clock's tempo when it starts (then the clock holds it)
+    bpm: float = 124.0  # the internal clock's tempo
+    playing: bool = True
     slots: tuple[str, ...] = ()  # prompt slot texts (config), mixed by their weights
     slot_weights: tuple[float, ...] = ()
     scenes: tuple[Scene, ...] = ()  # from the config
@@ -122,6 +122,10 @@ def apply(session: Session, command: cmd.Command, next_bar: int = 0) -> Session:
             return replace(session, bpm=value)
         case cmd.SetClock(source):
             return replace(session, clock=source)
+        case cmd.Play():
+            return replace(session, playing=True)
+        case cmd.Stop():
+            return replace(session, playing=False)
         case cmd.SetGain(value):
             return replace(session, gain=value)
     return session
@@ -146,21 +150,18 @@ def _recall(session: Session, scene: Scene, next_bar: int, index: int) -> Sessio
     return replace(session, prompts=scene.prompts, morph=None)
 
 
-def status_args(session: Session, clock: ClockState, live: dict[str, Any]) -> tuple[Any, ...]:
+def status_args(session: Session, live: dict[str, Any]) -> tuple[Any, ...]:
     """`/livegen/status` reply: alternating key, value pairs.
 
     Args:
         session: the current state.
-        clock: the clock's state now: `playing` and `bpm` are read there, never mirrored in the
-            session (a DAW stopped, a Link peer's tempo: the clock knows, the session would not).
-            `bpm` is 0.0 while a MIDI clock has not been heard.
-        live: what the running daemon measures: bar, beat, gen_ms, late_bars, underruns.
+        live: what the running daemon measures: bpm, bar, beat, gen_ms, late_bars, underruns.
     """
     pairs: list[tuple[str, Any]] = [
-        ("bpm", float(clock.bpm or 0.0)),
-        ("bar", int(live.get("bar", clock.bar))),
-        ("beat", int(live.get("beat", clock.beat))),
-        ("playing", int(clock.playing)),
+        ("bpm", float(live.get("bpm", session.bpm))),
+        ("bar", int(live.get("bar", 0))),
+        ("beat", int(live.get("beat", 0))),
+        ("playing", int(session.playing)),
         ("clock", session.clock),
         ("prompt", session.prompt_text),
         ("steps", session.steps),

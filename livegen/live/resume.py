@@ -31,7 +31,7 @@ from livegen.clock.events import PPQN
 from livegen.clock.sources import InternalClock
 
 SESSION_FIELDS = ("prompts", "audio_prompt", "guidance", "steps", "seed", "variation", "hold",
-                  "gain", "clock", "bpm", "slot_weights", "scene", "words")  # fmt: skip
+                  "gain", "clock", "bpm", "playing", "slot_weights", "scene", "words")  # fmt: skip
 PROBE = """
 import sys, time
 import sounddevice as sd

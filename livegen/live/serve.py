@@ -307,12 +307,7 @@ def open_oscquery(args: argparse.Namespace, daemon: Daemon) -> tuple[OscQuerySer
         port = args.osc_port + 1 if 0 < args.osc_port < 65535 else 0
     try:
         server = OscQueryServer(
-            lambda: daemon.controller.session,
-            (host, osc_port),
-            host,
-            port,
-            daemon.osc.allow,
-            current_clock=lambda: daemon.clock.state(daemon.now()),
+            lambda: daemon.controller.session, (host, osc_port), host, port, daemon.osc.allow
         )
     except OSError as exc:
         return None, str(exc)

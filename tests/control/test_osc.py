@@ -7,7 +7,6 @@ import pytest
 from pythonosc.osc_bundle_builder import IMMEDIATELY, OscBundleBuilder
 from pythonosc.osc_message_builder import OscMessageBuilder
 
-from livegen.clock.sources import InternalClock
 from livegen.control import commands as cmd
 from livegen.control.osc import ADDRESSES, MAX_TEXT, encode, handle_packet, parse
 from livegen.control.state import Session, apply, status_args
@@ -177,10 +176,9 @@ def test_session_apply_and_status():
         cmd.StatusRequest(),
     ):
         s = apply(s, command)
-    assert s.steps == 4 and s.guidance == 2.5 and s.seed == 9
+    assert s.steps == 4 and s.guidance == 2.5 and s.seed == 9 and not s.playing
     assert s.prompt_text == "acid:0.7 | dub:0.3"
-    stopped = InternalClock("128", lambda: 5.0, playing=False).state()  # the clock holds these
-    args = status_args(s, stopped, {"bar": 12, "beat": 3, "gen_ms": 41.5})
+    args = status_args(s, {"bpm": 128.0, "bar": 12, "beat": 3, "gen_ms": 41.5})
     pairs = dict(zip(args[::2], args[1::2], strict=True))
     expected_keys = ["bpm", "bar", "beat", "playing", "clock", "prompt", "steps", "guidance"]
     expected_keys += ["seed", "gen_ms", "late_bars", "underruns"]

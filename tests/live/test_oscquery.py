@@ -299,13 +299,7 @@ def serve_args(*extra: str) -> argparse.Namespace:
 
 def fake_daemon(osc_port: int) -> Any:
     osc = SimpleNamespace(address=("127.0.0.1", osc_port), allow=None)
-    clock = InternalClock("124", time.monotonic)
-    return SimpleNamespace(
-        osc=osc,
-        controller=SimpleNamespace(session=Session(steps=12)),
-        clock=clock,
-        now=time.monotonic,
-    )
+    return SimpleNamespace(osc=osc, controller=SimpleNamespace(session=Session(steps=12)))
 
 
 def test_options_default_next_port_off_and_port_in_use():

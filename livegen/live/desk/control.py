@@ -272,7 +272,7 @@ class Controller:
         session = self.session
         if self.switching.waiting:
             session = replace(session, clock=WAITING)
-        return status_args(session, self.clock.state(self._now()), live) + extras
+        return status_args(session, live) + extras
 
     def announce(self, text: str) -> None:
         """`/livegen/notice s` to the subscribers (or `--reply`): news a patch should show."""

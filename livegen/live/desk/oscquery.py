@@ -29,7 +29,6 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
-from livegen.clock.sources import ClockState
 from livegen.control.osc import ADDRESSES, PREFIX, Address, Arg
 from livegen.control.state import Session
 
@@ -49,19 +48,16 @@ _CONTAINERS = {"/": "livegen: real-time generative music", "/livegen": "the daem
 
 
 # --- the address space as OSCQuery nodes (pure) ---------------------------------------------------
-def value(spec: Address, session: Session, clock: ClockState | None = None) -> list[Any] | None:
+def value(spec: Address, session: Session) -> list[Any] | None:
     """The address's current value, one item per argument; None where it has none.
 
     Addresses named after a session field (/livegen/guidance → `Session.guidance`) have one;
-    /livegen/prompt shows the first prompt and its weight (`/livegen/status` has the whole mix);
-    /livegen/bpm shows the clock's tempo (a DAW's, a Link session's), not a copy of it.
+    /livegen/prompt shows the first prompt and its weight (`/livegen/status` has the whole mix).
     """
     field = _field(spec)
     if field is None:
         return None
     raw = getattr(session, field)
-    if field == "bpm" and clock is not None:
-        raw = clock.bpm if clock.bpm else None
     if field == "prompts":
         raw = raw[0] if raw else None
     if raw is None and field == "audio_prompt":
@@ -98,7 +94,7 @@ def placeholder(spec: Address) -> list[Any]:
     return out
 
 
-def method_node(spec: Address, session: Session, clock: ClockState | None = None) -> dict[str, Any]:
+def method_node(spec: Address, session: Session) -> dict[str, Any]:
     """One OSC method: FULL_PATH, TYPE, ACCESS, VALUE, RANGE, CLIPMODE, DESCRIPTION."""
     node: dict[str, Any] = {
         "FULL_PATH": spec.path,
@@ -109,7 +105,7 @@ def method_node(spec: Address, session: Session, clock: ClockState | None = None
     # Every node with arguments has a VALUE: its current one where readable, else a typed
     # placeholder (a readable node without one, or ACCESS 2 without one, python-oscquery 0.4
     # refuses, and the whole tree with it).
-    current = value(spec, session, clock) if readable(spec) else None
+    current = value(spec, session) if readable(spec) else None
     if spec.args:
         node["VALUE"] = current if current is not None else placeholder(spec)
     ranges = [_range(arg) for arg in spec.args]
@@ -121,11 +117,7 @@ def method_node(spec: Address, session: Session, clock: ClockState | None = None
     return node
 
 
-def namespace(
-    session: Session,
-    addresses: Iterable[Address] | None = None,
-    clock: ClockState | None = None,
-) -> dict[str, Any]:
+def namespace(session: Session, addresses: Iterable[Address] | None = None) -> dict[str, Any]:
     """The whole tree: containers (ACCESS 0, CONTENTS) down to one method node per address."""
     root = _container("/")
     for spec in ADDRESSES.values() if addresses is None else addresses:
@@ -133,7 +125,7 @@ def namespace(
         parts = spec.path.strip("/").split("/")
         for depth, part in enumerate(parts[:-1], start=1):
             node = node["CONTENTS"].setdefault(part, _container("/" + "/".join(parts[:depth])))
-        node["CONTENTS"][parts[-1]] = method_node(spec, session, clock)
+        node["CONTENTS"][parts[-1]] = method_node(spec, session)
     return root
 
 
@@ -164,16 +156,14 @@ class Response:
     body: dict[str, Any] | str | None  # JSON object, a short text for errors, or nothing (204)
 
 
-def respond(
-    target: str, session: Session, info: dict[str, Any], clock: ClockState | None = None
-) -> Response:
+def respond(target: str, session: Session, info: dict[str, Any]) -> Response:
     """One GET request target ("/livegen/guidance?VALUE") to a response, per the proposal."""
     url = urlsplit(target)
     path = unquote(url.path) or "/"
     attribute = url.query.split("&")[0].split("=")[0].upper()
     if attribute == "HOST_INFO":  # the path is irrelevant here
         return Response(200, info)
-    node = find(namespace(session, clock=clock), path)
+    node = find(namespace(session), path)
     if node is None:
         return Response(404, f"no OSC node at {path}")
     if not attribute:
@@ -263,7 +253,6 @@ class _HttpServer(ThreadingHTTPServer):
 class OscQueryServer:
     """Args:
     current_session: returns the daemon's session now (called from the HTTP threads).
-    current_clock: returns the clock's state now (the values the clock holds: /livegen/bpm).
     osc_address: (host, port) the OSC UDP server listens on.
     host, port: where to serve HTTP (port 0: any free port).
     allow: client IP addresses served (None: all), as `--osc-allow`.
@@ -278,10 +267,8 @@ class OscQueryServer:
         port: int = 9001,
         allow: set[str] | None = None,
         advertise: bool = True,
-        current_clock: Callable[[], ClockState] | None = None,
     ) -> None:
         self.current_session = current_session
-        self.current_clock = current_clock
         self.osc_address = osc_address
         self.allow = allow
         try:
@@ -312,8 +299,7 @@ class OscQueryServer:
         """One request; `local_ip` is the address the client reached us at (for OSC_IP)."""
         osc_host, osc_port = self.osc_address
         ip = local_ip if osc_host in ("", "0.0.0.0") else osc_host
-        clock = self.current_clock() if self.current_clock is not None else None
-        return respond(target, self.current_session(), host_info(ip, osc_port), clock)
+        return respond(target, self.current_session(), host_info(ip, osc_port))
 
     def start(self) -> None:
         self._thread.start()
