@@ -32,7 +32,7 @@ from livegen.clock.events import (
 )
 from livegen.clock.midi_clock import MidiClock, MidiClockConfig
 from livegen.clock.options import add_arguments, make_clock
-from livegen.clock.sources import ClockSource, ClockState, InternalClock
+from livegen.clock.sources import ClockSource, ClockState, InternalClock, TransportSource
 from livegen.clock.tempo import TempoEstimator
 from livegen.clock.timeline import BarGrid, BarPlan, TempoMap, exact_bpm
 
@@ -61,6 +61,7 @@ __all__ = [
     "TempoMap",
     "Tick",
     "TransportChanged",
+    "TransportSource",
     "add_arguments",
     "exact_bpm",
     "make_clock",

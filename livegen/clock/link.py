@@ -296,17 +296,29 @@ class LinkClock:
         """Other peers in the session (as of the last read)."""
         return self.follower.peers
 
-    # --- control: these reach every peer ----------------------------------------------------
+    # --- transport (`Transport`): these reach every peer -------------------------------------
 
-    def set_bpm(self, bpm: float) -> None:
-        """Set the session tempo (every peer follows)."""
+    def refusal(self, verb: str) -> str:
+        if verb == "bpm":
+            return ""
+        if verb == "locate":
+            return "the Link session's position is shared by its peers: it cannot be moved"
+        if self.start_stop:
+            return ""
+        return (
+            "the transport follows the Link session; start livegen with --link-start-stop to "
+            "share play/stop"
+        )
+
+    def set_bpm(self, bpm: Number | str, t: float | None = None) -> None:
+        """Set the session tempo (every peer follows; at once, `t` is not used)."""
         with self._lock:
             if self._link is not None:
                 self._link.tempo = float(bpm)
                 self._refresh(force=True)
 
-    def play(self, at: float | None = None) -> None:
-        """Start the session's transport (with start/stop sync), song tick 0 at `at` or, with
+    def start(self, t: float | None = None) -> None:
+        """Start the session's transport (with start/stop sync), song tick 0 at `t` or, with
         peers, at the first session downbeat after it. Playing already: nothing changes."""
         with self._lock:
             if self._link is None or not self.start_stop:
@@ -314,18 +326,24 @@ class LinkClock:
             self._refresh(force=True)
             if self.follower.playing:
                 return
-            if at is None:
+            if t is None:
                 self._link.playing = True
             else:
-                self._link.set_is_playing_and_request_beat_at_time(True, self._link_time(at), 0.0)
+                self._link.set_is_playing_and_request_beat_at_time(True, self._link_time(t), 0.0)
             self._refresh(force=True)
 
-    def stop(self) -> None:
-        """Stop the session's transport (with start/stop sync)."""
+    def stop(self, t: float | None = None) -> None:
+        """Stop the session's transport (with start/stop sync; at once, `t` is not used)."""
         with self._lock:
             if self._link is not None and self.start_stop:
                 self._link.playing = False
                 self._refresh(force=True)
+
+    def resume(self, t: float | None = None) -> None:
+        """Refused (`refusal("locate")`): a Link song starts where the session puts bar 1."""
+
+    def locate(self, tick: int, t: float | None = None) -> None:
+        """Refused: the session's beat is everybody's."""
 
     # --- ClockSource ------------------------------------------------------------------------
 

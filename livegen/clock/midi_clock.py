@@ -33,7 +33,7 @@ from livegen.clock.events import (
     Tick,
     TransportChanged,
 )
-from livegen.clock.sources import ClockState, Now, due_beats
+from livegen.clock.sources import ClockState, FollowedTransport, Now, due_beats
 from livegen.clock.tempo import TempoEstimator
 from livegen.clock.transport import Moved, Played, Transport
 
@@ -58,8 +58,8 @@ class MidiClockConfig:
     estimator: EstimatorConfig = field(default_factory=EstimatorConfig)
 
 
-class MidiClock:
-    """A `ClockSource` following MIDI clock events fed to it.
+class MidiClock(FollowedTransport):
+    """A `ClockSource` following MIDI clock events fed to it (its transport is the sender's).
 
     Args:
         now: time function (s), the clock the events' timestamps are on.

@@ -27,7 +27,7 @@ from typing import Any
 
 from livegen.clock.events import ClockEvent, parse_message
 from livegen.clock.midi_clock import MidiClock, MidiClockConfig
-from livegen.clock.sources import ClockState, Now
+from livegen.clock.sources import ClockState, FollowedTransport, Now
 
 API_NAMES = ("auto", "alsa", "jack", "coremidi", "winmm")
 DEFAULT_PORT_NAME = "clock_in"
@@ -236,7 +236,7 @@ def open_input(
         raise
 
 
-class MidiClockInput:
+class MidiClockInput(FollowedTransport):
     """A `ClockSource` that follows MIDI clock from a real port.
 
     Args:
@@ -323,7 +323,7 @@ class MidiClockInput:
         position, so that a switch back is in phase at once."""
         self._parked = True
 
-    def resume(self) -> None:
+    def unpark(self) -> None:
         """The daemon follows this clock again; what it did meanwhile is not replayed."""
         with self._lock:
             self._drain()

@@ -1,4 +1,4 @@
-"""Command-line options for the clock, and the factory that builds the chosen `ClockSource`.
+"""Command-line options for the clock, and the factory that builds the chosen `TransportSource`.
 
 The daemon's CLI includes these with `add_arguments(parser)` and builds its clock with
 `make_clock(args, now)`; nothing here opens a port before `make_clock` is called.
@@ -10,7 +10,7 @@ import argparse
 import time
 
 from livegen.clock.midi_clock import MidiClockConfig
-from livegen.clock.sources import ClockSource, InternalClock, Now
+from livegen.clock.sources import InternalClock, Now, TransportSource
 from livegen.clock.timeline import exact_bpm
 
 DEFAULT_BPM = "124"
@@ -91,7 +91,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def make_clock(args: argparse.Namespace, now: Now = time.monotonic) -> ClockSource:
+def make_clock(args: argparse.Namespace, now: Now = time.monotonic) -> TransportSource:
     """The clock the options ask for. MIDI port errors raise `MidiPortError`, Link errors
     `LinkError` (both OSErrors)."""
     if args.clock == "internal":

@@ -9,6 +9,10 @@ Every source answers the same questions, on the time of an injected `now()` (sec
 - `poll()`: what happened since the last poll (`Beat`, `TransportChanged`, `ClockLost`,
   `ClockRegained`), for OSC `/livegen/beat` replies and the status line.
 
+And every source takes the same transport verbs (`Transport`): `start`, `resume`, `stop`,
+`locate`, `set_bpm`, with `refusal(verb)` saying why it does not obey one (a MIDI clock's
+transport is the DAW's). So the daemon drives any clock without knowing which it is.
+
 Sources: `InternalClock` (here), `MidiClock` (midi_clock.py, wrapped for a real port by
 midi_io.py), `LinkClock` (link.py: an Ableton Link session through aalink).
 """
@@ -81,6 +85,69 @@ class ClockState:
         return f"{self.bar + 1}.{self.beat + 1}"
 
 
+VERBS = ("start", "stop", "locate", "bpm")  # what `Transport.refusal` is asked about
+
+
+@runtime_checkable
+class Transport(Protocol):
+    """The transport verbs every clock source answers, the same for all of them.
+
+    A verb the source refuses (`refusal(verb)` is not "") changes nothing if called anyway.
+    `resume` and `locate` are both the "locate" verb (they move the song position).
+    """
+
+    def refusal(self, verb: str) -> str:
+        """Why this source does not obey `verb` (one of `VERBS`); "" when it does."""
+        ...
+
+    def start(self, t: float | None = None) -> None:
+        """Play from the top: song tick 0 (the first downbeat) at `t` (default: now)."""
+        ...
+
+    def resume(self, t: float | None = None) -> None:
+        """Play on from where the song stopped, at `t`."""
+        ...
+
+    def stop(self, t: float | None = None) -> None:
+        """Stop at `t`, keeping the position."""
+        ...
+
+    def locate(self, tick: int, t: float | None = None) -> None:
+        """Move to song tick `tick` (playing on from there if playing)."""
+        ...
+
+    def set_bpm(self, bpm: Number | str, t: float | None = None) -> None:
+        """Change the tempo from `t` on."""
+        ...
+
+
+class FollowedTransport:
+    """The transport verbs of a source that follows someone else's transport (a DAW's MIDI
+    clock): play/stop and locating are refused and do nothing. A tempo is not refused (as
+    before the verbs were one): the clock keeps the sender's tempo, the session keeps it as the
+    tempo to use while the clock knows none."""
+
+    follows = "the transport follows the MIDI clock: use the DAW's play/stop"
+
+    def refusal(self, verb: str) -> str:
+        return "" if verb == "bpm" else self.follows
+
+    def start(self, t: float | None = None) -> None:
+        pass
+
+    def resume(self, t: float | None = None) -> None:
+        pass
+
+    def stop(self, t: float | None = None) -> None:
+        pass
+
+    def locate(self, tick: int, t: float | None = None) -> None:
+        pass
+
+    def set_bpm(self, bpm: Number | str, t: float | None = None) -> None:
+        pass
+
+
 @runtime_checkable
 class ClockSource(Protocol):
     """What the scheduler, the audio side and OSC need from any clock."""
@@ -102,6 +169,11 @@ class ClockSource(Protocol):
     def close(self) -> None:
         """Release ports; a closed source keeps answering from what it last knew."""
         ...
+
+
+@runtime_checkable
+class TransportSource(ClockSource, Transport, Protocol):
+    """A clock source the daemon can follow and drive: every source `make_clock` builds."""
 
 
 def due_beats(
@@ -157,7 +229,10 @@ class InternalClock:
         """The exact tempo segments since the last start (None while stopped)."""
         return self._map
 
-    # --- transport --------------------------------------------------------------------------
+    # --- transport (`Transport`: every verb obeyed) -------------------------------------------
+
+    def refusal(self, verb: str) -> str:
+        return ""
 
     def start(self, t: float | None = None) -> None:
         """Play from the top: song tick 0 (the first downbeat) is now."""

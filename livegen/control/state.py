@@ -1,5 +1,13 @@
 """The performer's session state (what to generate next) and how commands change it. Pure logic.
 
+`apply` is the one place a command that cannot be applied to the session is refused: it returns
+a `Refused` (the address and the reason) instead of a session, and the caller answers with it.
+
+The session is what the performer asked for, never the clock's state: `bpm`, `clock` and
+`playing` are the last tempo, clock and transport asked for (the tempo is also the one bars use
+while the clock knows none). What the clock does (playing, tempo) is read from the clock
+(`/livegen/status`, OSCQuery), not from here.
+
 Bar-synchronous changes (a prompt morph, a scene that morphs) are anchored to a song bar: `apply`
 takes `next_bar`, the bar of the next downbeat, from the caller, which knows the clock.
 """
@@ -14,6 +22,14 @@ from livegen.control.morph import PromptMorph, Prompts, blend, strongest
 
 MAX_MIX = 8  # prompts kept in a morph's target (the OSC limit of one /livegen/prompt)
 MAX_WORDS = 64  # the performer's own words (/livegen/word, the config's [words])
+
+
+@dataclass(frozen=True)
+class Refused:
+    """A command `apply` will not apply: `/livegen/error address reason` answers it."""
+
+    address: str
+    reason: str
 
 
 @dataclass(frozen=True)
@@ -49,8 +65,8 @@ class Session:
     hold: bool = False
     gain: float = 1.0
     clock: str = "internal"
-    bpm: float = 124.0  # the internal clock's tempo
-    playing: bool = True
+    bpm: float = 124.0  # the tempo asked for (bars use it while the clock knows none)
+    playing: bool = True  # the transport asked for (the clock says whether it plays)
     slots: tuple[str, ...] = ()  # prompt slot texts (config), mixed by their weights
     slot_weights: tuple[float, ...] = ()
     scenes: tuple[Scene, ...] = ()  # from the config
@@ -70,9 +86,9 @@ class Session:
         return " | ".join(f"{text}:{weight:g}" for text, weight in self.prompts)
 
 
-def apply(session: Session, command: cmd.Command, next_bar: int = 0) -> Session:
-    """The session after `command`; commands that ask rather than set leave it unchanged, and
-    so does a scene or slot that does not exist (the caller answers with an error).
+def apply(session: Session, command: cmd.Command, next_bar: int = 0) -> Session | Refused:
+    """The session after `command`, or why it is refused (a scene or slot that does not exist, a
+    word past `MAX_WORDS`); commands that ask rather than set leave it unchanged.
 
     Args:
         next_bar: the song bar of the next downbeat, where a morph starts (step 1).
@@ -84,16 +100,22 @@ def apply(session: Session, command: cmd.Command, next_bar: int = 0) -> Session:
             current = session.prompts_at(next_bar - 1)
             target = strongest(blend(current, ((prompt, 1.0),), weight), MAX_MIX)
             return _morph(session, target, next_bar, bars)
-        case cmd.RecallScene(index) if 0 <= index < len(session.scenes):
+        case cmd.RecallScene(index) if not 0 <= index < len(session.scenes):
+            count = len(session.scenes)
+            return Refused("/livegen/scene", f"no scene {index}: the config has {count} (0-based)")
+        case cmd.RecallScene(index):
             return _recall(session, session.scenes[index], next_bar, index)
-        case cmd.SetSlotWeight(slot, weight) if 0 <= slot < len(session.slots):
+        case cmd.SetSlotWeight(slot) | cmd.TriggerSlot(slot) if not 0 <= slot < len(session.slots):
+            reason = f"no prompt slot {slot}: {len(session.slots)} slot(s) (0-based)"
+            return Refused("/livegen/slot", reason)
+        case cmd.SetSlotWeight(slot, weight):
             padded = (list(session.slot_weights) + [0.0] * len(session.slots))[: len(session.slots)]
             padded[slot] = weight
             session = replace(session, slot_weights=tuple(padded))
             mix = tuple((t, w) for t, w in zip(session.slots, padded, strict=True) if w > 0)
             # every slot at 0: nothing to mix, the prompts stay as they are
             return replace(session, prompts=mix, morph=None) if mix else session
-        case cmd.TriggerSlot(slot) if 0 <= slot < len(session.slots):
+        case cmd.TriggerSlot(slot):
             one_hot = tuple(1.0 if i == slot else 0.0 for i in range(len(session.slots)))
             prompts = ((session.slots[slot], 1.0),)
             return replace(session, prompts=prompts, slot_weights=one_hot, morph=None)
@@ -104,7 +126,8 @@ def apply(session: Session, command: cmd.Command, next_bar: int = 0) -> Session:
             else:
                 words.pop(word, None)
             if len(words) > MAX_WORDS:
-                return session  # the caller refuses it
+                reason = f"{MAX_WORDS} words are defined already; forget one first"
+                return Refused("/livegen/word", reason)
             return replace(session, words=tuple(sorted(words.items())))
         case cmd.SetAudioPrompt(path, weight):
             return replace(session, audio_prompt=(path, weight) if weight > 0 else None)
@@ -155,14 +178,16 @@ def status_args(session: Session, live: dict[str, Any]) -> tuple[Any, ...]:
 
     Args:
         session: the current state.
-        live: what the running daemon measures: bpm, bar, beat, gen_ms, late_bars, underruns.
+        live: what the running daemon measures: bpm, bar, beat, playing and clock (read from
+            the clock), gen_ms, late_bars, underruns. Without a clock (pure tests) bpm, playing
+            and clock are the session's.
     """
     pairs: list[tuple[str, Any]] = [
         ("bpm", float(live.get("bpm", session.bpm))),
         ("bar", int(live.get("bar", 0))),
         ("beat", int(live.get("beat", 0))),
-        ("playing", int(session.playing)),
-        ("clock", session.clock),
+        ("playing", int(live.get("playing", session.playing))),
+        ("clock", str(live.get("clock", session.clock))),
         ("prompt", session.prompt_text),
         ("steps", session.steps),
         ("guidance", float(session.guidance)),

@@ -28,7 +28,7 @@ from typing import Any
 import numpy as np
 
 from livegen.clock.shared import SharedClock
-from livegen.clock.sources import ClockSource
+from livegen.clock.sources import TransportSource
 from livegen.control.state import Session
 from livegen.live.audio.output import OutputEngine
 from livegen.live.audio.player import FADE_SECONDS, BarPlayer
@@ -70,13 +70,13 @@ class Daemon:
     def __init__(
         self,
         source: BarSource,
-        clock: ClockSource,
+        clock: TransportSource,
         session: Session,
         sample_rate: int,
         conditioner: Any | None = None,
         osc: OscServer | None = None,
         recorder: Recorder | None = None,
-        make_clock: Callable[[str], ClockSource] | None = None,
+        make_clock: Callable[[str], TransportSource] | None = None,
         reply_to: Sender | None = None,
         gain: float = 1.0,
         output_offset: float = 0.0,
@@ -158,7 +158,7 @@ class Daemon:
         result = self.concepts.embed_now(request)
         if result.error is not None:
             raise ValueError(f"the first prompt cannot be embedded: {result.error}")
-        self.controller._concept_ready(result)
+        self.controller.handler.concept_ready(result)
         self.producer.warm_up()
         return time.perf_counter() - t0
 
@@ -214,17 +214,19 @@ class Daemon:
 
     def live(self) -> dict[str, Any]:
         state = self.clock.state(self.now())
+        clock = self.controller.desk.view(state.t)
         session = self.controller.session
         last = self.producer.stats.last
         line = self.frames.line
         budget, bar_s = self._gen
         return {
-            "bpm": state.bpm or 0.0,
+            "bpm": clock["bpm"],  # the last tempo known while the clock knows none
+            "bpm_known": clock["bpm_known"],
             "bar": state.bar,
             "beat": state.beat,
             "bar_beat": state.bar_beat,
             "playing": state.playing,
-            "clock": "midi (waiting)" if self.controller.switching.waiting else self.clock.name,
+            "clock": clock["clock"],
             "peers": getattr(self.clock.source, "peers", None),  # Link only
             "scene": session.scene,
             "receiving": state.receiving,

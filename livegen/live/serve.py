@@ -307,7 +307,12 @@ def open_oscquery(args: argparse.Namespace, daemon: Daemon) -> tuple[OscQuerySer
         port = args.osc_port + 1 if 0 < args.osc_port < 65535 else 0
     try:
         server = OscQueryServer(
-            lambda: daemon.controller.session, (host, osc_port), host, port, daemon.osc.allow
+            lambda: daemon.controller.session,
+            (host, osc_port),
+            host,
+            port,
+            daemon.osc.allow,
+            current_clock=daemon.controller.desk.view,
         )
     except OSError as exc:
         return None, str(exc)

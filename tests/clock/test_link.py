@@ -236,7 +236,7 @@ def test_shell_start_stop_sync(vtime):
     fake = FakeLink(vtime, 120.0)
     clock = LinkClock(120.0, now=vtime, link=fake, start_stop=True)
     assert fake.start_stop_sync_enabled and not clock.state().playing
-    clock.play(at=vtime.t + 0.3)  # /livegen/play: the session starts, song tick 0 in 0.3 s
+    clock.start(vtime.t + 0.3)  # /livegen/play: the session starts, song tick 0 in 0.3 s
     assert fake.playing and clock.time_of_tick(0) == pytest.approx(vtime.t + 0.3, abs=1e-9)
     events = clock.poll()
     assert [type(e) for e in events] == [TransportChanged] and events[0].playing
@@ -294,7 +294,7 @@ def test_controller_sets_the_session_tempo_and_guards_the_transport(vtime):
     fake = FakeLink(vtime, 120.0)
     controller = _controller(vtime, LinkClock(120.0, now=vtime, link=fake))
     sent = []
-    controller.send = sent.append  # type: ignore[method-assign]
+    controller.replies.send = sent.append  # type: ignore[method-assign]
     me = ("127.0.0.1", 9)
     controller.handle(encode("/livegen/bpm", (127.5,)), me, vtime.t, 0.0)
     assert fake.tempo == 127.5 and controller.clock.state().bpm == 127.5
@@ -483,7 +483,7 @@ def test_two_link_peers_share_start_and_stop(peer_factory):
         assert min(phase_then, 4 - phase_then) * 60_000 / s["bpm"] < 3.0
         peer.ask("stop")
         assert wait_for(lambda: not clock.state().playing, 1.0) is not None
-        clock.play()  # /livegen/play with start/stop sync starts the peer too
+        clock.start()  # /livegen/play with start/stop sync starts the peer too
         assert wait_for(lambda: peer.ask()["playing"], 1.0) is not None
     finally:
         clock.close()

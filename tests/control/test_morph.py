@@ -6,7 +6,7 @@ import pytest
 
 from livegen.control import commands as cmd
 from livegen.control.morph import PromptMorph, blend, morph_prompts, normalise, strongest
-from livegen.control.state import Scene, Session, apply
+from livegen.control.state import Refused, Scene, Session, apply
 
 OLD = (("minimal techno", 3.0), ("dub chords", 1.0))  # normalised: 0.75, 0.25
 TARGET = (("acid bassline", 1.0),)
@@ -78,7 +78,10 @@ def test_a_scene_sets_what_it_names_and_leaves_the_rest():
     assert dub.morph == PromptMorph(OLD, (("dub chords", 1.0),), 4, 8) and dub.guidance == 2.0
     shake = apply(s, cmd.RecallScene(2), next_bar=4)
     assert shake.prompts == OLD and (shake.seed, shake.variation, shake.gain) == (7, 0.6, 1.2)
-    assert apply(s, cmd.RecallScene(3)) == s  # no such scene: unchanged (the daemon says so)
+    # no such scene: refused, with the reason the daemon sends back
+    assert apply(s, cmd.RecallScene(3)) == Refused(
+        "/livegen/scene", "no scene 3: the config has 3 (0-based)"
+    )
 
 
 def test_slot_weights_mix_the_slots_and_notes_pick_one():
@@ -91,4 +94,6 @@ def test_slot_weights_mix_the_slots_and_notes_pick_one():
     assert silent.prompts == (("b", 0.5),)  # every slot at 0: the prompt stays
     picked = apply(s, cmd.TriggerSlot(2))
     assert picked.prompts == (("c", 1.0),) and picked.slot_weights == (0.0, 0.0, 1.0)
-    assert apply(s, cmd.TriggerSlot(3)) == s and apply(s, cmd.SetSlotWeight(5, 1.0)) == s
+    no_slot = "no prompt slot {}: 3 slot(s) (0-based)"
+    assert apply(s, cmd.TriggerSlot(3)) == Refused("/livegen/slot", no_slot.format(3))
+    assert apply(s, cmd.SetSlotWeight(5, 1.0)) == Refused("/livegen/slot", no_slot.format(5))

@@ -8,7 +8,7 @@ from __future__ import annotations
 from livegen.clock.events import Start, Tick
 from livegen.clock.midi_clock import MidiClock
 from livegen.clock.shared import SharedClock
-from livegen.clock.sources import InternalClock
+from livegen.clock.sources import FollowedTransport, InternalClock
 from livegen.control.osc import encode
 from livegen.control.state import Session
 from livegen.live.desk.control import Controller
@@ -18,7 +18,7 @@ from tests.support.fakes import FakeOsc
 ME = ("127.0.0.1", 5555)
 
 
-class VirtualMidiInput:
+class VirtualMidiInput(FollowedTransport):
     """A MIDI clock input on virtual time: the real `MidiClock`, fed by the test."""
 
     name = "midi"

@@ -18,7 +18,7 @@ from pythonosc.osc_message_builder import OscMessageBuilder
 from pythonosc.udp_client import SimpleUDPClient
 
 from livegen.clock.shared import SharedClock
-from livegen.clock.sources import InternalClock
+from livegen.clock.sources import FollowedTransport, InternalClock
 from livegen.control.osc import encode
 from livegen.control.state import MAX_WORDS, Session
 from livegen.live.desk.control import Controller
@@ -196,7 +196,8 @@ def test_transport_commands_follow_the_clock_source(rig):
     state = controller.clock.state(t[0] + 1.0)
     assert state.playing and state.bpm == pytest.approx(130.0)
     # a MIDI-following clock refuses play/stop, politely
-    controller.clock.switch(type("Midi", (), {"name": "midi", "close": lambda self: None})())
+    midi = type("Midi", (FollowedTransport,), {"name": "midi", "close": lambda self: None})
+    controller.clock.switch(midi())
     controller.handle(message("/livegen/stop"), ME, t[0], time.time())
     assert osc.sent[-1][0] == "/livegen/error" and "MIDI" in osc.sent[-1][1][1]
 

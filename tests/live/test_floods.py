@@ -17,7 +17,8 @@ from livegen.clock.shared import SharedClock
 from livegen.clock.sources import InternalClock
 from livegen.control.osc import encode
 from livegen.control.state import Session
-from livegen.live.desk.control import MAX_PENDING, Controller
+from livegen.live.desk.control import Controller
+from livegen.live.desk.handler import MAX_PENDING
 from livegen.live.desk.oscserver import OscServer
 from livegen.live.pipeline.concepts import ConceptWorker
 

@@ -299,7 +299,10 @@ def serve_args(*extra: str) -> argparse.Namespace:
 
 def fake_daemon(osc_port: int) -> Any:
     osc = SimpleNamespace(address=("127.0.0.1", osc_port), allow=None)
-    return SimpleNamespace(osc=osc, controller=SimpleNamespace(session=Session(steps=12)))
+    desk = SimpleNamespace(view=lambda: {"bpm": 124.0, "clock": "internal"})
+    return SimpleNamespace(
+        osc=osc, controller=SimpleNamespace(session=Session(steps=12), desk=desk)
+    )
 
 
 def test_options_default_next_port_off_and_port_in_use():

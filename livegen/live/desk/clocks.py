@@ -19,7 +19,7 @@ import time
 
 from livegen.clock.midi_io import MidiClockInput
 from livegen.clock.options import make_clock
-from livegen.clock.sources import ClockSource, InternalClock
+from livegen.clock.sources import InternalClock, TransportSource
 
 
 class Clocks:
@@ -35,7 +35,7 @@ class Clocks:
         self.bpm = bpm
         self.parked: MidiClockInput | None = None
 
-    def __call__(self, name: str) -> ClockSource:
+    def __call__(self, name: str) -> TransportSource:
         args = self.args
         if name == "internal":
             bpm = args.bpm if args.clock == "internal" else self.bpm
@@ -45,7 +45,7 @@ class Clocks:
             return make_clock(argparse.Namespace(**link_args), now=time.monotonic)
         if self.parked is not None:
             midi, self.parked = self.parked, None
-            midi.resume()
+            midi.unpark()
             return midi
         return make_clock(argparse.Namespace(**{**vars(args), "clock": "midi"}), now=time.monotonic)
 
@@ -61,7 +61,7 @@ class Clocks:
             return
         self.retire(midi)
 
-    def retire(self, source: ClockSource) -> None:
+    def retire(self, source: TransportSource) -> None:
         """The source the daemon switched away from: a MIDI input is parked, others close."""
         if isinstance(source, MidiClockInput):
             if self.parked is not None:  # pragma: no cover - one MIDI input at a time

@@ -11,7 +11,10 @@ VALUE of a node that has none to read (/livegen/play). There is no WebSocket sid
 `OscQueryServer` is the thin shell around them: a stdlib `ThreadingHTTPServer` in a daemon
 thread. Each request reads the current session once through `current_session`, which must be a
 plain read of an immutable object (the controller swaps its `Session` by one assignment), so a
-request never waits on the audio, control or producer threads.
+request never waits on the audio, control or producer threads. `/livegen/bpm` and
+`/livegen/clock` are the clock's, not the session's: each request reads them through
+`current_clock` (`ClockDesk.view`: the shared clock's lock, held for a state query only), so a
+tempo a Link peer set shows at once.
 
 Discovery over mDNS/Bonjour (`_oscjson._tcp`) happens only where the optional `zeroconf` package
 is installed and the server listens on a network address (not 127.x); otherwise clients connect
@@ -24,7 +27,7 @@ import json
 import socket
 import threading
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import unquote, urlsplit
@@ -156,8 +159,16 @@ class Response:
     body: dict[str, Any] | str | None  # JSON object, a short text for errors, or nothing (204)
 
 
-def respond(target: str, session: Session, info: dict[str, Any]) -> Response:
-    """One GET request target ("/livegen/guidance?VALUE") to a response, per the proposal."""
+def respond(
+    target: str, session: Session, info: dict[str, Any], clock: dict[str, Any] | None = None
+) -> Response:
+    """One GET request target ("/livegen/guidance?VALUE") to a response, per the proposal.
+
+    `clock`: the clock's state (`ClockDesk.view`: bpm, clock), shown instead of the tempo and
+    clock the session last asked for (None: the session's, for tests without a clock).
+    """
+    if clock is not None:
+        session = replace(session, bpm=float(clock["bpm"]), clock=str(clock["clock"]))
     url = urlsplit(target)
     path = unquote(url.path) or "/"
     attribute = url.query.split("&")[0].split("=")[0].upper()
@@ -257,6 +268,7 @@ class OscQueryServer:
     host, port: where to serve HTTP (port 0: any free port).
     allow: client IP addresses served (None: all), as `--osc-allow`.
     advertise: register `_oscjson._tcp` over mDNS when `zeroconf` is installed.
+    current_clock: returns the clock's state (`ClockDesk.view`); None: the session's tempo.
     """
 
     def __init__(
@@ -267,8 +279,10 @@ class OscQueryServer:
         port: int = 9001,
         allow: set[str] | None = None,
         advertise: bool = True,
+        current_clock: Callable[[], dict[str, Any]] | None = None,
     ) -> None:
         self.current_session = current_session
+        self.current_clock = current_clock
         self.osc_address = osc_address
         self.allow = allow
         try:
@@ -299,7 +313,8 @@ class OscQueryServer:
         """One request; `local_ip` is the address the client reached us at (for OSC_IP)."""
         osc_host, osc_port = self.osc_address
         ip = local_ip if osc_host in ("", "0.0.0.0") else osc_host
-        return respond(target, self.current_session(), host_info(ip, osc_port))
+        clock = None if self.current_clock is None else self.current_clock()
+        return respond(target, self.current_session(), host_info(ip, osc_port), clock)
 
     def start(self) -> None:
         self._thread.start()

@@ -18,42 +18,39 @@ from typing import Any
 
 from livegen.clock.events import TICKS_PER_BAR
 from livegen.clock.shared import SharedClock
-from livegen.clock.sources import ClockSource, ClockState, InternalClock
-from livegen.control.osc import error_reply
+from livegen.clock.sources import ClockState, TransportSource
 
 IN_PHASE = 0.001  # s: two clocks whose next two downbeats agree this well are in phase
 WAITING = "midi (waiting)"
 
 
 class ClockSwitch:
-    """The `Controller`'s clock switching (it owns one).
+    """The clock desk's switching (`server.clockdesk.ClockDesk` owns one).
 
     Args:
-        controller: the `live.desk.control.Controller` whose clock, `make_clock`, replies and
-            transport epoch this changes.
+        desk: the `ClockDesk` whose clock, `make_clock`, announcements and transport epoch this
+            changes.
     """
 
-    def __init__(self, controller: Any) -> None:
-        self.c = controller
+    def __init__(self, desk: Any) -> None:
+        self.c = desk
         self.waiting = False  # asked for MIDI, free-running on the old clock until it plays
 
-    def switch(self, name: str, sender: Any) -> bool:
-        """Switch to clock `name`; False (and an error sent) if it cannot be built."""
+    def switch(self, name: str) -> str:
+        """Switch to clock `name`; why not ("" when done, or waiting for the MIDI clock)."""
         c = self.c
         if name == c.clock.name:
             if self.waiting:
                 self.waiting = False
                 c.announce(f"clock {name}: carrying on (no longer waiting for MIDI clock)")
-            return True
-        if c._make_clock is None:
-            c.send(error_reply("/livegen/clock", "switching clocks is not available", sender))
-            return False
+            return ""
+        if c.make_clock is None:
+            return "switching clocks is not available"
         try:
-            new = c._make_clock(name)
+            new = c.make_clock(name)
         except (OSError, ValueError) as exc:
-            c.send(error_reply("/livegen/clock", str(exc), sender))
-            return False
-        now = c._now()
+            return str(exc)
+        now = c.now()
         if name == "midi" and c.clock.state(now).playing and not _rolling(new.state(now)):
             self._retire(new)  # parked again: it keeps listening for the DAW
             self.waiting = True
@@ -62,26 +59,28 @@ class ClockSwitch:
                 f"clock midi (waiting): no MIDI clock is playing; free-running at {bpm:.2f} BPM "
                 "until the DAW's clock starts"
             )
-            return True
+            return ""
         self.waiting = False
         self._switch_to(new, now)
-        return True
+        return ""
 
     def step(self, now: float) -> None:
         """While waiting: lock to the MIDI clock once it plays (the control thread, each step)."""
         if not self.waiting:
             return
-        parked = getattr(self.c._make_clock, "parked", None)
+        parked = getattr(self.c.make_clock, "parked", None)
         if parked is None or not _rolling(parked.state(now)):
             return
         self.waiting = False
-        self._switch_to(self.c._make_clock("midi"), now)
+        self._switch_to(self.c.make_clock("midi"), now)
         self.c.announce("clock midi: locked to the DAW's clock")
 
-    def _switch_to(self, new: ClockSource, now: float) -> None:
+    def _switch_to(self, new: TransportSource, now: float) -> None:
         c = self.c
         state = c.clock.state(now)
-        if isinstance(new, InternalClock) and not new.playing:
+        # A stopped source that can be placed (the internal clock) carries on from the old one;
+        # a MIDI or Link clock has its own song position.
+        if new.refusal("locate") == "" and not new.state(now).playing:
             if state.playing:
                 tick = math.ceil(state.song_tick)
                 when = c.clock.time_of_tick(tick)
@@ -98,11 +97,10 @@ class ClockSwitch:
         # bar due within the budget late.
         if not _in_phase(downbeats, _next_downbeats(c.clock, c.clock.state(now))):
             c.transport_epoch += 1
-        if c.midi is not None:
-            c.notice = c.midi.clock_changed(new) or c.notice
+        c.changed(new)
 
-    def _retire(self, old: ClockSource) -> None:
-        retire = getattr(self.c._make_clock, "retire", None)  # `Clocks` parks a MIDI input
+    def _retire(self, old: TransportSource) -> None:
+        retire = getattr(self.c.make_clock, "retire", None)  # `Clocks` parks a MIDI input
         if retire is not None:
             retire(old)
         else:
