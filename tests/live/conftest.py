@@ -143,9 +143,9 @@ class VirtualRig:
 
     def set(self, **changes: object) -> None:
         """Publish new settings (a new version), as the control thread does."""
-        old = self.daemon.controller.settings
+        old = self.daemon.controller.handler.settings
         fields = {**old.__dict__, **changes, "version": old.version + 1}
-        self.daemon.controller.settings = Settings(**fields)  # type: ignore[arg-type]
+        self.daemon.controller.handler.settings = Settings(**fields)  # type: ignore[arg-type]
 
     def catch_up(self) -> None:
         self.output.catch_up()

@@ -51,13 +51,13 @@ def controlled(rig, midi: MidiControl | None = None, **session):
         Session(**{"prompts": (("a", 1.0),), "scenes": SCENES, **session}), osc, midi
     )
     gains: list[tuple[float, float]] = []
-    to_callback = daemon.controller._set_gain
+    to_callback = daemon.controller.handler._set_gain
 
     def recorded(gain: float) -> None:
         gains.append((rig.vt.t, gain))
         to_callback(gain)
 
-    daemon.controller._set_gain = recorded
+    daemon.controller.handler._set_gain = recorded
     return daemon.controller, osc, gains
 
 
