@@ -9,7 +9,7 @@ Threads (all but the first are ordinary Python threads; only the first has real-
   caller of `BarPlayer.queue`.
 - control: OSC datagrams and MIDI control messages → commands → session/settings, timed
   bundles, clock poll → beats out, the status line. Wakes on every datagram, every MIDI
-  message and just after every beat.
+  message, every prompt embedding ready (`control_wake`) and just after every beat.
 - OSC receiver, concept worker, recorder writer: small I/O threads (see their modules).
 
 Shared state crosses threads only as whole immutable objects swapped by one assignment
@@ -111,6 +111,9 @@ class Daemon:
         self.timeline = ClockTimeline(self.clock, self.frames)
         self.scheduler = Scheduler(self.timeline, scheduler)
         self.concepts = ConceptWorker(conditioner)
+        # One event wakes the control thread: a datagram, a MIDI message, a concept result.
+        self.control_wake = osc.wake if osc is not None else threading.Event()
+        self.concepts.notify = self.control_wake
         self.controller = Controller(
             replace(session, gain=gain),
             self.clock,
@@ -181,6 +184,7 @@ class Daemon:
         """Stop the threads (then close the stream, then `close`)."""
         self._stop.set()
         self._wake.set()
+        self.control_wake.set()
         for thread in self._threads:
             thread.join(timeout=10.0)
         self.concepts.stop()
@@ -307,11 +311,8 @@ class Daemon:
                 continue
             delay = wake - self.now()
             if delay > 0:
-                if self.osc is not None:
-                    self.osc.wake.wait(delay)
-                    self.osc.wake.clear()
-                else:
-                    self._stop.wait(delay)
+                self.control_wake.wait(delay)
+                self.control_wake.clear()
 
     # --- internals ----------------------------------------------------------------------------
     def _transport_changed(self, frame: float) -> None:

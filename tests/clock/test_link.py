@@ -9,7 +9,6 @@ import math
 import subprocess
 import sys
 import time
-from datetime import timedelta
 from fractions import Fraction
 from pathlib import Path
 
@@ -25,6 +24,7 @@ from livegen.control.osc import encode, handle_packet
 from livegen.control.state import Session
 from livegen.live.desk.control import Controller, SharedClock
 from livegen.live.pipeline.concepts import ConceptWorker
+from tests.support.fakes import FakeLink
 
 PEER = Path(__file__).with_name("link_peer.py")
 
@@ -161,57 +161,6 @@ def test_start_and_stop_with_start_stop_sync(vtime):
 
 
 # --- the shell on a fake aalink.Link -------------------------------------------------------------
-
-
-class FakeLink:
-    """The part of `aalink.Link` LinkClock uses, on virtual time, alone in its session."""
-
-    def __init__(self, vtime, bpm: float, link_offset: float = -0.25) -> None:
-        self.vtime = vtime
-        self.link_offset = link_offset  # Link's clock minus now()'s
-        self.quantum = 1.0
-        self.enabled = False
-        self.start_stop_sync_enabled = False
-        self.num_peers = 0
-        self._bpm = bpm
-        self._t0, self._beat0 = vtime.t, 0.0
-        self._playing = False
-        self._start_t = vtime.t
-
-    def _beat_at(self, t: float) -> float:
-        return self._beat0 + (t - self._t0) * self._bpm / 60.0
-
-    @property
-    def beat(self) -> float:
-        return self._beat_at(self.vtime.t)
-
-    @property
-    def time(self) -> timedelta:
-        return timedelta(seconds=self.vtime.t + self.link_offset)
-
-    @property
-    def tempo(self) -> float:
-        return self._bpm
-
-    @tempo.setter
-    def tempo(self, bpm: float) -> None:
-        self._beat0, self._t0, self._bpm = self.beat, self.vtime.t, bpm
-
-    @property
-    def playing(self) -> bool:
-        return self._playing
-
-    @playing.setter
-    def playing(self, on: bool) -> None:
-        self._playing, self._start_t = on, self.vtime.t
-
-    def request_beat_at_start_playing_time(self, beat: float) -> None:
-        if self._playing:  # alone: the session moves so that `beat` is at the start time
-            self._beat0, self._t0 = beat, self._start_t
-
-    def set_is_playing_and_request_beat_at_time(self, on: bool, at: timedelta, beat: float):
-        self._playing, self._start_t = on, at.total_seconds() - self.link_offset
-        self._beat0, self._t0 = beat, self._start_t
 
 
 def test_shell_follows_the_session_and_sets_its_tempo(vtime):

@@ -22,8 +22,9 @@ class VirtualTime:
     def __call__(self) -> float:
         return self.t
 
-    def advance(self, dt: float) -> None:
+    def advance(self, dt: float) -> float:
         self.t += dt
+        return self.t
 
 
 class VirtualAudio:
