@@ -114,18 +114,9 @@ class Daemon:
         # One event wakes the control thread: a datagram, a MIDI message, a concept result.
         self.control_wake = osc.wake if osc is not None else threading.Event()
         self.concepts.notify = self.control_wake
-        self.controller = Controller(
-            replace(session, gain=gain),
-            self.clock,
-            self.concepts,
-            osc,
-            self._set_gain,
-            self.live,
-            make_clock,
-            reply_to,
-            now=now,
-            midi=midi,
-        )
+        self.controller = Controller(replace(session, gain=gain), self.clock, self.concepts, osc,
+                                     self._set_gain, self.live, make_clock, reply_to, now=now,
+                                     midi=midi)  # fmt: skip
         self.producer = Producer(
             self.scheduler,
             source,

@@ -32,14 +32,11 @@ import signal
 import sys
 import threading
 import time
-from dataclasses import dataclass, replace
-from pathlib import Path
+from dataclasses import dataclass
 from typing import Any
 
-from livegen.clock.options import add_arguments as add_clock_arguments
 from livegen.clock.options import make_clock
-from livegen.clock.sources import ClockSource, InternalClock
-from livegen.control.osc import option
+from livegen.clock.sources import InternalClock
 from livegen.live import resume
 from livegen.live.audio.output import (
     NO_DEVICE_HELP,
@@ -50,75 +47,16 @@ from livegen.live.audio.output import (
 from livegen.live.audio.recorder import Recorder
 from livegen.live.daemon import Daemon
 from livegen.live.desk import midicontrol
-from livegen.live.desk.clocks import Clocks
+from livegen.live.desk.clocks import Clocks, jack_midi_shift
 from livegen.live.desk.oscquery import OscQueryServer
-from livegen.live.desk.oscserver import OscServer, parse_host_port
+from livegen.live.desk.oscserver import OscServer
 from livegen.live.desk.status import StatusLine
-from livegen.live.options import latency_option, whole
+from livegen.live.options import add_arguments
 from livegen.live.pipeline.source import BarSource, GeneratorSource, LoopSource
-from livegen.runtime.concept.conditioner import add_concept_arguments
-from livegen.runtime.models import add_model_argument, resolve_model
+from livegen.runtime.models import resolve_model
 
 STOP_WITHIN = 1.5  # s: SIGTERM/Ctrl-C end the daemon within 2 s, whatever the device does
 SWITCH_INTERVAL = 0.001  # s: how long another Python thread may hold the GIL from the callback
-
-
-def add_arguments(parser: argparse.ArgumentParser) -> None:
-    add_model_argument(parser)
-    parser.add_argument(
-        "--source",
-        choices=("model", "loops"),
-        default="model",
-        help="model: the generator in --model (default); loops: corpus loops stretched to the "
-        "tempo, no model (demos, tests)",
-    )
-    parser.add_argument("--compute", choices=("auto", "cpu", "cuda"), default="auto",
-                        help="where the model runs (default auto)")  # fmt: skip
-    parser.add_argument("--threads", type=whole(1, 256), default=None,
-                        help="model threads (default: one less than the CPU cores, at least 1)")  # fmt: skip
-    # The session options default to None: then --config's [session], then the built-in default.
-    s = parser.add_argument_group("session")
-    s.add_argument("--prompt", help="first text prompt (default minimal techno)")
-    # Every option with an OSC twin takes that address's kind and range (`option`).
-    s.add_argument(
-        "--steps", type=option("/livegen/steps"), help="deblending steps per bar (1-64, default 8)"
-    )
-    s.add_argument(
-        "--guidance", type=option("/livegen/guidance"), help="guidance scale (0-20, default 3)"
-    )
-    s.add_argument("--seed", type=option("/livegen/seed"), help="noise seed (default 0)")
-    s.add_argument(
-        "--variation", type=option("/livegen/variation"), help="noise variation 0..1 (default 0)"
-    )
-    a = parser.add_argument_group("audio")
-    a.add_argument("--device", help="output device whose name contains this (default: default)")
-    a.add_argument("--sample-rate", type=whole(8000, 768000), default=None,
-                   help="Hz (default: the device's)")  # fmt: skip
-    a.add_argument("--blocksize", type=whole(0, 16384), default=0,
-                   help="frames per callback (0: host's)")  # fmt: skip
-    a.add_argument("--latency", type=latency_option, default="low", help="low, high or seconds")
-    a.add_argument("--output-offset-ms", type=float, default=0.0, metavar="MS",
-                   help="output latency PortAudio does not report (DAC, speakers), added")  # fmt: skip
-    a.add_argument(
-        "--gain", type=option("/livegen/gain"), help="output gain (linear 0-4, default 1)"
-    )
-    a.add_argument("--record", type=Path, metavar="FILE", help="record what plays (.wav/.flac)")
-    o = parser.add_argument_group("OSC")
-    o.add_argument("--osc-host", default="127.0.0.1", help="listen address (0.0.0.0: network)")
-    o.add_argument("--osc-port", type=whole(0, 65535), default=9000, help="UDP port (default 9000)")
-    o.add_argument("--osc-allow", action="append", metavar="ADDR",
-                   help="accept OSC only from these sender addresses (repeat or comma-separate)")  # fmt: skip
-    o.add_argument("--reply", type=parse_host_port, metavar="HOST:PORT",
-                   help="send all replies there instead of to the sender")  # fmt: skip
-    o.add_argument("--oscquery-port", type=whole(0, 65535), metavar="PORT",
-                   help="OSCQuery discovery (HTTP/JSON) on this TCP port, on --osc-host "
-                   "(default: --osc-port + 1)")  # fmt: skip
-    o.add_argument("--no-oscquery", action="store_true", help="do not serve OSCQuery")
-    parser.add_argument("--quiet", action="store_true", help="no status line")
-    parser.add_argument("--resume", type=Path, help=argparse.SUPPRESS)  # server/resume.py
-    add_clock_arguments(parser)
-    add_concept_arguments(parser)
-    midicontrol.add_arguments(parser)
 
 
 @dataclass
@@ -205,14 +143,7 @@ def start(
     source = source or load_source(args)
     if conditioner is None and not injected:
         conditioner = load_conditioner(args)
-    model_dim = getattr(source, "concept_dim", None)
-    if conditioner is not None and model_dim is not None and model_dim != conditioner.dim:
-        if model_dim:
-            raise ValueError(
-                f"the concept encoder makes {conditioner.dim}-d vectors, the generator takes "
-                f"{model_dim}-d: use the encoder shipped with the model"
-            )
-        conditioner = None  # an unconditioned model: prompts only name the session
+    conditioner = matching_conditioner(source, conditioner)
     try:
         import sounddevice as sd  # imported late: PortAudio lists the devices there are now
     except OSError as exc:
@@ -220,8 +151,46 @@ def start(
 
     device = choose_output_device(sd, args.device)
     rate = int(args.sample_rate or sd.query_devices(device)["default_samplerate"])
-    allow = {a.strip() for item in args.osc_allow or () for a in item.split(",") if a.strip()}
     state = resume.load_state(args.resume) if getattr(args, "resume", None) else None
+    daemon, clocks, output = _open(args, config, source, conditioner, status, device, rate, state)
+    sys.setswitchinterval(SWITCH_INTERVAL)
+    output.start()
+    daemon.device = output.info.device
+    server = Server(daemon, output, started, switch_interval, clocks=clocks)
+    try:
+        _run_daemon(args, server, state)
+    except BaseException:
+        server.stop()
+        raise
+    return server
+
+
+def matching_conditioner(source: BarSource, conditioner: Any | None) -> Any | None:
+    """The concept encoder if the generator takes its vectors; None for an unconditioned one."""
+    model_dim = getattr(source, "concept_dim", None)
+    if conditioner is not None and model_dim is not None and model_dim != conditioner.dim:
+        if model_dim:
+            raise ValueError(
+                f"the concept encoder makes {conditioner.dim}-d vectors, the generator takes "
+                f"{model_dim}-d: use the encoder shipped with the model"
+            )
+        return None  # an unconditioned model: prompts only name the session
+    return conditioner
+
+
+def _open(
+    args: argparse.Namespace,
+    config: Any,
+    source: BarSource,
+    conditioner: Any | None,
+    status: StatusLine | None,
+    device: Any,
+    rate: int,
+    state: dict[str, Any] | None,
+) -> tuple[Daemon, Clocks, AudioOutput]:
+    """Bind OSC, open the clock (and park a MIDI input), MIDI control, the recorder, build the
+    daemon and its output stream (not started); on any failure, close what was opened."""
+    allow = {a.strip() for item in args.osc_allow or () for a in item.split(",") if a.strip()}
     fd = None if state is None else state.get("osc_fd")
     osc = OscServer(args.osc_host, args.osc_port, allow or None,
                     sock=None if fd is None else resume.osc_socket(fd))  # fmt: skip
@@ -269,31 +238,30 @@ def start(
         for thing in opened:
             thing.close()
         raise
-    sys.setswitchinterval(SWITCH_INTERVAL)
-    output.start()
-    daemon.device = output.info.device
-    server = Server(daemon, output, started, switch_interval, clocks=clocks)
-    try:
-        if state is not None:
-            resume.restore_session(daemon, state)
-        daemon.prepare()
-        daemon.start()
-        if not daemon.wait_ready():
-            raise OSError(f"the audio stream on '{output.info.device}' does not run")
-        server.midi_shift = jack_midi_shift(
-            clock, output.info.host_api, daemon.engine.max_frames, rate, args.midi_latency_ms
-        )
-        if isinstance(clock, InternalClock):
-            line = daemon.frames.line
-            lead = daemon.scheduler.budget + (line.latency if line else 0.0) + 0.1
-            first = time.monotonic() + lead
+    return daemon, clocks, output
 
-            daemon.clock.run(lambda c: resume.start_clock(c, state, first))
-        server.oscquery, server.oscquery_error = open_oscquery(args, daemon)
-    except BaseException:
-        server.stop()
-        raise
-    return server
+
+def _run_daemon(args: argparse.Namespace, server: Server, state: dict[str, Any] | None) -> None:
+    """With the stream running: restore a resumed session, warm up, start the threads, start
+    the internal clock far enough ahead for the first bar, serve OSCQuery."""
+    daemon, output = server.daemon, server.output
+    clock = daemon.clock.source
+    if state is not None:
+        resume.restore_session(daemon, state)
+    daemon.prepare()
+    daemon.start()
+    if not daemon.wait_ready():
+        raise OSError(f"the audio stream on '{output.info.device}' does not run")
+    server.midi_shift = jack_midi_shift(
+        clock, output.info.host_api, daemon.engine.max_frames, daemon.sample_rate,
+        args.midi_latency_ms,
+    )  # fmt: skip
+    if isinstance(clock, InternalClock):
+        line = daemon.frames.line
+        lead = daemon.scheduler.budget + (line.latency if line else 0.0) + 0.1
+        first = time.monotonic() + lead
+        daemon.clock.run(lambda c: resume.start_clock(c, state, first))
+    server.oscquery, server.oscquery_error = open_oscquery(args, daemon)
 
 
 def open_oscquery(args: argparse.Namespace, daemon: Daemon) -> tuple[OscQueryServer | None, str]:
@@ -318,20 +286,6 @@ def open_oscquery(args: argparse.Namespace, daemon: Daemon) -> tuple[OscQuerySer
         return None, str(exc)
     server.start()
     return server, ""
-
-
-def jack_midi_shift(
-    clock: ClockSource, host_api: str, period: int, rate: int, user_latency_ms: float
-) -> float:
-    """Move JACK MIDI ticks half a JACK period later (module docstring); returns the shift (s)."""
-    inner = getattr(clock, "clock", None)
-    if user_latency_ms != 0 or getattr(clock, "api", "") != "jack" or "JACK" not in host_api:
-        return 0.0
-    if inner is None or not hasattr(inner, "config") or period <= 0:
-        return 0.0
-    shift = period / rate / 2.0
-    inner.config = replace(inner.config, latency=inner.config.latency - shift)
-    return shift
 
 
 class _Interrupted(BaseException):

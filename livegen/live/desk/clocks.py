@@ -16,10 +16,11 @@ from __future__ import annotations
 
 import argparse
 import time
+from dataclasses import replace
 
 from livegen.clock.midi_io import MidiClockInput
 from livegen.clock.options import make_clock
-from livegen.clock.sources import InternalClock, TransportSource
+from livegen.clock.sources import ClockSource, InternalClock, TransportSource
 
 
 class Clocks:
@@ -76,3 +77,18 @@ class Clocks:
         if self.parked is not None:
             self.parked.close()
             self.parked = None
+
+
+def jack_midi_shift(
+    clock: ClockSource, host_api: str, period: int, rate: int, user_latency_ms: float
+) -> float:
+    """Move JACK MIDI ticks half a JACK period later (why: `livegen.server.serve`'s docstring);
+    returns the shift (s)."""
+    inner = getattr(clock, "clock", None)
+    if user_latency_ms != 0 or getattr(clock, "api", "") != "jack" or "JACK" not in host_api:
+        return 0.0
+    if inner is None or not hasattr(inner, "config") or period <= 0:
+        return 0.0
+    shift = period / rate / 2.0
+    inner.config = replace(inner.config, latency=inner.config.latency - shift)
+    return shift
