@@ -7,9 +7,11 @@ What the scheduler and the audio side use::
     plan = grid.plan(bar, committed_start)            # start + exact length in output samples
     state = clock.state()                             # playing, bar.beat, bpm, confidence…
     for event in clock.poll(): ...                    # Beat / TransportChanged / ClockLost…
+    clock.refusal("start") or clock.start(t)          # the same transport verbs on every clock
 
-Pure logic (events, tempo, transport, timeline, sources, midi_clock, simulate) imports numpy at
-most; only midi_io.py touches a port and only link.py's `LinkClock` joins a Link session.
+Pure logic (events, tempo, transport, timeline, sources, midi_clock, link_follower, simulate)
+imports numpy at most; only midi_io.py touches a port and only link.py's `LinkClock` joins a
+Link session.
 Importing this package opens nothing.
 """
 
