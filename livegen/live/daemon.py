@@ -13,7 +13,7 @@ Threads (all but the first are ordinary Python threads; only the first has real-
 - OSC receiver, concept worker, recorder writer: small I/O threads (see their modules).
 
 Shared state crosses threads only as whole immutable objects swapped by one assignment
-(`Controller.settings`, the `FrameClock.line`, published status tuples) or as counters with one
+(`CommandHandler.settings`, the `FrameClock.line`, published status tuples) or as counters with one
 writer each; the clock sits behind `clock.shared.SharedClock`'s lock (never taken by the callback).
 """
 
