@@ -20,9 +20,11 @@ from livegen.clock.events import (
     Tick,
     TransportChanged,
 )
+from livegen.clock.link import LinkClock
 from livegen.clock.midi_clock import MidiClock, MidiClockConfig
-from livegen.clock.sources import ClockSource, InternalClock
+from livegen.clock.sources import VERBS, ClockSource, InternalClock, TransportSource
 from livegen.clock.timeline import BarGrid
+from tests.support.fakes import FakeLink
 
 SR = 48_000
 
@@ -287,3 +289,33 @@ def test_ticks_lost_on_the_way_do_not_move_the_downbeats(vtime, lost):
     grid = BarGrid(clock.time_of_tick, SR, time_of_sample0=100.0)
     exact_bar22 = (true[0] + 22 * 96 * 60 / (24 * 128.0) + delay - 100.0) * SR
     assert abs(grid.bar_start(22) - exact_bar22) < 0.002 * SR
+
+
+def test_every_clock_answers_the_same_transport_verbs(vtime):
+    """One capability: the internal clock obeys every verb; a MIDI clock refuses play, stop and
+    locate (the DAW's) but not a tempo; Link refuses locate, and play/stop without start/stop
+    sync. A refused verb called anyway changes nothing."""
+    internal = InternalClock("120", vtime, playing=False)
+    midi = MidiClock(vtime)
+    link = LinkClock(120.0, now=vtime, link=FakeLink(vtime, 120.0))
+    synced = LinkClock(120.0, now=vtime, link=FakeLink(vtime, 120.0), start_stop=True)
+    for clock in (internal, midi, link, synced):
+        assert isinstance(clock, TransportSource)
+    refused = {c.name + str(i): [v for v in VERBS if c.refusal(v)]
+               for i, c in enumerate((internal, midi, link, synced))}  # fmt: skip
+    assert refused == {"internal0": [], "midi1": ["start", "stop", "locate"],
+                       "link2": ["start", "stop", "locate"], "link3": ["locate"]}  # fmt: skip
+    assert "DAW" in midi.refusal("stop") and "--link-start-stop" in link.refusal("start")
+    midi.feed(Start(vtime.t))
+    for k in range(48):
+        midi.feed(Tick(vtime.t + k * 60 / (120 * 24)))
+    vtime.advance(48 * 60 / (120 * 24))
+    before = midi.state()
+    midi.stop(vtime.t)  # refused: the DAW's transport plays on
+    midi.locate(0, vtime.t)
+    assert midi.state().playing and midi.state().song_tick == before.song_tick
+    link.stop(vtime.t)
+    assert link.state().playing
+    internal.locate(96)
+    internal.start(vtime.t)
+    assert internal.state().playing and internal.state().song_tick == 0

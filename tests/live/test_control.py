@@ -19,8 +19,9 @@ from pythonosc.udp_client import SimpleUDPClient
 
 from livegen.clock.shared import SharedClock
 from livegen.clock.sources import FollowedTransport, InternalClock
-from livegen.control.osc import encode
-from livegen.control.state import MAX_WORDS, Session
+from livegen.control import commands as cmd
+from livegen.control.osc import Incoming, encode
+from livegen.control.state import MAX_WORDS, Refused, Session
 from livegen.live.desk.control import Controller
 from livegen.live.desk.oscserver import OscServer, Packet, parse_host_port
 from livegen.live.pipeline.concepts import ConceptWorker
@@ -150,6 +151,20 @@ def test_words_are_capped_and_a_full_list_still_takes_new_meanings(rig):
     controller.handle(message("/livegen/word", "one-more", "clap"), ME, t[0], time.time())
     words = dict(controller.session.words)
     assert words["w0"] == "clap" and "w1" not in words and words["one-more"] == "clap"
+
+
+def test_a_refusal_is_returned_by_apply_and_sent_once(rig):
+    """The rule lives in `control.state.apply` (or the clock): the handler returns its refusal
+    and sends exactly that, once; the session is left as it was."""
+    controller, osc, _, _ = rig
+    before = controller.session
+    item = Incoming(cmd.RecallScene(9), ME)
+    refused = controller.handler.apply(item)
+    assert refused == Refused("/livegen/scene", "no scene 9: the config has 0 (0-based)")
+    assert osc.sent == [("/livegen/error", ("/livegen/scene", refused.reason), ME)]
+    assert controller.session == before
+    assert controller.handler.apply(Incoming(cmd.SetSteps(5), ME)) is None
+    assert controller.session.steps == 5 and len(osc.sent) == 1
 
 
 def test_a_bundle_with_a_future_time_tag_waits_without_blocking(rig):
