@@ -7,11 +7,11 @@ from pathlib import Path
 from typing import Any
 
 from livegen.clock.options import add_arguments as add_clock_arguments
-from livegen.concept.conditioner import add_concept_arguments
 from livegen.control.osc import option
-from livegen.engine.models import add_model_argument
-from livegen.server import midicontrol
-from livegen.server.oscserver import parse_host_port
+from livegen.live.desk import midicontrol
+from livegen.live.desk.oscserver import parse_host_port
+from livegen.runtime.concept.conditioner import add_concept_arguments
+from livegen.runtime.models import add_model_argument
 
 
 def whole(lo: int, hi: int) -> Any:

@@ -82,7 +82,7 @@ class Clocks:
 def jack_midi_shift(
     clock: ClockSource, host_api: str, period: int, rate: int, user_latency_ms: float
 ) -> float:
-    """Move JACK MIDI ticks half a JACK period later (why: `livegen.server.serve`'s docstring);
+    """Move JACK MIDI ticks half a JACK period later (why: `livegen.live.serve`'s docstring);
     returns the shift (s)."""
     inner = getattr(clock, "clock", None)
     if user_latency_ms != 0 or getattr(clock, "api", "") != "jack" or "JACK" not in host_api:

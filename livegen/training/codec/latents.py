@@ -1,4 +1,4 @@
-"""The latent cache format (the UNet's bar cache, `livegen.generator.bars`): one .npz. numpy only.
+"""The latent cache format (the UNet's bar cache, `livegen.training.unet.bars`): one .npz. numpy only.
 
 Contents (uncompressed .npz; `load_latents` returns them as a `LatentCache`):
 
