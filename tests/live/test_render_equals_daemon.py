@@ -23,6 +23,7 @@ from livegen.live.daemon import Daemon
 from livegen.live.pipeline.source import GeneratorSource
 from livegen.runtime.generator import Generator
 from livegen.units import bar_starts
+from tests.support.models import tiny_package_one_thread
 from tests.support.virtual import VirtualAudio, VirtualTime, run_daemon
 
 RATE, BLOCK, BPM, BARS = 48_000, 256, 124, 4
@@ -31,16 +32,7 @@ SETTINGS = {"seed": 4, "steps": 2, "guidance": 1.0, "variation": 0.5}
 
 @pytest.fixture(scope="module")
 def pkg(tmp_path_factory):
-    import torch
-
-    from livegen.training.unet.tiny import tiny_package
-
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        return tiny_package(tmp_path_factory.mktemp("render_daemon"))
-    finally:
-        torch.set_num_threads(threads)
+    return tiny_package_one_thread(tmp_path_factory.mktemp("render_daemon"))
 
 
 def daemon_output(pkg) -> tuple[np.ndarray, int]:

@@ -16,6 +16,7 @@ from livegen.live.render import play_bars
 from livegen.runtime.generator import BarRequest, Generator
 from livegen.runtime.sampler import noise
 from livegen.units import bar_starts
+from tests.support.models import tiny_package_one_thread
 
 torch = pytest.importorskip("torch", reason="building the tiny package needs torch")
 CONCEPT = (np.arange(8, dtype=np.float32) - 3.5) / np.linalg.norm(np.arange(8) - 3.5)
@@ -23,14 +24,7 @@ CONCEPT = (np.arange(8, dtype=np.float32) - 3.5) / np.linalg.norm(np.arange(8) -
 
 @pytest.fixture(scope="module")
 def pkg(tmp_path_factory) -> Path:
-    from livegen.training.unet.tiny import tiny_package
-
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        return tiny_package(tmp_path_factory.mktemp("engine_generator"))
-    finally:
-        torch.set_num_threads(threads)
+    return tiny_package_one_thread(tmp_path_factory.mktemp("engine_generator"))
 
 
 @pytest.fixture(scope="module")

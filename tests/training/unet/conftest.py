@@ -6,6 +6,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.models import tiny_package_one_thread
+
 torch = pytest.importorskip("torch", reason="training and export need torch (the 'train' extra)")
 
 
@@ -22,11 +24,4 @@ def _one_torch_thread():
 @pytest.fixture(scope="session")
 def tiny_pkg(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A tiny codec + briefly trained tiny UNet, exported (~3 s); the run folder is beside it."""
-    from livegen.training.unet.tiny import tiny_package
-
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)  # session fixtures run before the module's thread setting
-    try:
-        return tiny_package(tmp_path_factory.mktemp("generator"))
-    finally:
-        torch.set_num_threads(threads)
+    return tiny_package_one_thread(tmp_path_factory.mktemp("generator"))
