@@ -1,4 +1,5 @@
-"""Codec losses and measures: multi-scale mel, SI-SDR, onset envelopes, adversarial terms.
+"""Codec losses and measures: multi-scale mel, SI-SDR, adversarial terms (the onset measure of
+`eval codec` is `livegen.dsp.onset`'s envelope: one copy).
 
 The same functions serve as training losses (differentiable) and as evaluation measures, so
 "the mel distance went down in training" and "the eval table's mel distance" are one quantity.
@@ -97,32 +98,6 @@ def si_sdr(est: torch.Tensor, ref: torch.Tensor, eps: float = 1e-8) -> torch.Ten
     noise = est - target
     ratio = target.pow(2).sum(-1) / (noise.pow(2).sum(-1) + eps)
     return (10 * torch.log10(ratio + eps)).float()
-
-
-class OnsetEnvelope(nn.Module):
-    """Onset strength: half-wave rectified spectral flux of a dB mel spectrogram, 10 ms frames.
-
-    Like librosa's `onset_strength` (mean over bands of max(0, S[t] - S[t-1]), dB floored at
-    80 dB below the loudest bin), with a 10 ms hop so kick and hat attacks are resolved.
-    """
-
-    def __init__(self, sample_rate: int = SAMPLE_RATE, n_fft: int = 1024, n_mels: int = 64):
-        super().__init__()
-        self.mel = MelSpectrogram(n_fft, n_mels, sample_rate, power=2.0)
-        self.mel.hop = sample_rate // 100
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        """Audio [B, N] → envelope [B, frames - 1]."""
-        db = 10 * torch.log10(self.mel(x).clamp_min(1e-10))
-        db = torch.maximum(db, db.amax(dim=(1, 2), keepdim=True) - 80.0)
-        return F.relu(db[..., 1:] - db[..., :-1]).mean(dim=1)
-
-
-def pearson(a: torch.Tensor, b: torch.Tensor, eps: float = 1e-12) -> torch.Tensor:
-    """Correlation per row [B] of two [B, T] tensors."""
-    a = a - a.mean(-1, keepdim=True)
-    b = b - b.mean(-1, keepdim=True)
-    return (a * b).sum(-1) / (a.norm(dim=-1) * b.norm(dim=-1) + eps)
 
 
 # Adversarial terms (hinge GAN + relative feature matching, as in EnCodec).
