@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from livegen.control.config import Config, ConfigError, load, loads, replace_midi, save_midi
+from livegen.control.config import Config, ConfigError, load, loads
+from livegen.control.config_save import replace_midi, save_midi
 from livegen.control.midimap import CcMap, MidiMap, NoteMap
 from livegen.control.state import Scene
 

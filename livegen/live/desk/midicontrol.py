@@ -30,7 +30,8 @@ from typing import Any, Protocol
 
 from livegen.clock.midi_io import MidiReader, open_input
 from livegen.control import commands as cmd
-from livegen.control.config import Config, ConfigError, load, save_midi
+from livegen.control.config import Config, ConfigError, load
+from livegen.control.config_save import save_midi
 from livegen.control.midimap import Learner, MidiMap, learn_targets
 
 MIDI_SENDER = ("midi", 0)  # the `sender` of MIDI commands: errors go to the status line
