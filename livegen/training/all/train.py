@@ -7,15 +7,17 @@ Fine-tunes the shipped default (`--model`) in five resumable stages, each record
 `RUN_DIR/state.json` as it completes, so a crash or Ctrl-C loses at most the stage under way (the
 two training stages checkpoint inside too):
 1. plan: a held-out share of your bars (by source file), the rest at several tempos in the
-   model's range (`livegen.training.all.plan`);
+   model's range, beside replayed corpus loops (`livegen.training.all.plan`);
 2. codec: its round trip on your bars against the corpus it learnt; only if poor, the decoder is
-   fine-tuned, and kept only if it beats the shipped one on the held-out bars (`codec_tune`);
+   fine-tuned, and kept only if it beats the shipped one on the held-out bars by the mel distance
+   and by the outside judge (`livegen.training.all.codec`);
 3. bars: your bars as the UNet's circular latents and as concept vectors of the package's audio
    tower (kept as shipped, so text prompts still land in the same space);
 4. unet: the shipped UNet (read back from its ONNX graph) trained on your bars, conditioned on
    each bar's own audio embedding, as the published design did: no captions needed;
 5. export + eval: a complete package (the default's codec encoder and concept encoder, your
    decoder if it won, your UNet) and an eval page against your held-out bars (`report`).
+Each stage shows a progress bar with its ETA; `docs/results/train_all_debian.md` has the times.
 """
 
 from __future__ import annotations
