@@ -83,12 +83,15 @@ def cut_bars(audio: Audio, bpm: float, sr: int = SAMPLE_RATE) -> list[Audio]:
     return _cut(audio, bar_samples(bpm, sr))[0]
 
 
-def _to_model_rate(frames: npt.NDArray[np.float32], sr: int) -> Audio:
-    """[T, C] at `sr` -> mono [T'] at SAMPLE_RATE."""
+def to_model_rate(frames: npt.NDArray, sr: int, periodic: bool = True) -> Audio:
+    """[T, C] at `sr` -> mono [T'] at SAMPLE_RATE. A loop is periodic, so wrap padding keeps its
+    seam free of edge ringing; a one-shot (`periodic=False`) is padded with silence instead, so
+    its tail does not ring into its attack."""
     mono = frames.mean(axis=1)
     ratio = Fraction(SAMPLE_RATE, sr).limit_denominator(1000)
-    if ratio != 1:  # loops are periodic, so wrap padding keeps the seam free of edge ringing
-        mono = resample_poly(mono, ratio.numerator, ratio.denominator, padtype="wrap")
+    if ratio != 1:
+        pad = "wrap" if periodic else "constant"
+        mono = resample_poly(mono, ratio.numerator, ratio.denominator, padtype=pad)
     return np.asarray(mono, dtype=np.float32)
 
 
@@ -121,7 +124,7 @@ def _read(path: Path, max_seconds: float) -> tuple[Audio, str] | str:
         return "corrupt: non-finite samples"
     clipped = float(np.mean(np.abs(frames) >= CLIP_LEVEL))
     note = f"clipped: {100 * clipped:.1f} % of samples at full scale" if clipped > 1e-3 else ""
-    return _to_model_rate(frames, sr), note
+    return to_model_rate(frames, sr), note
 
 
 def _prepare(path: Path, min_confidence: float, max_seconds: float) -> _Prepared | str:

@@ -27,7 +27,7 @@ from typing import Any
 import numpy as np
 import soundfile as sf
 
-from livegen.dsp.resample import fit_bar
+from livegen.corpus.importer import to_model_rate
 from livegen.units import SAMPLE_RATE
 
 VOICES = ("kick", "clap", "snare", "hats", "rim", "perc")
@@ -157,9 +157,7 @@ def load_one(path: Path, root: Path) -> Shot | str:
         return "empty or not finite"
     if len(audio) > MAX_SECONDS * rate:
         return f"{len(audio) / rate:.1f} s long: not a one-shot (loops go through `corpus import`)"
-    mono = audio.mean(axis=1)
-    if rate != SAMPLE_RATE:
-        mono = fit_bar(mono, max(1, round(len(mono) * SAMPLE_RATE / rate))).astype(np.float64)
+    mono = to_model_rate(audio, rate, periodic=False).astype(np.float64)
     peak = float(np.max(np.abs(mono)))
     if peak < SILENT_PEAK:
         return "silent"
