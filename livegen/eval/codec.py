@@ -28,16 +28,21 @@ from livegen.training.codec.config import add_codec_arguments
 Reconstruct = Callable[[np.ndarray], np.ndarray]  # float32 [N] → float32 [N]
 
 
-def onnx_reconstructor(model_dir: Path, threads: int | None = None) -> tuple[Reconstruct, str]:
-    from livegen.runtime.codec import Codec
-
-    codec = Codec.load(model_dir, device="auto", threads=threads)
+def round_trip(codec: Any) -> Reconstruct:
+    """Encode then decode a loop with a loaded ONNX `Codec` (raw latents, the loop's length)."""
 
     def rec(audio: np.ndarray) -> np.ndarray:
         z = codec.encode(audio[None], normalized=False)
         return codec.decode(z, normalized=False, n_samples=len(audio))[0]
 
-    return rec, f"onnx ({codec.provider}) {model_dir}"
+    return rec
+
+
+def onnx_reconstructor(model_dir: Path, threads: int | None = None) -> tuple[Reconstruct, str]:
+    from livegen.runtime.codec import Codec
+
+    codec = Codec.load(model_dir, device="auto", threads=threads)
+    return round_trip(codec), f"onnx ({codec.provider}) {model_dir}"
 
 
 def torch_reconstructor(source: str, checkpoint: Path) -> tuple[Reconstruct, str]:

@@ -25,6 +25,7 @@ import numpy as np
 import torch
 from tqdm import tqdm
 
+from livegen.eval.codec import round_trip
 from livegen.runtime.codec import Codec
 
 POOR_RATIO = 1.25
@@ -46,14 +47,6 @@ def measure(rec: Callable[[np.ndarray], np.ndarray], loops: list[np.ndarray]) ->
 
     stats, _ = evaluate(rec, loops, 24_000)
     return {k: float(v.mean()) for k, v in stats.items()}
-
-
-def onnx_round_trip(codec: Codec) -> Callable[[np.ndarray], np.ndarray]:
-    def rec(audio: np.ndarray) -> np.ndarray:
-        z = codec.encode(audio[None], normalized=False)
-        return codec.decode(z, normalized=False, n_samples=len(audio))[0]
-
-    return rec
 
 
 def torch_round_trip(codec: Codec, decoder: torch.nn.Module) -> Callable[[np.ndarray], np.ndarray]:
@@ -79,7 +72,7 @@ def judged_distance(
 
 def check(codec: Codec, user: list[np.ndarray]) -> dict[str, Any]:
     """The codec on the user's bars against the corpus it learnt: is a decoder fine-tune due?"""
-    rec = onnx_round_trip(codec)
+    rec = round_trip(codec)
     mine, ref = measure(rec, user), measure(rec, reference_loops())
     ratio = mine["mel_distance"] / ref["mel_distance"]
     return {"user": mine, "reference": ref, "ratio": ratio, "poor": bool(ratio > POOR_RATIO)}

@@ -86,6 +86,7 @@ def stage_codec(args: argparse.Namespace, run: Run) -> dict[str, Any]:
     """Measure; fine-tune the decoder if poor; keep it only if the held-out bars say so."""
     import torch
 
+    from livegen.eval.codec import round_trip
     from livegen.runtime.codec import Codec
     from livegen.training.all import codec as ct
     from livegen.training.all.onnx_weights import decoder_from_package
@@ -114,7 +115,7 @@ def stage_codec(args: argparse.Namespace, run: Run) -> dict[str, Any]:
     better = after["mel_distance"] < result["user"]["mel_distance"]
     judge = _judge(args.threads)
     if judge is not None:  # the outside ear too: a lower mel distance can still sound duller
-        shipped_d = ct.judged_distance(judge, held, ct.onnx_round_trip(codec))
+        shipped_d = ct.judged_distance(judge, held, round_trip(codec))
         tuned_d = ct.judged_distance(judge, held, tuned)
         result["judge_distance"] = {"shipped": shipped_d, "tuned": tuned_d}
         better = better and tuned_d < shipped_d
