@@ -14,6 +14,13 @@ length at the output rate (`fit_bar`, band-limited and periodic): one resampling
 speaker, absorbing both the rate change and the tempo's rounding to whole frames.
 Same seed, same conditions, same machine: the same bar, bit for bit.
 
+Stems (`Generator.load(..., stems=True)`: the package's "stem_generator" section): one UNet makes
+the drums, bass and music latents of a bar jointly (stacked [3·D, T]), conditioned also on a key
+(`BarRequest.key`; None = no key). The three are decoded as one batch; `Bar.stems` holds their
+periods [3, T·hop] and `Bar.audio` their sum, as the corpus's mixes are made. A key whose mode the
+model never trained on (the shipped corpus is in minor modes only) is played as its relative key
+(C major → A minor: the same notes), and `Generator.key_played` says so.
+
 Seeds and variation: `seed` names fresh noise; with `prev_noise` (the `noise` of the bar before)
 the x0 used is slerp(prev_noise, noise(seed), variation): 0 repeats the previous bar's noise, 1 is
 the new seed's, in between moves smoothly. A caller that wants an evolving loop passes a new seed
@@ -32,6 +39,7 @@ import numpy as np
 import numpy.typing as npt
 import onnxruntime as ort
 
+from livegen.control.keys import MODES, Key, key_vector
 from livegen.dsp.resample import fit_bar
 from livegen.runtime.codec import Codec
 from livegen.runtime.manifest import Manifest, ModelFileError, load_manifest
@@ -49,6 +57,7 @@ from livegen.units import bar_frames, bar_samples
 
 Array = npt.NDArray[np.float32]
 SECTION = "generator"
+STEM_SECTION = "stem_generator"
 MAX_STEPS = 256
 MAX_GUIDANCE = 20.0
 
@@ -61,6 +70,7 @@ class BarRequest:
     guidance: float = 3.0
     seed: int = 0
     variation: float = 0.0  # 0..1, applied against `prev_noise`
+    key: Key | None = None  # stem generators: the key to play in; None = no key
 
 
 @dataclass(frozen=True)
@@ -68,6 +78,7 @@ class Bar:
     audio: np.ndarray  # float32 [T * hop] at 24 kHz: one seamless bar period (fit it to play it)
     noise: np.ndarray  # the x0 actually used, [D, T] (pass back as prev_noise for the next bar)
     gen_ms: float  # request to audio, this call
+    stems: np.ndarray | None = None  # float32 [S, T * hop]: the stems' periods (audio = their sum)
 
 
 @dataclass(frozen=True)
@@ -82,6 +93,9 @@ class GeneratorSpec:
     schedule: str
     guide_bpm: bool = False  # the uncond branch also drops the tempo (guidance on BPM too)
     circular_pad: int = 4  # latent frames wrapped around each side before decoding
+    stems: tuple[str, ...] = ()  # a stem generator's stems, stacked in x in this order
+    key_dim: int = 0
+    modes: tuple[str, ...] = MODES  # the modes its training keys covered
 
     @classmethod
     def from_section(cls, s: dict[str, Any], where: Path) -> GeneratorSpec:
@@ -96,7 +110,12 @@ class GeneratorSpec:
                 str(smp.get("method", "euler")),
                 str(smp.get("schedule", "uniform")),
                 bool(smp.get("guide_bpm", False)),
+                stems=tuple(str(x) for x in s.get("stems", ())),
+                key_dim=int(cfg.get("key_dim", 0)),
+                modes=tuple(str(x) for x in s.get("modes", MODES)),
             )
+            if spec.key_dim not in (0, len(key_vector(None))) or not set(spec.modes) <= set(MODES):
+                raise ValueError("key input")
             if int(cfg.get("phase_channels", PHASE_CHANNELS)) != PHASE_CHANNELS:
                 raise ValueError("phase channels")
         except (KeyError, TypeError, ValueError) as exc:
@@ -137,9 +156,10 @@ class Generator:
     """
 
     def __init__(self, spec: GeneratorSpec, unet: ort.InferenceSession, codec: Codec):
-        if codec.latent_dim != spec.latent_dim:
+        if codec.latent_dim * max(1, len(spec.stems)) != spec.latent_dim:
             raise ModelFileError(
-                f"the UNet makes {spec.latent_dim}-d latents, the codec takes {codec.latent_dim}"
+                f"the UNet makes {spec.latent_dim}-d latents for {len(spec.stems) or 1} "
+                f"stream(s), the codec takes {codec.latent_dim}"
             )
         self.spec = spec
         self.unet = unet
@@ -154,11 +174,18 @@ class Generator:
         threads: int | None = None,
         manifest: Manifest | None = None,
         warm: bool = True,
+        stems: bool = False,
     ) -> Generator:
-        """Open the package's UNet and codec decoder (hashes verified) and warm them up."""
+        """Open the package's UNet (its stem generator with `stems`) and codec decoder (hashes
+        verified) and warm them up."""
         manifest = manifest or load_manifest(Path(model_dir))
         where = manifest.root / "manifest.json"
-        section = manifest.section(SECTION)
+        if stems and STEM_SECTION not in manifest.data:
+            raise ModelFileError(
+                f"{manifest.root}: this model has no stem generator (train one with "
+                "`livegen train unet --preset stems-cpu` and export it into the package)"
+            )
+        section = manifest.section(STEM_SECTION if stems else SECTION)
         spec = GeneratorSpec.from_section(section, where)
         codec = Codec.load(
             manifest.root, device, threads, with_encoder=False, warm=False, manifest=manifest
@@ -181,6 +208,20 @@ class Generator:
     def provider(self) -> str:
         return provider(self.unet)
 
+    @property
+    def stems(self) -> tuple[str, ...]:
+        """The stems a bar carries (empty for a mix generator)."""
+        return self.spec.stems
+
+    def key_played(self, key: Key | None) -> Key | None:
+        """The key this model plays for `key`: itself, or its relative when the model never
+        trained on that mode (same notes); None without a key or a key input."""
+        if key is None or not self.spec.key_dim or key.mode in self.spec.modes:
+            return key if self.spec.key_dim else None
+        if key.mode == "major":
+            return Key((key.root + 9) % 12, "minor")
+        return Key((key.root + 3) % 12, "major")
+
     def warm_up(self) -> None:
         """One guided bar at mid tempo: first-run allocations happen now, not on stage."""
         mid = 0.5 * (self.spec.bpm_min + self.spec.bpm_max)
@@ -188,8 +229,9 @@ class Generator:
         if self.concept_dim:
             concept = np.zeros(self.concept_dim, np.float32)
             concept[0] = 1.0
+        key = Key(0, self.spec.modes[0]) if self.spec.key_dim else None
         for _ in range(2):
-            self.bar(BarRequest(bpm=mid, concept=concept, steps=2, guidance=2.0))
+            self.bar(BarRequest(bpm=mid, concept=concept, steps=2, guidance=2.0, key=key))
 
     # -- requests ------------------------------------------------------------------------------
     def check(self, req: BarRequest) -> Array | None:
@@ -210,6 +252,8 @@ class Generator:
             raise ValueError(f"variation must be from 0 to 1, got {variation:g}")
         if isinstance(req.seed, bool) or not isinstance(req.seed, int | np.integer) or req.seed < 0:
             raise ValueError(f"seed must be a non-negative integer, got {req.seed!r}")
+        if req.key is not None and not isinstance(req.key, Key):
+            raise ValueError(f"key must be a Key (control.keys.parse_key), got {req.key!r}")
         if req.concept is None:
             return None
         if not self.concept_dim:
@@ -232,8 +276,15 @@ class Generator:
             noise(req.seed, self.spec.latent_dim, bar_frames(n, self.codec.hop)),
             float(req.variation),
         )
-        z = self.latents(x0, n, concept, int(req.steps), float(req.guidance))
-        return Bar(self.decode_period(z), x0, (time.perf_counter() - t0) * 1e3)
+        key = self.key_played(req.key)
+        z = self.latents(x0, n, concept, int(req.steps), float(req.guidance), key=key)
+        if not self.spec.stems:
+            return Bar(self.decode_period(z), x0, (time.perf_counter() - t0) * 1e3)
+        stems = self.decode_stems(z)
+        audio = stems[0].copy()
+        for s in stems[1:]:
+            audio += s  # in stem order, as the corpus sums its mixes
+        return Bar(audio, x0, (time.perf_counter() - t0) * 1e3, stems)
 
     # -- the parts (also used by evaluation) ----------------------------------------------------
     def latents(
@@ -247,6 +298,7 @@ class Generator:
         method: str | None = None,
         kind: str | None = None,
         guide_bpm: bool | None = None,
+        key: Key | None = None,
     ) -> Array:
         """Normalised latents [D, T] of a bar of `n_samples` from noise x0 [D, T].
 
@@ -273,6 +325,10 @@ class Generator:
             cond["concept"] = none if concept is None else concept[None]
             if concept is not None or uncond is not None:
                 uncond = {"phase": uncond["phase"] if uncond else phase, "concept": none}
+        if self.spec.key_dim:  # the key is in both branches: guidance contrasts the concept
+            cond["key"] = key_vector(key)[None]
+            if uncond is not None:
+                uncond["key"] = cond["key"]
         x = sample(
             self.denoiser,
             x0[None],
@@ -291,6 +347,15 @@ class Generator:
         wrapped = np.concatenate([z[:, z.shape[-1] - p :], z, z[:, :p]], axis=1) if p else z
         y = self.codec.decode(wrapped[None])[0]
         return y[p * self.codec.hop : (p + z.shape[-1]) * self.codec.hop]
+
+    def decode_stems(self, z: Array) -> Array:
+        """A stem generator's latents [S·D, T] → the stems' periods [S, T·hop], one batch."""
+        s, d = len(self.spec.stems), self.codec.latent_dim
+        z = z.reshape(s, d, z.shape[-1])
+        p = min(self.spec.circular_pad, z.shape[-1])
+        wrapped = np.concatenate([z[..., z.shape[-1] - p :], z, z[..., :p]], axis=-1) if p else z
+        y = self.codec.decode(wrapped)
+        return np.ascontiguousarray(y[:, p * self.codec.hop : (p + z.shape[-1]) * self.codec.hop])
 
     def decode_bar(self, z: Array, n_samples: int) -> Array:
         """The period (`decode_period`) resampled to exactly `n_samples` at the model's rate (for

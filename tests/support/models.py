@@ -7,7 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 
-def tiny_package_one_thread(folder: Path) -> Path:
+def tiny_package_one_thread(folder: Path, stems: bool = False) -> Path:
     import torch
 
     from livegen.training.unet.tiny import tiny_package
@@ -15,6 +15,6 @@ def tiny_package_one_thread(folder: Path) -> Path:
     threads = torch.get_num_threads()
     torch.set_num_threads(1)
     try:
-        return tiny_package(folder)
+        return tiny_package(folder, stems=stems)
     finally:
         torch.set_num_threads(threads)

@@ -12,7 +12,7 @@ would take ~60 ms per evaluation, far beyond a 5 % budget for 8 steps.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from livegen.runtime.sampler import PHASE_CHANNELS
 from livegen.training.common import ConfigDict
@@ -34,6 +34,10 @@ class UNetConfig(ConfigDict):
     concept_dim: int = 128  # concept vector size (0: no concept conditioning)
     circular: bool = True  # circular padding: a bar is one period, the output loops by construction
     attn_heads: int = 0  # self-attention after each bottom block (0: none); T/16 frames, cheap
+    # A stem generator: the names of the stems stacked in x (latent_dim = len(stems) · codec D);
+    # () for a mix generator. key_dim: size of the key input (`control.keys.KEY_DIM`; 0: none).
+    stems: tuple[str, ...] = ()
+    key_dim: int = 0
 
 
 @dataclass(frozen=True)
@@ -51,6 +55,7 @@ class TrainConfig(ConfigDict):
     p_drop_concept: float = 0.2  # condition dropout for classifier-free guidance
     p_drop_bpm: float = 0.1  # independent of the concept's
     p_text: float = 0.5  # train on a caption's text vector instead of the audio vector
+    p_drop_key: float = 0.2  # stem generators: key dropout ("no key" still works)
     concept_noise: float = 0.0  # Gaussian noise (per-dim std) added to the concept, renormalised
     # α at training: "uniform" (the paper) or "logit-normal:m,s" (SD3: α = sigmoid(N(m, s²)),
     # more of the steps where the direction is hardest to predict, mid-way)
@@ -69,6 +74,13 @@ class TrainConfig(ConfigDict):
 # in the ablation: a loss spike at step ~580, a higher valid loss at equal steps, 11 % slower.
 WIDE_UNET = UNetConfig(channels=(80, 112, 160, 224, 320), blocks=2, emb_dim=192)
 
+# The stem generator on the CPU: a wider top (drums, bass and music latents stacked: 192 channels
+# in and out), a narrower bottom, one block there and a smaller embedding: 2.34 M parameters
+# (4.7 MB as float16) so that models/ stays under 60 MB beside the mix generator.
+STEM_UNET = UNetConfig(
+    channels=(96, 112, 128, 144, 176), mid_blocks=1, emb_dim=96, stems=("drums", "bass", "music")
+)
+
 # cpu: the 3.4 M UNet on 2 cores (~80 min). gpu: the wide UNet, batch 256, logit-normal α; its
 # step count is fitted to a time budget on the GPU (`--time-budget`) and saved, and `--steps N`
 # reproduces it anywhere (the CPU too, resumably). smoke: a 2-minute check that the loss falls.
@@ -82,6 +94,20 @@ PRESETS: dict[str, tuple[UNetConfig, TrainConfig]] = {
             lr=8e-4,
             warmup_steps=500,
             ema=0.999,
+            alpha_dist="logit-normal:0,1",
+            ckpt_every=1000,
+            valid_every=1000,
+            log_every=50,
+        ),
+    ),
+    "stems-cpu": (STEM_UNET, TrainConfig(alpha_dist="logit-normal:0,1", ckpt_every=250)),
+    "stems-gpu": (
+        replace(WIDE_UNET, stems=STEM_UNET.stems),
+        TrainConfig(
+            steps=200_000,
+            batch_size=256,
+            lr=8e-4,
+            warmup_steps=500,
             alpha_dist="logit-normal:0,1",
             ckpt_every=1000,
             valid_every=1000,

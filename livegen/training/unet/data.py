@@ -24,7 +24,8 @@ from livegen.training.unet.concepts import ConceptTable
 @dataclass
 class Batch:
     """One step's tensors (numpy): x1 [B, D, T], x0 [B, D, T], alpha [B], phase [B, 6, T],
-    concept [B, C] (zeros: dropped), and the cache indices of the loops."""
+    concept [B, C] (zeros: dropped), the cache indices of the loops, and key [B, K] (zeros: no
+    key or dropped; K = 0 without keys)."""
 
     x1: np.ndarray
     x0: np.ndarray
@@ -32,6 +33,7 @@ class Batch:
     phase: np.ndarray
     concept: np.ndarray
     index: np.ndarray
+    key: np.ndarray
 
 
 def alpha_sampler(spec: str):
@@ -65,6 +67,7 @@ class Plan:
     bpm_off: np.ndarray
     concept: np.ndarray
     noise_seed: int
+    key: np.ndarray
 
 
 @dataclass(frozen=True)
@@ -76,6 +79,7 @@ class Dropout:
     p_text: float = 0.5
     noise: float = 0.0
     alpha: str = "uniform"  # `alpha_sampler` spec
+    p_key: float = 0.2
 
 
 class BarBank:
@@ -85,10 +89,15 @@ class BarBank:
         cache: the circular bar cache (raw latents; normalised here with its mean/std).
         indices: which loops of the cache (e.g. `cache.select("train")`).
         concepts: concept vectors for the whole cache (None: no concept conditioning).
+        keys: key inputs for the whole cache [L, K] (None: no key conditioning).
     """
 
     def __init__(
-        self, cache: LatentCache, indices: np.ndarray, concepts: ConceptTable | None = None
+        self,
+        cache: LatentCache,
+        indices: np.ndarray,
+        concepts: ConceptTable | None = None,
+        keys: np.ndarray | None = None,
     ):
         if len(indices) == 0:
             raise ValueError("no loops to train on (empty split?)")
@@ -109,6 +118,11 @@ class BarBank:
             self.text_c = concepts.text[self.indices]
             self.text_n = concepts.text_count[self.indices]
         self.buckets = {int(t): np.flatnonzero(self.lengths == t) for t in np.unique(self.lengths)}
+        self.keys = (
+            np.zeros((len(self.indices), 0), np.float32)
+            if keys is None
+            else np.asarray(keys, np.float32)[self.indices]
+        )
 
     def __len__(self) -> int:
         return len(self.indices)
@@ -125,7 +139,11 @@ class BarBank:
         alpha = alpha_sampler(drop.alpha)(rng, batch)
         bpm_off = rng.random(batch) < drop.p_bpm
         concept = self._concepts(rng, pick, drop)
-        return Plan(t, pick, alpha, bpm_off, concept, int(rng.integers(2**62)))
+        noise_seed = int(rng.integers(2**62))
+        key = self.keys[pick].copy()
+        if key.shape[1]:  # drawn after the rest: a bank without keys draws what it always did
+            key[rng.random(batch) < drop.p_key] = 0.0
+        return Plan(t, pick, alpha, bpm_off, concept, noise_seed, key)
 
     def draw(self, rng: np.random.Generator, batch: int, drop: Dropout) -> Batch:
         """A training batch in numpy: `plan`, then the bars and noise x0 ~ N(0, I)."""
@@ -134,7 +152,7 @@ class BarBank:
         x0 = np.random.default_rng(p.noise_seed).standard_normal(x1.shape, dtype=np.float32)
         phase = self.phase[p.pick, :, : p.t].copy()
         phase[p.bpm_off] = 0.0
-        return Batch(x1, x0, p.alpha, phase, p.concept, self.indices[p.pick])
+        return Batch(x1, x0, p.alpha, phase, p.concept, self.indices[p.pick], p.key)
 
     def _concepts(self, rng: np.random.Generator, pick: np.ndarray, drop: Dropout) -> np.ndarray:
         if self.concepts is None:
@@ -170,6 +188,7 @@ class BarBank:
                     self.phase[pick, :, :t],
                     concept,
                     self.indices[pick],
+                    self.keys[pick],
                 )
             )
         return out
@@ -198,4 +217,19 @@ def describe(
             if bank.concepts is not None
             else None
         ),
+        **_key_info(cache, bank),
+    }
+
+
+def _key_info(cache: LatentCache, bank: BarBank) -> dict:
+    """A stem generator's stems and the modes its training keys cover (a mode it never saw is
+    played as its relative by the runtime; see `runtime.generator`)."""
+    if not bank.keys.shape[1]:
+        return {}
+    from livegen.control.keys import MODES
+
+    seen = bank.keys[:, -len(MODES) :].sum(axis=0)
+    return {
+        "stems": cache.meta.get("stems"),
+        "modes": [m for m, k in zip(MODES, seen, strict=True) if k > 0],
     }

@@ -27,6 +27,10 @@ from livegen.training.common import check_parity, relative_error, versions
 
 UNET_FILE = "generator_unet.onnx"
 SECTION = "generator"
+# A stem generator lives beside the mix generator in the same package (same codec, same concept
+# encoder): `serve --stems` and `render --stems` use it.
+STEM_UNET_FILE = "generator_stems.onnx"
+STEM_SECTION = "stem_generator"
 OPSET = 17
 PARITY_FRAMES = (97, 129, 147, 164)  # odd and even bar lengths (164 = 110 BPM, 129 = 140 BPM)
 PARITY_TOLERANCE = 1e-4
@@ -54,8 +58,24 @@ def load_unet(checkpoint: Path, ema: bool = True):
     return model.eval(), ckpt
 
 
-def input_names(concept_dim: int) -> list[str]:
-    return ["x", "alpha", "phase"] + (["concept"] if concept_dim else [])
+def input_names(concept_dim: int, key_dim: int = 0) -> list[str]:
+    return (
+        ["x", "alpha", "phase"]
+        + (["concept"] if concept_dim else [])
+        + (["key"] if key_dim else [])
+    )
+
+
+def files_of(cfg: Any) -> tuple[str, str]:
+    """(ONNX file, manifest section) of a UNet config: the stem generator's or the mix's."""
+    return (STEM_UNET_FILE, STEM_SECTION) if cfg.stems else (UNET_FILE, SECTION)
+
+
+def _example_key(cfg: Any, batch: int, torch: Any) -> Any:
+    """A key input for tracing and checks: C minor, then no key."""
+    key = torch.zeros(batch, cfg.key_dim)
+    key[0, 0] = key[0, 12 + 1] = 1.0
+    return key
 
 
 def export_graph(model, path: Path, opset: int = OPSET, frames: int = 147) -> None:
@@ -70,7 +90,11 @@ def export_graph(model, path: Path, opset: int = OPSET, frames: int = 147) -> No
     ]
     if cfg.concept_dim:
         example.append(torch.zeros(2, cfg.concept_dim))
-    names = input_names(cfg.concept_dim)
+    if cfg.key_dim:
+        if not cfg.concept_dim:
+            raise ValueError("a keyed UNet without concept conditioning is not exported")
+        example.append(_example_key(cfg, 2, torch))
+    names = input_names(cfg.concept_dim, cfg.key_dim)
     axes: dict[str, dict[int, str]] = {
         "x": {0: "batch", 2: "time"},
         "alpha": {0: "batch"},
@@ -79,6 +103,8 @@ def export_graph(model, path: Path, opset: int = OPSET, frames: int = 147) -> No
     }
     if cfg.concept_dim:
         axes["concept"] = {0: "batch"}
+    if cfg.key_dim:
+        axes["key"] = {0: "batch"}
     with warnings.catch_warnings(), torch.no_grad():
         warnings.simplefilter("ignore")
         torch.onnx.export(
@@ -139,6 +165,8 @@ def round_to_fp16(model) -> float:
         example.append(
             torch.nn.functional.normalize(torch.randn(2, cfg.concept_dim, generator=gen), dim=1)
         )
+    if cfg.key_dim:
+        example.append(_example_key(cfg, 2, torch))
     with torch.no_grad():
         before = model(*example)
         for p in model.parameters():
@@ -168,8 +196,11 @@ def parity(model, path: Path, frames: tuple[int, ...] = PARITY_FRAMES, seed: int
         if cfg.concept_dim:
             c = rng.standard_normal(cfg.concept_dim).astype(np.float32)
             feeds["concept"] = np.stack([c / np.linalg.norm(c), np.zeros_like(c)])
+        if cfg.key_dim:
+            feeds["key"] = _example_key(cfg, 2, torch).numpy()
+        names = input_names(cfg.concept_dim, cfg.key_dim)
         with torch.no_grad():
-            want = model(*(torch.from_numpy(feeds[k]) for k in input_names(cfg.concept_dim)))
+            want = model(*(torch.from_numpy(feeds[k]) for k in names))
         got = session.run(None, feeds)[0]
         out[str(t)] = relative_error(got, want.numpy())
     return out
@@ -183,6 +214,8 @@ def check_stats(model_dir: Path, stats: dict[str, Any]) -> None:
     codec = load_manifest(model_dir).section("codec")
     for key in ("mean", "std"):
         a, b = np.asarray(codec["stats"][key]), np.asarray(stats[key])
+        if b.size and a.size and b.size % a.size == 0:  # a stem generator: the codec's, per stem
+            a = np.tile(a, b.size // a.size)
         if a.shape != b.shape or not np.allclose(a, b, rtol=1e-5, atol=1e-6):
             raise ModelFileError(
                 f"{model_dir}: the package's codec has other latent statistics than the latents "
@@ -245,22 +278,38 @@ def export_unet(
         rounding = ckpt.get("fp16_rounding_relative_error")
     if rounding is not None and rounding >= FP16_TOLERANCE:
         raise RuntimeError(f"float16 weights change the output by {rounding:.2e} (relative)")
-    export_graph(model, out_dir / UNET_FILE, opset)
+    cfg = model.cfg
+    unet_file, section_name = files_of(cfg)
+    export_graph(model, out_dir / unet_file, opset)
     if fp16:
-        store_fp16(out_dir / UNET_FILE)
-    onnx.checker.check_model(str(out_dir / UNET_FILE))
-    errors = parity(model, out_dir / UNET_FILE)  # against the fp16-rounded torch weights
+        store_fp16(out_dir / unet_file)
+    onnx.checker.check_model(str(out_dir / unet_file))
+    errors = parity(model, out_dir / unet_file)  # against the fp16-rounded torch weights
     worst = max(errors.values())
     check_parity("UNet, max relative error", worst, PARITY_TOLERANCE, errors)
-    cfg = model.cfg
     section = {
-        "unet": UNET_FILE,
+        "unet": unet_file,
         "inputs": {
-            "x": "[B, D, T] x_alpha, normalised latents",
+            "x": "[B, D, T] x_alpha, normalised latents"
+            + (
+                f" ({', '.join(cfg.stems)} stacked: D = {len(cfg.stems)} x codec D)"
+                if cfg.stems
+                else ""
+            ),
             "alpha": "[B]",
             "phase": "[B, 6, T] beat/bar phase (zeros: no tempo)",
             **({"concept": "[B, C] unit concept vector (zeros: none)"} if cfg.concept_dim else {}),
+            **(
+                {"key": "[B, 14] one-hot root (C..B), one-hot mode (major, minor); zeros: none"}
+                if cfg.key_dim
+                else {}
+            ),
         },
+        **(
+            {"stems": list(cfg.stems), "modes": data.get("modes", ["major", "minor"])}
+            if cfg.stems
+            else {}
+        ),
         "output": "d [B, D, T] estimate of x1 - x0 (IADB)",
         "config": cfg.to_dict(),
         "conditioning": _conditioning(data, cfg),
@@ -287,7 +336,7 @@ def export_unet(
         "versions": versions(),
         "exported": datetime.now(UTC).isoformat(timespec="seconds"),
     }
-    update_manifest(out_dir, SECTION, section, [UNET_FILE])
+    update_manifest(out_dir, section_name, section, [unet_file])
     return section
 
 
@@ -341,10 +390,11 @@ def run(args: argparse.Namespace) -> int:
         args.opset,
         fp16=not args.fp32,
     )
-    size = (Path(args.out) / UNET_FILE).stat().st_size / 1e6
+    unet_file, section_name = section["unet"], STEM_SECTION if "stems" in section else SECTION
+    size = (Path(args.out) / unet_file).stat().st_size / 1e6
     print(
-        f"exported {args.out}/{UNET_FILE} ({size:.1f} MB, step {section['training']['step']}); "
+        f"exported {args.out}/{unet_file} ({size:.1f} MB, step {section['training']['step']}); "
         f"parity max relative error {section['parity']['max_relative_error']:.1e}; "
-        f"manifest {args.out}/manifest.json section {SECTION!r}"
+        f"manifest {args.out}/manifest.json section {section_name!r}"
     )
     return 0

@@ -13,7 +13,9 @@ What it keeps from the seed project (LADMG) and what it changes:
 - 3.4 M parameters instead of 48 M, sized for 8 guided steps per bar on a 2-core CPU.
 
 Inputs of `UNet1d.forward` (also the ONNX graph's): x [B, D, T], alpha [B], phase [B, 6, T],
-concept [B, C] (absent when concept_dim is 0: a BPM-only model).
+concept [B, C] (absent when concept_dim is 0: a BPM-only model), key [B, K] (stem generators:
+one-hot root and mode, zeros = no key; absent when key_dim is 0). A stem generator's x stacks
+its stems' latents ([drums; bass; music], D = 3 · the codec's).
 """
 
 from __future__ import annotations
@@ -156,6 +158,9 @@ class UNet1d(nn.Module):
                 nn.Linear(cfg.concept_dim, e), nn.SiLU(), nn.Linear(e, e)
             )
             self.null_concept = nn.Parameter(torch.zeros(e))
+        if cfg.key_dim:
+            self.key_mlp = nn.Sequential(nn.Linear(cfg.key_dim, e), nn.SiLU(), nn.Linear(e, e))
+            self.null_key = nn.Parameter(torch.zeros(e))
         self.phase_in = nn.ModuleList(nn.Conv1d(cfg.phase_channels, pe, 1) for _ in ch)
         self.inp = CConv1d(cfg.latent_dim, ch[0], circular=c)
         self.down = nn.ModuleList()
@@ -191,12 +196,18 @@ class UNet1d(nn.Module):
         self.out = CConv1d(ch[0], cfg.latent_dim, circular=c)
         zero_init(self.out.conv)
 
-    def embed(self, alpha: torch.Tensor, concept: torch.Tensor | None) -> torch.Tensor:
-        """SiLU of the α embedding plus the concept's (or the learned null for zero vectors)."""
+    def embed(
+        self, alpha: torch.Tensor, concept: torch.Tensor | None, key: torch.Tensor | None = None
+    ) -> torch.Tensor:
+        """SiLU of the α embedding plus the concept's and the key's (each: the learned null for
+        a zero vector)."""
         emb = self.time_mlp(time_embedding(alpha, self.cfg.time_freqs))
         if self.cfg.concept_dim and concept is not None:
             has = (concept.abs().sum(dim=1, keepdim=True) > 0).to(emb.dtype)  # [B, 1]
             emb = emb + has * self.concept_mlp(concept) + (1 - has) * self.null_concept
+        if self.cfg.key_dim and key is not None:
+            has = (key.abs().sum(dim=1, keepdim=True) > 0).to(emb.dtype)
+            emb = emb + has * self.key_mlp(key) + (1 - has) * self.null_key
         return F.silu(emb)
 
     def forward(
@@ -205,9 +216,11 @@ class UNet1d(nn.Module):
         alpha: torch.Tensor,
         phase: torch.Tensor,
         concept: torch.Tensor | None = None,
+        key: torch.Tensor | None = None,
     ) -> torch.Tensor:
-        """x [B, D, T], alpha [B], phase [B, P, T], concept [B, C] → x1 − x0 estimate [B, D, T]."""
-        emb = self.embed(alpha, concept)
+        """x [B, D, T], alpha [B], phase [B, P, T], concept [B, C], key [B, K] → x1 − x0
+        estimate [B, D, T]."""
+        emb = self.embed(alpha, concept, key)
         phases = [self.phase_in[lv](phase[..., :: 2**lv]) for lv in range(self.levels)]
         h = self.inp(x)
         skips = []
@@ -244,5 +257,6 @@ class TorchDenoiser:
             torch.from_numpy(np.ascontiguousarray(alpha, np.float32)).to(self.device),
             t["phase"],
             t.get("concept"),
+            t.get("key"),
         )
         return out.float().cpu().numpy()

@@ -3,7 +3,8 @@
 `tiny_package(root)` exports a randomly initialised tiny codec (the codec tests' size), trains a
 tiny UNet for a few steps on synthetic circular bar latents whose statistics are the codec's, and
 exports it beside the codec, so `Generator.load` and `livegen render` run end to end. The audio
-means nothing; lengths, seeds, parity, manifests and timing are real.
+means nothing; lengths, seeds, parity, manifests and timing are real. `stems=True` adds a tiny
+stem generator (drums, bass, music, keyed) beside the mix one, as `serve --stems` wants.
 """
 
 from __future__ import annotations
@@ -26,6 +27,18 @@ TINY_UNET = UNetConfig(
     time_freqs=8,
     phase_emb=4,
     concept_dim=8,
+)
+TINY_STEM_UNET = UNetConfig(
+    latent_dim=24,
+    channels=(16, 24, 32),
+    mid_blocks=1,
+    groups=4,
+    emb_dim=32,
+    time_freqs=8,
+    phase_emb=4,
+    concept_dim=8,
+    stems=("drums", "bass", "music"),
+    key_dim=14,
 )
 
 
@@ -92,16 +105,22 @@ def tiny_trainer(
     unet: UNetConfig = TINY_UNET,
     train: TrainConfig | None = None,
 ):
-    """A Trainer on the cache's train/valid splits (synthetic concepts when the UNet has any)."""
+    """A Trainer on the cache's train/valid splits (synthetic concepts when the UNet has any;
+    synthetic keys, every loop in a minor key, when it is keyed)."""
     import torch
 
+    from livegen.control.keys import Key, key_vector
     from livegen.training.dist import Dist
     from livegen.training.unet.data import BarBank, describe
     from livegen.training.unet.trainer import Trainer
 
     concepts = synthetic_concepts(cache.ids, unet.concept_dim) if unet.concept_dim else None
-    bank = BarBank(cache, cache.select("train"), concepts)
-    valid = BarBank(cache, cache.select("valid"), concepts)
+    keys = None
+    if unet.key_dim:
+        keys = np.stack([key_vector(Key(i % 12, "minor")) for i in range(len(cache))])
+        cache.meta["stems"] = list(unet.stems)
+    bank = BarBank(cache, cache.select("train"), concepts, keys)
+    valid = BarBank(cache, cache.select("valid"), concepts, keys)
     info = describe(cache, bank, valid, "synthetic", "synthetic")
     dist = Dist(0, 1, torch.device("cpu"))
     return Trainer(train or tiny_train(), unet, run_dir, bank, valid, dist, info, progress=False)
@@ -122,8 +141,11 @@ def tiny_codec(seed: int = 0):
     return LoadedCodec(model=model, source="livegen", path=None, mean=mean, std=std)
 
 
-def tiny_package(root: Path, unet: UNetConfig = TINY_UNET, steps: int = 6) -> Path:
-    """Export a tiny codec and a tiny trained UNet into `root/model`; returns that folder."""
+def tiny_package(
+    root: Path, unet: UNetConfig = TINY_UNET, steps: int = 6, stems: bool = False
+) -> Path:
+    """Export a tiny codec and a tiny trained UNet into `root/model` (and a tiny stem generator
+    with `stems`); returns that folder."""
     from livegen.training.codec.export import export_codec
     from livegen.training.unet.export import export_unet
 
@@ -134,4 +156,9 @@ def tiny_package(root: Path, unet: UNetConfig = TINY_UNET, steps: int = 6) -> Pa
     cache = synthetic_cache(codec.mean, codec.std)
     tiny_trainer(cache, root / "run", unet, tiny_train(steps=steps)).fit()
     export_unet(root / "run", root / "model")
+    if stems:
+        n = len(TINY_STEM_UNET.stems)
+        stem_cache = synthetic_cache(np.tile(codec.mean, n), np.tile(codec.std, n), seed=1)
+        tiny_trainer(stem_cache, root / "run_stems", TINY_STEM_UNET, tiny_train(steps=steps)).fit()
+        export_unet(root / "run_stems", root / "model")
     return root / "model"

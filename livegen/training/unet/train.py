@@ -29,8 +29,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--bars",
         type=Path,
-        default=Path("data/bars.npz"),
-        help="circular bar-latent cache (built from --corpus if missing)",
+        help="circular bar-latent cache, built from --corpus if missing (default data/bars.npz; "
+        "data/stem_bars.npz for the stem presets)",
     )
     parser.add_argument(
         "--concepts",
@@ -48,7 +48,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--preset",
         choices=sorted(PRESETS),
         default="cpu",
-        help="cpu: shipped default (~80 min, 2 cores); gpu: longer; smoke: minutes",
+        help="cpu: shipped default (~80 min, 2 cores); gpu: longer; smoke: minutes; "
+        "stems-cpu/stems-gpu: the stem generator (drums, bass, music jointly, with the key)",
     )
     parser.add_argument("--resume", type=Path, help="checkpoint to resume (default: run dir's)")
     parser.add_argument("--fresh", action="store_true", help="ignore a checkpoint in the run dir")
@@ -87,16 +88,18 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def prepare(args: argparse.Namespace, concept: bool, main: bool):
-    """The bar cache and concept vectors (built on first use). Under DDP rank 0 builds them
-    while the others wait, then every rank reads them."""
+def prepare(args: argparse.Namespace, concept: bool, main: bool, stems: bool = False):
+    """The bar cache (the stem cache for a stem generator) and concept vectors (built on first
+    use). Under DDP rank 0 builds them while the others wait, then every rank reads them."""
     import torch.distributed as td
 
     from livegen.training.unet.bars import load_or_encode
     from livegen.training.unet.concepts import load_or_compute
+    from livegen.training.unet.stems import load_or_encode_stems
 
     def build():
-        cache = load_or_encode(args.bars, args.model, args.corpus, args.workers, main)
+        encode = load_or_encode_stems if stems else load_or_encode
+        cache = encode(args.bars, args.model, args.corpus, args.workers, main)
         concepts = None
         if concept:
             concepts = load_or_compute(
@@ -117,17 +120,19 @@ def prepare(args: argparse.Namespace, concept: bool, main: bool):
     return out if out is not None else build()
 
 
-def load_data(args: argparse.Namespace, cache, concepts, train_cfg):
+def load_data(args: argparse.Namespace, cache, concepts, train_cfg, keyed: bool = False):
     """Train/valid banks of the cache and the provenance stored in checkpoints."""
     from livegen.training.unet.data import BarBank, describe
+    from livegen.training.unet.stems import key_table
 
     corpus = Path(args.corpus)
+    keys = key_table(cache) if keyed else None
     train_idx = cache.select("train")
     if train_cfg.max_loops:
         train_idx = train_idx[: train_cfg.max_loops]
-    bank = BarBank(cache, train_idx, concepts)
+    bank = BarBank(cache, train_idx, concepts, keys)
     valid_idx = cache.select("valid")
-    valid = BarBank(cache, valid_idx, concepts) if len(valid_idx) else None
+    valid = BarBank(cache, valid_idx, concepts, keys) if len(valid_idx) else None
     info = describe(cache, bank, valid, str(args.bars), str(corpus))
     return bank, valid, info
 
@@ -185,8 +190,18 @@ def run(args: argparse.Namespace) -> int:
             raise ValueError(f"{args.init}: its UNet takes {unet_cfg.concept_dim}-d concepts, "
                              f"{args.model}'s encoder makes {dim}-d ones")  # fmt: skip
         unet_cfg = with_overrides(unet_cfg, concept_dim=dim)
+    stems = bool(unet_cfg.stems)
+    if stems and resume is None:
+        from livegen.control.keys import KEY_DIM
+
+        unet_cfg = with_overrides(unet_cfg, key_dim=KEY_DIM)
+    if args.bars is None:
+        args.bars = Path("data/stem_bars.npz" if stems else "data/bars.npz")
     Path(args.run_dir).mkdir(parents=True, exist_ok=True)
-    cache, concepts = prepare(args, bool(unet_cfg.concept_dim), dist.main)
+    cache, concepts = prepare(args, bool(unet_cfg.concept_dim), dist.main, stems)
+    if stems and list(cache.meta.get("stems", [])) != list(unet_cfg.stems):
+        raise ValueError(f"{args.bars}: holds stems {cache.meta.get('stems')}, the UNet makes "
+                         f"{list(unet_cfg.stems)}: give the stem cache's path")  # fmt: skip
     if args.prepare_only:
         return 0
     if resume is None:
@@ -196,7 +211,7 @@ def run(args: argparse.Namespace) -> int:
             f"{args.bars}: {cache.latents.shape[1]}-d latents, the checkpoint's "
             f"UNet takes {unet_cfg.latent_dim}"
         )
-    bank, valid, info = load_data(args, cache, concepts, train_cfg)
+    bank, valid, info = load_data(args, cache, concepts, train_cfg, bool(unet_cfg.key_dim))
     trainer = Trainer(
         train_cfg, unet_cfg, args.run_dir, bank, valid, dist, info, not args.no_progress
     )

@@ -75,7 +75,8 @@ def iadb_loss(model: torch.nn.Module, b: dict[str, torch.Tensor]) -> torch.Tenso
     a = b["alpha"][:, None, None]
     x_alpha = (1 - a) * b["x0"] + a * b["x1"]
     concept = b["concept"] if b["concept"].shape[1] else None
-    d = model(x_alpha, b["alpha"], b["phase"], concept)
+    key = b["key"] if "key" in b and b["key"].shape[1] else None
+    d = model(x_alpha, b["alpha"], b["phase"], concept, key)
     return torch.mean((d - (b["x1"] - b["x0"])) ** 2)
 
 
@@ -103,6 +104,7 @@ class DeviceBank:
             "alpha": torch.from_numpy(p.alpha).to(dev),
             "phase": self.phase[pick, :, : p.t] * keep,
             "concept": torch.from_numpy(p.concept).to(dev),
+            "key": torch.from_numpy(p.key).to(dev),
         }
 
 
@@ -134,7 +136,12 @@ class Trainer(TrainerCommon):
         self.opt = torch.optim.AdamW(self.model.parameters(), cfg.lr, weight_decay=cfg.weight_decay)
         alpha_sampler(cfg.alpha_dist)  # a clear error before anything runs
         self.drop = Dropout(
-            cfg.p_drop_concept, cfg.p_drop_bpm, cfg.p_text, cfg.concept_noise, cfg.alpha_dist
+            cfg.p_drop_concept,
+            cfg.p_drop_bpm,
+            cfg.p_text,
+            cfg.concept_noise,
+            cfg.alpha_dist,
+            cfg.p_drop_key,
         )
         self.step = 0
         self.run_info = start_run_info(dist)
@@ -173,7 +180,7 @@ class Trainer(TrainerCommon):
         step those weights reached."""
         from livegen.runtime.manifest import ModelFileError
 
-        if ckpt["config"] != self.unet_cfg.to_dict():
+        if UNetConfig.from_dict(ckpt["config"]) != self.unet_cfg:
             raise ModelFileError(f"{source}: its UNet has another architecture than this run's")
         self.model.load_state_dict(ckpt["ema"])  # the averaged weights are the better start
         self.ema.load_state_dict(ckpt["ema"])
@@ -185,7 +192,7 @@ class Trainer(TrainerCommon):
         dev = self.dist.device
         return {
             k: torch.from_numpy(np.ascontiguousarray(getattr(b, k))).to(dev)
-            for k in ("x1", "x0", "alpha", "phase", "concept")
+            for k in ("x1", "x0", "alpha", "phase", "concept", "key")
         }
 
     def train_step(

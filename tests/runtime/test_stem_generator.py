@@ -1,0 +1,84 @@
+"""The stem generator at run time: three stems decoded as one batch, their sum the mix, the key."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from livegen.control.keys import Key, key_vector, parse_key
+from livegen.runtime.generator import BarRequest, Generator
+from livegen.runtime.manifest import ModelFileError
+from tests.support.models import tiny_package_one_thread
+
+torch = pytest.importorskip("torch", reason="building the tiny package needs torch")
+CONCEPT = (np.arange(8, dtype=np.float32) - 3.5) / np.linalg.norm(np.arange(8) - 3.5)
+
+
+@pytest.fixture(scope="module")
+def pkg(tmp_path_factory) -> Path:
+    return tiny_package_one_thread(tmp_path_factory.mktemp("stem_generator"), stems=True)
+
+
+@pytest.fixture(scope="module")
+def stems(pkg) -> Generator:
+    return Generator.load(pkg, "cpu", 1, stems=True)
+
+
+def test_the_mix_is_the_sum_of_three_stems_decoded_as_one_batch(stems):
+    bar = stems.bar(BarRequest(bpm=124, concept=CONCEPT, steps=2, seed=3, key=parse_key("F m")))
+    frames = round(round(240 / 124 * 24_000) / 320)
+    assert stems.stems == ("drums", "bass", "music")
+    assert bar.stems is not None and bar.stems.shape == (3, frames * 320)
+    assert bar.noise.shape == (24, frames)
+    np.testing.assert_array_equal(bar.audio, (bar.stems[0] + bar.stems[1]) + bar.stems[2])
+    # each stem is the codec's decode of its own third of the latents, nothing shared
+    z = stems.latents(bar.noise, round(240 / 124 * 24_000), CONCEPT, 2, 3.0, key=Key(5, "minor"))
+    for i in range(3):
+        one = stems.codec.decode(
+            np.concatenate(
+                [z[8 * i : 8 * i + 8, -4:], z[8 * i : 8 * i + 8], z[8 * i : 8 * i + 8, :4]], axis=1
+            )[None]
+        )[0]
+        np.testing.assert_allclose(bar.stems[i], one[4 * 320 : (4 + frames) * 320], atol=1e-5)
+
+
+def test_the_key_conditions_the_bar_and_no_key_is_a_key_too(stems):
+    req = dict(bpm=124, concept=CONCEPT, steps=2, seed=3)
+    f_minor = stems.bar(BarRequest(**req, key=Key(5, "minor")))
+    again = stems.bar(BarRequest(**req, key=Key(5, "minor")))
+    a_minor = stems.bar(BarRequest(**req, key=Key(9, "minor")))
+    none = stems.bar(BarRequest(**req, key=None))
+    assert np.array_equal(f_minor.audio, again.audio)
+    assert not np.array_equal(f_minor.audio, a_minor.audio)
+    assert not np.array_equal(f_minor.audio, none.audio)
+
+
+def test_a_mode_the_model_never_trained_on_plays_as_its_relative(stems):
+    assert stems.spec.modes == ("minor",)  # the tiny model, like the shipped one, saw minor only
+    assert stems.key_played(Key(0, "major")) == Key(9, "minor")  # C major: A minor, same notes
+    assert stems.key_played(Key(2, "minor")) == Key(2, "minor")
+    assert stems.key_played(None) is None
+    req = dict(bpm=124, concept=CONCEPT, steps=2, seed=3)
+    c_major = stems.bar(BarRequest(**req, key=Key(0, "major")))
+    a_minor = stems.bar(BarRequest(**req, key=Key(9, "minor")))
+    assert np.array_equal(c_major.audio, a_minor.audio)
+
+
+def test_the_mix_generator_has_no_stems_and_ignores_no_key(pkg):
+    mix = Generator.load(pkg, "cpu", 1)
+    bar = mix.bar(BarRequest(bpm=124, concept=CONCEPT, steps=2, seed=3))
+    assert bar.stems is None and mix.stems == () and mix.key_played(Key(5, "minor")) is None
+
+
+def test_a_package_without_a_stem_generator_says_so(tmp_path_factory):
+    plain = tiny_package_one_thread(tmp_path_factory.mktemp("no_stems"))
+    with pytest.raises(ModelFileError, match="no stem generator"):
+        Generator.load(plain, "cpu", 1, stems=True)
+
+
+def test_bad_keys_are_refused_with_a_readable_message(stems):
+    with pytest.raises(ValueError, match="key must be a Key"):
+        stems.bar(BarRequest(bpm=124, steps=2, key="F minor"))  # type: ignore[arg-type]
+    assert key_vector(None).sum() == 0 and key_vector(Key(5, "minor")).sum() == 2
