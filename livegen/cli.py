@@ -70,6 +70,11 @@ COMMANDS: tuple[tuple[tuple[str, ...], str, str], ...] = (
         "livegen.eval.key_corpus",
         "key estimator's ceiling on a corpus: stems vs mix, per scale",
     ),
+    (
+        ("eval", "stems"),
+        "livegen.eval.stems",
+        "the stem generator: key found over 24 keys, stem purity, beside the corpus",
+    ),
     (("bench", "corpus"), "livegen.corpus.bench", "corpus synthesis throughput"),
     (("bench", "codec"), "livegen.eval.bench_codec", "codec decode time: ONNX vs torch eager"),
     (("bench", "concept"), "livegen.eval.bench_concept", "prompt embedding latency"),

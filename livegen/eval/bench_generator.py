@@ -9,6 +9,10 @@ decode ≤ 5 % of the bar on a 2-core CPU. With a GPU and onnxruntime-gpu, `--de
 UNet on the CUDA provider with IO binding (`livegen.runtime.generator.OnnxDenoiser`).
 
     livegen bench generator --model models/default --unet-checkpoint runs/unet
+    livegen bench generator --stems --baseline default --threads 1   # stems beside the mix
+
+With `--stems` the package's stem generator is timed (its bar: the UNet's steps + the three stem
+decodes as one batch); a `--baseline` package is timed with its mix generator, bar by bar in turn.
 """
 
 from __future__ import annotations
@@ -145,6 +149,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="another model package timed bar by bar in turn with --model (e.g. the previous "
         "default), for a ratio measured in one run",
     )
+    parser.add_argument(
+        "--stems", action="store_true", help="time the package's stem generator (3 decodes)"
+    )
     parser.add_argument("--json", type=Path, help="also write the figures here")
 
 
@@ -154,7 +161,7 @@ def run(args: argparse.Namespace) -> int:
     if args.runs < 1:
         raise ValueError(f"--runs must be at least 1, got {args.runs}")
     steps_list = [int(s) for s in args.steps_list.split(",") if s]
-    gen = Generator.load(args.model, args.device, args.threads)
+    gen = Generator.load(args.model, args.device, args.threads, stems=args.stems)
     torch_denoiser = None
     if args.unet_checkpoint is not None:
         import torch
@@ -168,6 +175,7 @@ def run(args: argparse.Namespace) -> int:
         torch_denoiser = TorchDenoiser(model)
     baseline = Generator.load(args.baseline, args.device, args.threads) if args.baseline else None
     r = bench(gen, args.bpm, steps_list, args.guidance, args.runs, torch_denoiser, baseline)
+    r["stems"] = list(gen.stems)
     if args.baseline:
         r["baseline"] = str(args.baseline)
     print(report(r))

@@ -178,6 +178,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default=Path("runs/judge_cache"),
         help="judge embeddings of the reference sets (reused across runs and models)",
     )
+    parser.add_argument(
+        "--stems",
+        action="store_true",
+        help="judge the package's stem generator (its mix: the sum of the stems, no key)",
+    )
     parser.add_argument("--no-progress", action="store_true")
 
 
@@ -197,7 +202,7 @@ def run(args: argparse.Namespace) -> int:
     guidances = [float(x) for x in args.guidances.split(",") if x]
     skip = set(args.skip.split(","))
     progress = not args.no_progress
-    gen = Generator.load(args.model, "cpu", args.threads)
+    gen = Generator.load(args.model, "cpu", args.threads, stems=args.stems)
     codec = Codec.load(args.model, "cpu", args.threads, with_encoder=True, warm=False)
     cond = load_conditioner("livegen-clap", model_dir=args.model, threads=args.threads)
     held = HeldOut.load(

@@ -281,10 +281,7 @@ class Generator:
         if not self.spec.stems:
             return Bar(self.decode_period(z), x0, (time.perf_counter() - t0) * 1e3)
         stems = self.decode_stems(z)
-        audio = stems[0].copy()
-        for s in stems[1:]:
-            audio += s  # in stem order, as the corpus sums its mixes
-        return Bar(audio, x0, (time.perf_counter() - t0) * 1e3, stems)
+        return Bar(_mix(stems), x0, (time.perf_counter() - t0) * 1e3, stems)
 
     # -- the parts (also used by evaluation) ----------------------------------------------------
     def latents(
@@ -342,7 +339,10 @@ class Generator:
 
     def decode_period(self, z: Array) -> Array:
         """Decode one bar's latents [D, T] as a loop (`circular_pad` frames wrapped around each
-        side) and keep the period of T·hop samples."""
+        side) and keep the period of T·hop samples (a stem generator's latents: the stems' sum;
+        a mix's latents [codec D, T] decode as a mix with either generator)."""
+        if self.spec.stems and z.shape[0] == self.spec.latent_dim:
+            return _mix(self.decode_stems(z))
         p = min(self.spec.circular_pad, z.shape[-1])
         wrapped = np.concatenate([z[:, z.shape[-1] - p :], z, z[:, :p]], axis=1) if p else z
         y = self.codec.decode(wrapped[None])[0]
@@ -361,6 +361,14 @@ class Generator:
         """The period (`decode_period`) resampled to exactly `n_samples` at the model's rate (for
         evaluation against corpus loops of that length; playback fits the period itself)."""
         return fit_bar(self.decode_period(z), n_samples)
+
+
+def _mix(stems: Array) -> Array:
+    """The sum of stems [S, n], in stem order (as the corpus sums its mixes)."""
+    audio = stems[0].copy()
+    for s in stems[1:]:
+        audio += s
+    return audio
 
 
 def _number(name: str, value: Any) -> float:
