@@ -104,7 +104,7 @@ def save_state(daemon: Any, osc_fd: int | None, now: float) -> Path:
         "subscribers": [list(s) for s in daemon.controller.subscribers],
         "osc_fd": osc_fd,
         "losses": daemon.audio.losses,
-        "key": None if session.key is None else session.key.name,
+        "key": None if getattr(session, "key", None) is None else session.key.name,
     }
     source = daemon.clock.source
     if isinstance(source, InternalClock):
@@ -145,7 +145,7 @@ def restore_session(daemon: Any, state: dict[str, Any]) -> None:
     daemon.engine.target_gain = daemon.engine._gain = float(controller.session.gain)
     if state.get("key") and controller.session.model_keys:
         controller.session = replace(controller.session, key=parse_key(state["key"]))
-    if daemon.mixer is not None:  # the stems as they were, from the first block
+    if getattr(daemon, "mixer", None) is not None:  # the stems as they were, from the first block
         s = controller.session
         for i, stem in enumerate(daemon.stems):
             daemon.mixer.set(i, GAIN, s.stem_gains[STEMS.index(stem)], now=True)
