@@ -60,6 +60,7 @@ class BarPlayer:
         self.late_bars = 0
         self._next_due = 0  # end of the current bar's pass: where a new bar was expected
         self.downbeat = -1  # the first frame of the last `render` where a bar began (-1: none)
+        self._frame = 0  # the first frame of the block being rendered
 
     # -- producer side -------------------------------------------------------------------------
     def queue(self, start: int, audio: np.ndarray) -> None:
@@ -85,22 +86,26 @@ class BarPlayer:
         n = len(out)
         done = 0
         self.downbeat = -1
+        self._frame = frame
         while done < n:
             pos = frame + done
             self._promote(pos)
-            # Render up to the next event: a pending bar's start, the current bar's end (where it
-            # starts over if nothing came) or the end of the crossfade.
+            # Render up to the next event: a pending bar's start or the end of the crossfade.
             stop = n
             nxt = self._next_start(pos)
             if nxt is not None:
                 stop = min(stop, nxt - frame)
-            if self._current is not None and self._next_due > pos:
-                stop = min(stop, self._next_due - frame)
             fade_end = self._switch + self.fade
             if self._previous is not None and pos < fade_end:
                 stop = min(stop, fade_end - frame)
             self._fill(out[done:stop], pos)
             done = stop
+        # A bar that ran out inside the block starts over there (its lateness is counted when
+        # the next block begins, as always): that frame is a downbeat too.
+        due = self._next_due
+        if self._current is not None and frame < due < frame + n:
+            if self.downbeat < 0 or due < self.downbeat:
+                self.downbeat = due
 
     def _next_start(self, pos: int) -> int | None:
         for bar in self._pending:
@@ -120,14 +125,18 @@ class BarPlayer:
             self._current = chosen
             self._switch = chosen.start
             self._next_due = chosen.start + len(chosen.audio)
+            began = pos
         elif self._current is not None and pos >= self._next_due:
             # Bar over, nothing new: it repeats (seamlessly) and the lateness is counted.
             self.late_bars += 1
+            began = self._next_due  # it started over there (maybe in the block before)
             self._next_due += len(self._current.audio)
+            if began < self._frame:
+                return  # the block before reported it
         else:
             return
-        if self.downbeat < 0:
-            self.downbeat = pos
+        if self.downbeat < 0 or began < self.downbeat:
+            self.downbeat = began
 
     def _fill(self, out: np.ndarray, pos: int) -> None:
         if len(out) == 0:
