@@ -7,6 +7,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from livegen.control.keys import Key
+
+STEMS = ("drums", "bass", "music")  # a stem generator's stems, in its order (`Generator.stems`)
+MAX_STEM_GAIN = 2.0  # linear: +6 dB, room to push one stem over the others
+
 
 @dataclass(frozen=True)
 class SetPrompts:
@@ -123,6 +128,47 @@ class DefineWord:
 
 
 @dataclass(frozen=True)
+class StemGain:
+    """Linear gain (0..`MAX_STEM_GAIN`) of one stem of `STEMS`; heard at the next downbeat, or
+    within one audio block with `now`."""
+
+    stem: str
+    gain: float
+    now: bool = False
+
+
+@dataclass(frozen=True)
+class StemMute:
+    """Mute (True) or unmute one stem, at the next downbeat or, with `now`, within one block."""
+
+    stem: str
+    muted: bool
+    now: bool = False
+
+
+@dataclass(frozen=True)
+class Drop:
+    """The breakdown gesture: mute `stem` now and bring it back at the next downbeat."""
+
+    stem: str = "drums"
+
+
+@dataclass(frozen=True)
+class SetKey:
+    """The key the next bars are generated in (None: no key, the model chooses)."""
+
+    key: Key | None
+
+
+@dataclass(frozen=True)
+class SetKeyRoot:
+    """A new root (pitch class 0..11, e.g. from a MIDI note) for the key; the mode stays, minor
+    when no key was set."""
+
+    root: int
+
+
+@dataclass(frozen=True)
 class StatusRequest:
     pass
 
@@ -152,6 +198,11 @@ Command = (
     | SetSlotWeight
     | TriggerSlot
     | DefineWord
+    | StemGain
+    | StemMute
+    | Drop
+    | SetKey
+    | SetKeyRoot
     | StatusRequest
     | Subscribe
 )

@@ -3,6 +3,7 @@
     livegen render --prompt "acid line, punchy kick" --bpm 124 --bars 8 --steps 8 --guidance 3 \\
         --seed 1 --variation 0.2 --out loop.wav --sample-rate 48000
     livegen render --audio-prompt my_loop.wav --weight 1 --bars 4 --out like_my_loop.wav
+    livegen render --stems --key "A minor" --bars 8 --out x.wav   # + x_drums, x_bass, x_music
 
 Exact timing: bar k starts at sample round(k · 240/BPM · rate) of the output (rational
 arithmetic, no accumulated rounding), so any number of bars lasts exactly
@@ -15,6 +16,11 @@ it by --variation (0: the same bar repeats, 1: a new bar every bar), as the daem
 bar k. Joins: the daemon's `BarPlayer` places the bars and crossfades (4 ms, linear) at each
 downbeat, so a render is sample for sample what the daemon plays for the same settings from bar 0
 (tests/live/test_render_equals_daemon.py).
+
+Stems (`--stems`: the package's stem generator, which also takes `--key`): each bar's stems are
+fitted together and played as the player's layers, mixed by the daemon's own `StemMixer` at unity
+gain; the mix goes to `--out` and each stem beside it (x.wav → x_drums.wav, x_bass.wav,
+x_music.wav), all mono, sample-aligned, the mix their sum.
 """
 
 from __future__ import annotations
@@ -27,8 +33,11 @@ from typing import Any
 
 import numpy as np
 
+from livegen.control.keys import Key, parse_key
 from livegen.control.osc import option
 from livegen.live.audio.player import FADE_SECONDS, BarPlayer
+from livegen.live.audio.recorder import stem_path
+from livegen.live.audio.stems import StemMixer
 from livegen.runtime.models import add_model_argument, resolve_model
 from livegen.units import bar_starts
 
@@ -50,6 +59,41 @@ def play_bars(
             player.render(out[:n], frame)
             yield out[:n, 0].copy()
             frame += n
+
+
+def play_stem_bars(
+    bars: Iterable[np.ndarray],
+    starts: Sequence[int],
+    rate: int,
+    stems: tuple[str, ...],
+    block: int = 4096,
+) -> Iterator[np.ndarray]:
+    """Fitted stem bars [frames, stems] through the daemon's `BarPlayer` and `StemMixer` (unity
+    gains), as its callback plays them: pieces [n, 1 + stems] of the mix, then each stem."""
+    player = BarPlayer(len(stems), fade=round(FADE_SECONDS * rate), max_block=block)
+    mixer = StemMixer(stems, 2 + 2 * len(stems), player.fade, block)
+    layers = np.zeros((block, len(stems)), np.float32)
+    out = np.zeros((block, 2 + 2 * len(stems)), np.float32)
+    frame = 0
+    for k, bar in enumerate(bars):
+        player.queue(starts[k], bar)
+        while frame < starts[k + 1]:
+            n = min(block, starts[k + 1] - frame)
+            player.render(layers[:n], frame)
+            mixer.mix(layers[:n], out[:n], frame, player.downbeat)
+            yield out[:n, 0::2].copy()  # mix_L, drums_L, bass_L, music_L
+            frame += n
+
+
+def key_option(text: str) -> Key:
+    """An argparse `type`: a key as `/livegen/key` reads it ("none" is no key)."""
+    try:
+        key = parse_key(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+    if key is None:
+        raise argparse.ArgumentTypeError("leave --key out for no key")
+    return key
 
 
 def word_definition(text: str) -> tuple[str, str]:
@@ -122,6 +166,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default=0.0,
         help="0..1: how far each bar's noise moves from the previous one",
     )
+    parser.add_argument(
+        "--stems",
+        action="store_true",
+        help="the package's stem generator: writes the mix to --out and drums, bass and music "
+        "beside it (x.wav: x_drums.wav, x_bass.wav, x_music.wav)",
+    )
+    parser.add_argument("--key", type=key_option, help='key, e.g. "A minor", "F#m" (--stems)')
     parser.add_argument("--out", type=Path, required=True, help="output .wav (or .flac)")
     parser.add_argument("--sample-rate", type=int, default=24_000, help="output rate (Hz)")
     parser.add_argument("--device", choices=("auto", "cpu", "cuda"), default="auto")
@@ -198,31 +249,45 @@ def open_output(path: Path, rate: int) -> Any:
 
 def run(args: argparse.Namespace) -> int:
     check_args(args)
-    out = open_output(args.out, args.sample_rate)  # an unwritable --out fails before any work
+    if getattr(args, "key", None) is not None and not getattr(args, "stems", False):
+        raise ValueError("--key: the mix generator has no key input; add --stems")
+    # an unwritable --out fails before any work
+    paths = [args.out]
+    if getattr(args, "stems", False):
+        from livegen.control.commands import STEMS
+
+        paths += [stem_path(args.out, stem) for stem in STEMS]
+    outs: list[Any] = []
     try:
-        return _render(args, out)
+        for path in paths:
+            outs.append(open_output(path, args.sample_rate))
+        return _render(args, outs)
     except BaseException:
-        out.close()
-        args.out.unlink(missing_ok=True)  # no half-written file under the name asked for
+        for out, path in zip(outs, paths, strict=False):
+            out.close()
+            path.unlink(missing_ok=True)  # no half-written file under the name asked for
         raise
 
 
-def _render(args: argparse.Namespace, out: Any) -> int:
+def _render(args: argparse.Namespace, outs: list[Any]) -> int:
     from livegen.dsp.resample import fit_bar
     from livegen.runtime.generator import BarRequest, Generator
     from livegen.runtime.manifest import load_manifest
 
     args.model = resolve_model(args.model)  # the default name, when it was not found at parse
     manifest = load_manifest(args.model)
-    gen = Generator.load(args.model, args.device, args.threads, manifest=manifest, warm=False)
+    stems = bool(getattr(args, "stems", False))
+    key = getattr(args, "key", None)
+    gen = Generator.load(
+        args.model, args.device, args.threads, manifest=manifest, warm=False, stems=stems
+    )
+    section = manifest.section("stem_generator" if stems else "generator")
     steps = (
-        args.steps
-        if args.steps is not None
-        else int(manifest.section("generator").get("sampler", {}).get("steps", 8))
+        args.steps if args.steps is not None else int(section.get("sampler", {}).get("steps", 8))
     )
     concept = embed_prompts(args)
     # Validate the whole request (bpm range, steps, guidance, variation, seed) before any work.
-    gen.check(BarRequest(args.bpm, concept, steps, args.guidance, args.seed, args.variation))
+    gen.check(BarRequest(args.bpm, concept, steps, args.guidance, args.seed, args.variation, key))
     gen.warm_up()
     starts = bar_starts(args.bars, args.bpm, args.sample_rate)
     times: list[float] = []
@@ -230,22 +295,42 @@ def _render(args: argparse.Namespace, out: Any) -> int:
     def fitted() -> Iterator[np.ndarray]:
         prev, prev_bar = None, None
         for k in range(args.bars):
-            req = BarRequest(args.bpm, concept, steps, args.guidance, args.seed + k, args.variation)
+            req = BarRequest(
+                args.bpm, concept, steps, args.guidance, args.seed + k, args.variation, key
+            )
             if prev_bar is not None and args.variation == 0.0:
                 bar = prev_bar  # the same noise and conditions make the same bar: skip the work
             else:
                 bar = gen.bar(req, prev_noise=prev)
                 times.append(bar.gen_ms)
             prev, prev_bar = bar.noise, bar
-            yield fit_bar(bar.audio, starts[k + 1] - starts[k])
+            layers = bar.audio if bar.stems is None else np.ascontiguousarray(bar.stems.T)
+            yield fit_bar(layers, starts[k + 1] - starts[k])  # as the producer fits them
 
     written = 0
-    with out:  # bars go to the file as they are made: any number of bars in one bar's memory
-        for piece in play_bars(fitted(), starts, args.sample_rate):
-            out.write(np.clip(piece, -1.0, 1.0))
-            written += len(piece)
+    if stems:
+        pieces: Iterator[np.ndarray] = play_stem_bars(fitted(), starts, args.sample_rate, gen.stems)
+    else:
+        pieces = (p[:, None] for p in play_bars(fitted(), starts, args.sample_rate))
+    # bars go to the files as they are made: any number of bars in one bar's memory
+    for piece in pieces:
+        for i, out in enumerate(outs):
+            out.write(np.clip(piece[:, i], -1.0, 1.0))
+        written += len(piece)
+    for out in outs:
+        out.close()
     bar_ms = 240_000 / args.bpm
     med = float(np.median(times))
+    if stems:
+        played = gen.key_played(key)
+        keyed = (
+            ""
+            if key is None
+            else f" in {key.name}"
+            + (f" (played as {played.name})" if played != key and played is not None else "")
+        )
+        names = ", ".join(str(stem_path(args.out, s)) for s in gen.stems)
+        print(f"stems{keyed}: {names}")
     print(
         f"wrote {args.out}: {args.bars} bars at {args.bpm:g} BPM, {written} samples "
         f"({written / args.sample_rate:.3f} s) at {args.sample_rate} Hz; {steps} steps, "

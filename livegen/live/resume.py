@@ -29,9 +29,13 @@ from typing import Any
 
 from livegen.clock.events import PPQN
 from livegen.clock.sources import InternalClock
+from livegen.control.commands import STEMS
+from livegen.control.keys import parse_key
+from livegen.live.audio.stems import GAIN, MUTE
 
 SESSION_FIELDS = ("prompts", "audio_prompt", "guidance", "steps", "seed", "variation", "hold",
-                  "gain", "clock", "bpm", "playing", "slot_weights", "scene", "words")  # fmt: skip
+                  "gain", "clock", "bpm", "playing", "slot_weights", "scene", "words",
+                  "stem_gains", "stem_mutes")  # fmt: skip
 PROBE = """
 import sys, time
 import sounddevice as sd
@@ -100,6 +104,7 @@ def save_state(daemon: Any, osc_fd: int | None, now: float) -> Path:
         "subscribers": [list(s) for s in daemon.controller.subscribers],
         "osc_fd": osc_fd,
         "losses": daemon.audio.losses,
+        "key": None if getattr(session, "key", None) is None else session.key.name,
     }
     source = daemon.clock.source
     if isinstance(source, InternalClock):
@@ -138,6 +143,13 @@ def restore_session(daemon: Any, state: dict[str, Any]) -> None:
     controller.session = replace(controller.session, **fields)
     controller.subscribers = {(str(h), int(p)) for h, p in state.get("subscribers", ())}
     daemon.engine.target_gain = daemon.engine._gain = float(controller.session.gain)
+    if state.get("key") and controller.session.model_keys:
+        controller.session = replace(controller.session, key=parse_key(state["key"]))
+    if getattr(daemon, "mixer", None) is not None:  # the stems as they were, from the first block
+        s = controller.session
+        for i, stem in enumerate(daemon.stems):
+            daemon.mixer.set(i, GAIN, s.stem_gains[STEMS.index(stem)], now=True)
+            daemon.mixer.set(i, MUTE, float(s.stem_mutes[STEMS.index(stem)]), now=True)
     daemon.audio.losses = int(state.get("losses", 0))
 
 

@@ -113,3 +113,18 @@ def test_bad_bar_shape_is_refused():
     p = BarPlayer(channels=2)
     with pytest.raises(ValueError, match="frames>0, 2"):
         p.queue(0, np.zeros((100, 1), dtype=np.float32))
+
+
+def test_downbeat_is_where_a_bar_began_in_the_block_new_or_starting_over():
+    player = BarPlayer(1, fade=8, max_block=256)
+    out = np.zeros((256, 1), np.float32)
+    player.queue(100, np.ones((1000, 1), np.float32))
+    seen = []
+    for frame in range(0, 2560, 256):
+        if frame == 1536:
+            player.queue(2100, np.full((1000, 1), 2.0, np.float32))
+        player.render(out, frame)
+        seen.append(player.downbeat)
+    # the first bar at 100, its repeat (nothing new came) at 1100, the new bar at 2100
+    assert seen == [100, -1, -1, -1, 1100, -1, -1, -1, 2100, -1]
+    assert player.late_bars == 1

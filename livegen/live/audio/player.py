@@ -15,6 +15,9 @@ fade, into the new one. The fade is linear (equal gain), not equal-power: consec
 strongly correlated (same prompt, similar noise, and the old bar's continuation is its own
 downbeat), where equal-power would bump the level by up to 3 dB. If no new bar has arrived when the current one ends, the
 current bar repeats (loops are seamless) and `late_bars` counts it: the music never stops.
+
+`downbeat` tells the callback where in the block it just rendered a bar began (a new bar, or the
+current one starting over): the frame, or -1. Stem changes wait for it (`live.audio.stems`).
 """
 
 from __future__ import annotations
@@ -56,6 +59,8 @@ class BarPlayer:
         self._switch = 0  # frame at which `_current` took over (the crossfade starts there)
         self.late_bars = 0
         self._next_due = 0  # end of the current bar's pass: where a new bar was expected
+        self.downbeat = -1  # the first frame of the last `render` where a bar began (-1: none)
+        self._frame = 0  # the first frame of the block being rendered
 
     # -- producer side -------------------------------------------------------------------------
     def queue(self, start: int, audio: np.ndarray) -> None:
@@ -80,6 +85,8 @@ class BarPlayer:
         """Fill `out` ([frames, channels] float32) with the output that starts at `frame`."""
         n = len(out)
         done = 0
+        self.downbeat = -1
+        self._frame = frame
         while done < n:
             pos = frame + done
             self._promote(pos)
@@ -93,6 +100,12 @@ class BarPlayer:
                 stop = min(stop, fade_end - frame)
             self._fill(out[done:stop], pos)
             done = stop
+        # A bar that ran out inside the block starts over there (its lateness is counted when
+        # the next block begins, as always): that frame is a downbeat too.
+        due = self._next_due
+        if self._current is not None and frame < due < frame + n:
+            if self.downbeat < 0 or due < self.downbeat:
+                self.downbeat = due
 
     def _next_start(self, pos: int) -> int | None:
         for bar in self._pending:
@@ -112,10 +125,18 @@ class BarPlayer:
             self._current = chosen
             self._switch = chosen.start
             self._next_due = chosen.start + len(chosen.audio)
+            began = pos
         elif self._current is not None and pos >= self._next_due:
             # Bar over, nothing new: it repeats (seamlessly) and the lateness is counted.
             self.late_bars += 1
+            began = self._next_due  # it started over there (maybe in the block before)
             self._next_due += len(self._current.audio)
+            if began < self._frame:
+                return  # the block before reported it
+        else:
+            return
+        if self.downbeat < 0 or began < self.downbeat:
+            self.downbeat = began
 
     def _fill(self, out: np.ndarray, pos: int) -> None:
         if len(out) == 0:

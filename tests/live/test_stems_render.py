@@ -1,0 +1,121 @@
+"""A real stem generator (the tiny exported package) in the daemon and in `livegen render`: the
+daemon's mix and stem channels are what `render --stems --key` writes (to the 24-bit files' last
+bit), and a key sent over OSC reaches the generator's request for the next bar.
+
+The daemon is the real one on virtual time (tests/support/virtual.py), as in
+test_render_equals_daemon.py; the first downbeat is on a whole output frame.
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+
+import numpy as np
+import pytest
+import soundfile as sf
+
+pytest.importorskip("torch")  # the tiny package is trained here
+
+from livegen.clock.sources import InternalClock
+from livegen.control.keys import Key
+from livegen.control.osc import encode
+from livegen.control.state import Session
+from livegen.live import render
+from livegen.live.daemon import Daemon
+from livegen.live.pipeline.source import GeneratorSource
+from livegen.runtime.generator import Generator
+from livegen.units import bar_starts
+from tests.support.fakes import FakeOsc
+from tests.support.models import tiny_package_one_thread
+from tests.support.virtual import VirtualAudio, VirtualTime, run_daemon
+
+RATE, BLOCK, BPM, BARS = 48_000, 256, 124, 3
+SETTINGS = {"seed": 4, "steps": 2, "guidance": 1.0, "variation": 0.5}
+ME = ("127.0.0.1", 9999)
+
+
+@pytest.fixture(scope="module")
+def pkg(tmp_path_factory):
+    return tiny_package_one_thread(tmp_path_factory.mktemp("stems_pkg"), stems=True)
+
+
+class Requests:
+    """The generator, with every request it gets kept."""
+
+    def __init__(self, gen: Generator) -> None:
+        self.gen, self.requests = gen, []
+
+    def __getattr__(self, name):
+        return getattr(self.gen, name)
+
+    def bar(self, request, prev_noise=None):
+        self.requests.append(request)
+        return self.gen.bar(request, prev_noise)
+
+
+def run(pkg, key: Key | None, seconds: float, during=None):
+    vt = VirtualTime(100.0)
+    latency = BLOCK / RATE
+    clock = InternalClock(str(BPM), vt, playing=False)
+    clock.start(vt.t + 1.0)
+    gen = Requests(Generator.load(pkg, "cpu", 1, stems=True))
+    osc = FakeOsc()
+    daemon = Daemon(GeneratorSource(gen), clock, Session(prompts=(), key=key, **SETTINGS), RATE,
+                    osc=osc, now=vt, channels=8)  # fmt: skip
+    daemon.prepare()
+    audio = VirtualAudio(daemon.engine.callback, vt, RATE, BLOCK, latency, channels=8)
+    run_daemon(daemon, vt, audio, vt.t + 1.0 + 0.6 * 240 / BPM)
+    if during is not None:
+        during(daemon, vt)
+    run_daemon(daemon, vt, audio, vt.t + seconds)
+    first = round((1.0 - latency) * RATE)
+    return daemon, audio.output(), first, gen, osc
+
+
+def test_render_stems_write_what_the_daemon_plays_on_its_stem_channels(pkg, tmp_path):
+    daemon, live, first, gen, _ = run(pkg, Key(9, "minor"), (BARS - 0.1) * 240 / BPM)
+    assert daemon.stems == ("drums", "bass", "music")
+    assert {r.key for r in gen.requests} == {Key(9, "minor")}
+    parser = argparse.ArgumentParser()
+    render.add_arguments(parser)
+    out = tmp_path / "x.wav"
+    args = parser.parse_args(
+        ["--model", str(pkg), "--threads", "1", "--bpm", str(BPM), "--bars", str(BARS),
+         "--sample-rate", str(RATE), "--out", str(out), "--stems", "--key", "A minor"]
+        + [f"--{k}={v}" for k, v in SETTINGS.items()]
+    )  # fmt: skip
+    assert render.run(args) == 0
+    n = bar_starts(BARS, BPM, RATE)[-1]
+    lsb = 2.0**-23  # the files are 24-bit
+    files = {"": 0, "_drums": 2, "_bass": 4, "_music": 6}
+    written = {}
+    for suffix, channel in files.items():
+        offline, rate = sf.read(tmp_path / f"x{suffix}.wav", dtype="float64")
+        assert rate == RATE and len(offline) == n
+        played = live[first : first + n, channel].astype(np.float64)
+        assert np.abs(played).max() > 1e-3, suffix
+        assert np.abs(played - offline).max() <= lsb, (suffix, np.abs(played - offline).max())
+        written[suffix] = offline
+    total = written["_drums"] + written["_bass"] + written["_music"]
+    assert np.abs(written[""] - total).max() <= 3 * lsb  # the mix is the stems' sum
+
+
+def test_a_key_sent_over_osc_reaches_the_next_bars_request(pkg):
+    sent = {}
+
+    def send_key(daemon, vt):
+        sent["requests"] = len(daemon.source.generator.requests)
+        daemon.controller.handle(encode("/livegen/key", ("C major",)), ME, vt.t, time.time())
+
+    daemon, _, _, gen, osc = run(pkg, None, 2.2 * 240 / BPM, during=send_key)
+    keys = [r.key for r in gen.requests]
+    before, after = keys[: sent["requests"]], keys[sent["requests"] :]
+    assert set(before) == {None} and after
+    assert set(after) == {Key(0, "major")}  # the generator plays it as `key_played` says
+    played = gen.key_played(Key(0, "major"))
+    reply = next(args for address, args, _ in osc.sent if address == "/livegen/key")
+    assert reply == ("C major", played.name)
+    print(f"\nC major is played as {played.name}; {len(after)} bar(s) after the change")
+    live = daemon.live()
+    assert live["key"] == Key(0, "major") and live["key_played"] == played
