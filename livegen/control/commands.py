@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from livegen.control.keys import Key
+
 
 @dataclass(frozen=True)
 class SetPrompts:
@@ -123,6 +125,46 @@ class DefineWord:
 
 
 @dataclass(frozen=True)
+class StemGain:
+    """Linear gain (0..2) of one stem (drums, bass, music): at the next downbeat, or `now`."""
+
+    stem: str
+    gain: float
+    now: bool = False
+
+
+@dataclass(frozen=True)
+class StemMute:
+    """Mute (or unmute) one stem: at the next downbeat, or `now`."""
+
+    stem: str
+    muted: bool
+    now: bool = False
+
+
+@dataclass(frozen=True)
+class Drop:
+    """Mute `stem` now and bring it back at the next downbeat (a DJ's drop)."""
+
+    stem: str = "drums"
+
+
+@dataclass(frozen=True)
+class SetKey:
+    """The key the stem generator plays in; None: no key."""
+
+    key: Key | None
+
+
+@dataclass(frozen=True)
+class SetKeyRoot:
+    """The key's root (a MIDI note's pitch class, 0..11); keeps the mode (minor if no key was
+    set)."""
+
+    root: int
+
+
+@dataclass(frozen=True)
 class StatusRequest:
     pass
 
@@ -152,6 +194,11 @@ Command = (
     | SetSlotWeight
     | TriggerSlot
     | DefineWord
+    | StemGain
+    | StemMute
+    | Drop
+    | SetKey
+    | SetKeyRoot
     | StatusRequest
     | Subscribe
 )
