@@ -15,6 +15,7 @@
     [midi]
     channel = 10                   # default channel of every mapping (leave out: any channel)
     program_change = true          # program change P recalls scene P
+    key_channel = 16               # a note held on channel 16 sets the key's root (--stems)
 
     [midi.cc]                      # CC number, or a table with a channel and a range
     guidance = 21
@@ -257,8 +258,10 @@ def _channel(key: str, value: Any) -> int:
 
 
 def _midi(table: dict[str, Any], n_slots: int) -> MidiMap:
-    _known(table, "midi.", {"channel", "program_change", "cc", "notes"})
+    _known(table, "midi.", {"channel", "program_change", "key_channel", "cc", "notes"})
     channel = _channel("midi.channel", table["channel"]) if "channel" in table else None
+    key = table.get("key_channel")
+    key_channel = None if key is None else _channel("midi.key_channel", key)
     program_change = table.get("program_change", False)
     if not isinstance(program_change, bool):
         raise ConfigError(f"midi.program_change must be true or false, got {program_change!r}")
@@ -266,7 +269,7 @@ def _midi(table: dict[str, Any], n_slots: int) -> MidiMap:
            for name, v in _table(table, "cc", "midi.").items()]  # fmt: skip
     notes = [_note(f"midi.notes.{name}", name, v, n_slots)
              for name, v in _table(table, "notes", "midi.").items()]  # fmt: skip
-    return MidiMap(tuple(ccs), tuple(notes), channel, program_change)
+    return MidiMap(tuple(ccs), tuple(notes), channel, program_change, key_channel)
 
 
 def _check_slot(key: str, name: str, n_slots: int) -> int | None:
