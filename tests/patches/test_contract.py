@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from livegen.control.keys import Key, parse_key
 from livegen.control.osc import ADDRESSES, OscError, parse
 from tests.support import pdfile
 
@@ -50,14 +51,49 @@ def test_pd_every_oscformat_sends_an_accepted_message(pd_patch):
     for address, examples in sends.items():
         assert examples, f"nothing feeds [oscformat] for {address}"
         for args in examples:
+            if address == "/livegen/key" and args == [pdfile.TYPED]:
+                args = ["Ebmaj"]  # typed into the key box: one word, any string reaches parse
             # Pd numbers are 32-bit floats: 2147483647 arrives as 2147483648
             accept(address, [float(np.float32(a)) if isinstance(a, float) else a for a in args])
 
 
 def test_pd_covers_the_performer_controls(pd_patch):
     wanted = {"/livegen/" + a for a in "prompt guidance steps variation gain seed hold play stop "
-              "subscribe status scene morph word".split()}  # fmt: skip
+              "subscribe status scene morph word stem mute drop key clock".split()}  # fmt: skip
     assert wanted <= set(pd_sends(pd_patch))
+
+
+def test_pd_message_boxes_into_oscformat_start_with_a_selector_it_takes(pd_patch):
+    """[oscformat] has no method for a bare word: `[internal(` printed "no method for
+    'internal'" and sent nothing; `[symbol internal(` sends it."""
+    for box in pd_patch.boxes:
+        if box.kind == "msg" and any(t.name == "oscformat" for t in pd_patch.targets(box.index)):
+            first = box.atoms[0] if box.atoms else "bang"
+            numeric = first.lstrip("-").replace(".", "", 1).isdigit()
+            assert numeric or first in ("symbol", "list", "float", "bang"), box.atoms
+
+
+def test_pd_stems_faders_mutes_and_drop(pd_patch):
+    sends = pd_sends(pd_patch)
+    # a fader per stem over the whole gain range, heard at once (now = 1)
+    assert sorted(map(tuple, sends["/livegen/stem"])) == sorted(
+        (stem, gain, 1.0) for stem in ("drums", "bass", "music") for gain in (0.0, 2.0)
+    )
+    # a mute toggle per stem; the now toggle makes it immediate, else the next downbeat
+    assert sorted(map(tuple, sends["/livegen/mute"])) == sorted(
+        (stem, 1.0, now) for stem in ("drums", "bass", "music") for now in (0.0, 1.0)
+    )
+    assert sends["/livegen/drop"] == [[]]  # drums, the default
+    receive = {"vsl": 8, "tgl": 4, "bng": 6}  # the receive name's atom
+    names = {b.atoms[receive[b.name]] for b in pd_patch.boxes if b.name in receive}
+    assert {"lg-drums-gain", "lg-bass-mute", "lg-mute-now", "lg-drop"} <= names
+
+
+def test_pd_key_selector_offers_the_24_keys_and_none(pd_patch):
+    keys = [args[0] for args in pd_sends(pd_patch)["/livegen/key"] if args != [pdfile.TYPED]]
+    assert len(keys) == 25
+    parsed = {parse_key(k) for k in keys}
+    assert parsed == {Key(r, m) for r in range(12) for m in ("major", "minor")} | {None}
 
 
 def test_pd_four_weighted_slots_send_one_prompt_message(pd_patch):
@@ -82,7 +118,8 @@ def test_pd_every_send_reaches_netsend_and_replies_are_routed(pd_patch):
             assert netsend in pd_patch.targets(box.index)
     names = [" ".join(b.atoms) for b in pd_patch.boxes if b.kind == "obj"]
     assert "netreceive -u -b" in names and "oscparse" in names
-    assert "route beat bar status error unknown" in names and "route bpm gen_ms" in names
+    assert "route beat bar status error unknown" in names
+    assert "route bpm gen_ms key drums_mute bass_mute music_mute" in names
     assert "metro 1000" in names
 
 
