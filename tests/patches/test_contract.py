@@ -167,22 +167,27 @@ def test_max_every_send_is_an_accepted_message(max_patch):
     seen = set()
     for box in boxes.values():
         text = box.get("text", "")
+        sources = [boxes[line["patchline"]["source"][0]] for line in max_patch["lines"]
+                   if line["patchline"]["destination"][0] == box["id"]]  # fmt: skip
         if box["maxclass"] == "message" and text.startswith("/livegen/"):
-            address, args = _max_args(text.replace("$1", "1"))
-            accept(address, args)
+            # "$1": what its sources send (a slider's range); without, what it says
+            fed = [v for src in sources if "$1" in text
+                   for e in _max_examples(src, max_patch) for v in e]  # fmt: skip
+            address, args = _max_args(text)
+            assert fed or "$1" not in text, f"nothing feeds {text}"
+            for value in fed if "$1" in text else [None]:
+                accept(address, [value if a == "$1" else a for a in args])
             seen.add(address)
         if box["maxclass"] == "newobj" and text.startswith("prepend /livegen/"):
-            address = text.split()[1]
+            address, fixed = _max_args(text.removeprefix("prepend "))  # "prepend /a drums"
             assert address in ADDRESSES
             seen.add(address)
             # what feeds it: dials/sliders/numbers with their ranges, toggles, textedit
-            for line in max_patch["lines"]:
-                src, dst = line["patchline"]["source"][0], line["patchline"]["destination"][0]
-                if dst == box["id"]:
-                    for args in _max_examples(boxes[src], max_patch):
-                        accept(address, args)
+            for src in sources:
+                for args in _max_examples(src, max_patch):
+                    accept(address, fixed + args)
     wanted = {"/livegen/" + a for a in "prompt guidance steps variation gain seed hold play stop "
-              "subscribe status scene morph word".split()}  # fmt: skip
+              "subscribe status scene morph word stem mute drop key".split()}  # fmt: skip
     assert wanted <= seen
 
 
@@ -200,7 +205,15 @@ def _max_examples(box: dict, patcher: dict) -> list[list]:
     if kind == "toggle":
         return [[0], [1]]
     if kind == "newobj" and box["text"] == "tosymbol":  # typed words joined into one symbol
-        return [["dark acid techno"]]
+        menus = [_max_examples(src, patcher) for src in _max_sources(box, patcher)
+                 if src["maxclass"] == "umenu"]  # fmt: skip
+        return [e for menu in menus for e in menu] or [["dark acid techno"]]
+    if kind == "umenu":  # its middle outlet: the item's text
+        return [[item] for item in box["items"] if item != ","]
+    if kind == "newobj" and box["text"] == "pack 0 0":  # a mute toggle, then the now toggle
+        mutes, nows = ([v for src in _max_sources(box, patcher, inlet)
+                        for e in _max_examples(src, patcher) for v in e] for inlet in (0, 1))
+        return [[m, n] for m in mutes for n in nows]
     if kind == "textedit":  # typed words straight out: one atom each
         return [["dark", "acid", "techno"]]
     if kind == "newobj" and box["text"] == "pack s 1. s 0. s 0. s 0.":  # the four slots
@@ -214,6 +227,32 @@ def _max_examples(box: dict, patcher: dict) -> list[list]:
                 inlets[inlet] += [v for e in _max_examples(boxes[src], patcher) for v in e]
         return [["dark acid techno", w, b] for w in inlets[1] for b in inlets[2]]
     return pytest.fail(f"cannot tell what {box['id']} ({kind} {box.get('text', '')}) sends")
+
+
+def _max_sources(box: dict, patcher: dict, inlet: int | None = None) -> list[dict]:
+    boxes = max_boxes(patcher)
+    return [boxes[line["patchline"]["source"][0]] for line in patcher["lines"]
+            if line["patchline"]["destination"][0] == box["id"]
+            and inlet in (None, line["patchline"]["destination"][1])]  # fmt: skip
+
+
+def test_max_stems_and_key_controls(max_patch):
+    boxes = max_boxes(max_patch)
+    texts = {b.get("text", "") for b in boxes.values()}
+    for stem in ("drums", "bass", "music"):
+        assert f"/livegen/stem {stem} $1 1" in texts  # a slider: heard at once
+        assert f"prepend /livegen/mute {stem}" in texts  # a toggle, then the now toggle
+    assert "/livegen/drop" in texts
+    (menu,) = [b for b in boxes.values() if b["maxclass"] == "umenu"]
+    keys = [k for (k,) in _max_examples(menu, max_patch)]
+    assert len(keys) == 25
+    assert {parse_key(k) for k in keys} == {
+        Key(r, m) for r in range(12) for m in ("major", "minor")
+    } | {None}
+    # the status reply's key and mutes are shown, not sent back
+    (status,) = [b for b in boxes.values() if b.get("text", "").startswith("route bpm gen_ms")]
+    assert status["text"] == "route bpm gen_ms key drums_mute bass_mute music_mute"
+    assert status["numoutlets"] == 7
 
 
 def test_max_replies_are_routed(max_patch):
