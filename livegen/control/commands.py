@@ -9,6 +9,9 @@ from dataclasses import dataclass
 
 from livegen.control.keys import Key
 
+STEMS = ("drums", "bass", "music")  # a stem generator's stems, in its order (`Generator.stems`)
+MAX_STEM_GAIN = 2.0  # linear: +6 dB, room to push one stem over the others
+
 
 @dataclass(frozen=True)
 class SetPrompts:
@@ -126,7 +129,8 @@ class DefineWord:
 
 @dataclass(frozen=True)
 class StemGain:
-    """Linear gain (0..2) of one stem (drums, bass, music): at the next downbeat, or `now`."""
+    """Linear gain (0..`MAX_STEM_GAIN`) of one stem of `STEMS`; heard at the next downbeat, or
+    within one audio block with `now`."""
 
     stem: str
     gain: float
@@ -135,7 +139,7 @@ class StemGain:
 
 @dataclass(frozen=True)
 class StemMute:
-    """Mute (or unmute) one stem: at the next downbeat, or `now`."""
+    """Mute (True) or unmute one stem, at the next downbeat or, with `now`, within one block."""
 
     stem: str
     muted: bool
@@ -144,22 +148,22 @@ class StemMute:
 
 @dataclass(frozen=True)
 class Drop:
-    """Mute `stem` now and bring it back at the next downbeat (a DJ's drop)."""
+    """The breakdown gesture: mute `stem` now and bring it back at the next downbeat."""
 
     stem: str = "drums"
 
 
 @dataclass(frozen=True)
 class SetKey:
-    """The key the stem generator plays in; None: no key."""
+    """The key the next bars are generated in (None: no key, the model chooses)."""
 
     key: Key | None
 
 
 @dataclass(frozen=True)
 class SetKeyRoot:
-    """The key's root (a MIDI note's pitch class, 0..11); keeps the mode (minor if no key was
-    set)."""
+    """A new root (pitch class 0..11, e.g. from a MIDI note) for the key; the mode stays, minor
+    when no key was set."""
 
     root: int
 

@@ -59,6 +59,9 @@ class Key:
     def name(self) -> str:
         return f"{PITCH_CLASSES[self.root]} {self.mode}"
 
+    def __str__(self) -> str:  # what a reply or an OSCQuery VALUE shows: "F minor"
+        return self.name
+
     def with_root(self, root: int) -> Key:
         return Key(int(root) % 12, self.mode)
 

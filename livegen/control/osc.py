@@ -18,7 +18,7 @@ from typing import Any
 from pythonosc.osc_message_builder import OscMessageBuilder
 
 from livegen.control import commands as cmd
-from livegen.control.keys import split_key
+from livegen.control.keys import parse_key, split_key
 from livegen.control.wire import WireError, read_packet
 from livegen.control.words import definable, normalize
 
@@ -148,6 +148,23 @@ def _morph(prompt: str, weight: float, bars: int) -> cmd.Command:
     return cmd.Morph(prompt.strip(), weight, bars)
 
 
+def _stem(address: str, name: str) -> str:
+    stem = name.strip().lower()
+    if stem not in cmd.STEMS:
+        raise OscError(address, f"no stem {name!r}: the stems are {', '.join(cmd.STEMS)}")
+    return stem
+
+
+def _key(text: str) -> cmd.Command:
+    try:
+        return cmd.SetKey(parse_key(text))
+    except ValueError as exc:
+        raise OscError("/livegen/key", str(exc)) from None
+
+
+STEM_GAIN = Arg("gain", "f", 0, cmd.MAX_STEM_GAIN)
+NOW = Arg("now", "i", 0, 1, 0, "1: within one audio block; 0 (default): at the next downbeat")
+
 ADDRESSES: dict[str, Address] = {
     a.path: a
     for a in (
@@ -181,6 +198,17 @@ ADDRESSES: dict[str, Address] = {
         Address("/livegen/word", (Arg("word", "s"), Arg("meaning", "s", default="")),
                 cmd.DefineWord, "prompts read word s as the words after it (none: forget s)",
                 variadic=_parse_word),
+        Address("/livegen/stem", (Arg("stem", "s"), STEM_GAIN, NOW),
+                lambda s, g, now: cmd.StemGain(_stem("/livegen/stem", s), g, bool(now)),
+                "linear gain (0-2) of stem drums | bass | music; [i] 1 = now, else next downbeat"),
+        Address("/livegen/mute", (Arg("stem", "s"), Arg("mute", "i", 0, 1), NOW),
+                lambda s, m, now: cmd.StemMute(_stem("/livegen/mute", s), bool(m), bool(now)),
+                "1 mutes, 0 unmutes stem s; [i] 1 = now, else at the next downbeat"),
+        Address("/livegen/drop", (Arg("stem", "s", default="drums"),),
+                lambda s: cmd.Drop(_stem("/livegen/drop", s)),
+                "mute stem s (default drums) now, bring it back at the next downbeat"),
+        Address("/livegen/key", (Arg("key", "s"),), _key,
+                "key of the next bars: 'F minor', 'A#m', 'Eb major' or 'none'"),
         Address("/livegen/status", (), cmd.StatusRequest, "reply /livegen/status key value ..."),
         Address("/livegen/subscribe", (Arg("on", "i", 0, 1, 1),), lambda v: cmd.Subscribe(bool(v)),
                 "1 = send /livegen/beat i i and /livegen/bar i to the sender"),

@@ -10,6 +10,12 @@ while the clock knows none). What the clock does (playing, tempo) is read from t
 
 Bar-synchronous changes (a prompt morph, a scene that morphs) are anchored to a song bar: `apply`
 takes `next_bar`, the bar of the next downbeat, from the caller, which knows the clock.
+
+Stems and key: `stem_gains` and `stem_mutes` are where each stem ends up once the changes asked
+for have landed (a mute sent for the next downbeat is in the session at once; the audio callback
+switches at the downbeat, `live.audio.stems`); a drop leaves its stem unmuted, as it will be from
+the next downbeat. `model_stems` and `model_keys` say what the loaded model can do (set by the
+daemon): stem and key commands for a model without them are refused here.
 """
 
 from __future__ import annotations
@@ -18,6 +24,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from livegen.control import commands as cmd
+from livegen.control.keys import Key
 from livegen.control.morph import PromptMorph, Prompts, blend, strongest
 
 MAX_MIX = 8  # prompts kept in a morph's target (the OSC limit of one /livegen/prompt)
@@ -73,6 +80,11 @@ class Session:
     scene: int | None = None  # the scene recalled last
     morph: PromptMorph | None = None  # in progress (or done): `prompts` is its target
     words: tuple[tuple[str, str], ...] = ()  # the performer's (word, meaning), sorted by word
+    stem_gains: tuple[float, ...] = (1.0,) * len(cmd.STEMS)  # linear, in `cmd.STEMS` order
+    stem_mutes: tuple[bool, ...] = (False,) * len(cmd.STEMS)
+    key: Key | None = None  # the key asked for (None: no key)
+    model_stems: tuple[str, ...] = ()  # the loaded model's stems (empty: it makes one mix)
+    model_keys: bool = False  # the loaded model takes a key
 
     def prompts_at(self, bar: int) -> Prompts:
         """The mix song bar `bar` plays (the morph's step there, or `prompts`)."""
@@ -151,7 +163,43 @@ def apply(session: Session, command: cmd.Command, next_bar: int = 0) -> Session 
             return replace(session, playing=False)
         case cmd.SetGain(value):
             return replace(session, gain=value)
+        case cmd.StemGain() | cmd.StemMute() | cmd.Drop():
+            return _stem(session, command)
+        case cmd.SetKey() | cmd.SetKeyRoot() if not session.model_keys:
+            reason = "the model has no key input (start livegen serve with --stems)"
+            return Refused("/livegen/key", reason)
+        case cmd.SetKey(key):
+            return replace(session, key=key)
+        case cmd.SetKeyRoot(root):
+            mode = "minor" if session.key is None else session.key.mode
+            return replace(session, key=Key(int(root) % 12, mode))
     return session
+
+
+_STEM_ADDRESS = {
+    cmd.StemGain: "/livegen/stem",
+    cmd.StemMute: "/livegen/mute",
+    cmd.Drop: "/livegen/drop",
+}
+
+
+def _stem(session: Session, command: cmd.StemGain | cmd.StemMute | cmd.Drop) -> Session | Refused:
+    address = _STEM_ADDRESS[type(command)]
+    if not session.model_stems:
+        return Refused(
+            address, "the model makes one mix, no stems (start livegen serve with --stems)"
+        )
+    if command.stem not in session.model_stems:
+        return Refused(address, f"no stem {command.stem!r}: the model's stems are "
+                       + ", ".join(session.model_stems))  # fmt: skip
+    i = cmd.STEMS.index(command.stem)
+    if isinstance(command, cmd.StemGain):
+        gains = list(session.stem_gains)
+        gains[i] = float(command.gain)
+        return replace(session, stem_gains=tuple(gains))
+    mutes = list(session.stem_mutes)
+    mutes[i] = command.muted if isinstance(command, cmd.StemMute) else False
+    return replace(session, stem_mutes=tuple(mutes))
 
 
 def _morph(session: Session, target: Prompts, start: int, bars: int) -> Session:
@@ -179,7 +227,8 @@ def status_args(session: Session, live: dict[str, Any]) -> tuple[Any, ...]:
     Args:
         session: the current state.
         live: what the running daemon measures: bpm, bar, beat, playing and clock (read from
-            the clock), gen_ms, late_bars, underruns. Without a clock (pure tests) bpm, playing
+            the clock), gen_ms, late_bars, underruns, key_played (the key the model plays for
+            the one asked, `Generator.key_played`). Without a clock (pure tests) bpm, playing
             and clock are the session's.
     """
     pairs: list[tuple[str, Any]] = [
@@ -195,5 +244,10 @@ def status_args(session: Session, live: dict[str, Any]) -> tuple[Any, ...]:
         ("gen_ms", float(live.get("gen_ms") or 0.0)),  # None until the first bar is made
         ("late_bars", int(live.get("late_bars", 0))),
         ("underruns", int(live.get("underruns", 0))),
+        ("key", "none" if session.key is None else session.key.name),
+        ("key_played", str(live.get("key_played") or "none")),
     ]
+    for i, stem in enumerate(cmd.STEMS if session.model_stems else ()):
+        pairs.append((f"{stem}_gain", float(session.stem_gains[i])))
+        pairs.append((f"{stem}_mute", int(session.stem_mutes[i])))
     return tuple(x for pair in pairs for x in pair)

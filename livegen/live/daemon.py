@@ -2,8 +2,10 @@
 
 Threads (all but the first are ordinary Python threads; only the first has real-time rules):
 
-- audio callback (PortAudio's thread): `OutputEngine.callback` → `BarPlayer.render`, gain ramp,
-  time-base log, recorder ring. Reads nothing another thread locks.
+- audio callback (PortAudio's thread): `OutputEngine.callback` → `BarPlayer.render` (with a
+  stem source: one layer per stem, then `StemMixer.mix`: stem gains and mutes, the mix on
+  channels 0-1, each stem on its own pair after it), gain ramp, time-base log, recorder ring.
+  Reads nothing another thread locks.
 - producer: ingests the callback's log into the `FrameClock`, asks the `Scheduler` what is due,
   renders (the model releases the GIL while it runs), fits, queues into the player. The only
   caller of `BarPlayer.queue`.
@@ -29,10 +31,13 @@ import numpy as np
 
 from livegen.clock.shared import SharedClock
 from livegen.clock.sources import TransportSource
+from livegen.control.commands import STEMS
+from livegen.control.keys import Key
 from livegen.control.state import Session
 from livegen.live.audio.output import OutputEngine
 from livegen.live.audio.player import FADE_SECONDS, BarPlayer
 from livegen.live.audio.recorder import Recorder
+from livegen.live.audio.stems import StemMixer
 from livegen.live.audio.timebase import CallbackLog, ClockTimeline, FrameClock
 from livegen.live.audio.watchdog import AudioWatch
 from livegen.live.desk.control import Controller
@@ -63,7 +68,8 @@ class Daemon:
     status: the terminal status line (None: quiet).
     scheduler: tuning (its `lead` is set from the stream once it runs).
     now: the time function every part shares.
-    channels: output channels.
+    channels: output channels; with a stem source (`source.stems`) the mix is on 0-1 and each
+        stem on a pair after it, as many as fit (8: mix, drums, bass, music).
     midi: MIDI control (`--midi-control`, `--config` [midi]; None: none).
     """
 
@@ -95,7 +101,21 @@ class Daemon:
         self.midi = midi
         if midi is not None and osc is not None and isinstance(midi.port, MidiControlPort):
             midi.port.wake = osc.wake  # a MIDI message wakes the control thread as a datagram does
-        self.player = BarPlayer(channels, fade=round(FADE_SECONDS * sample_rate), max_block=16384)
+        self.stems: tuple[str, ...] = tuple(getattr(source, "stems", ()))
+        fade = round(FADE_SECONDS * sample_rate)
+        self.player = BarPlayer(len(self.stems) or channels, fade=fade, max_block=16384)
+        session = replace(
+            session,
+            gain=gain,
+            model_stems=self.stems,
+            model_keys=bool(getattr(source, "keys", False)),
+        )
+        self.mixer = None
+        if self.stems:
+            order = [STEMS.index(stem) for stem in self.stems]
+            self.mixer = StemMixer(self.stems, channels, fade, 16384,
+                                   tuple(session.stem_gains[i] for i in order),
+                                   tuple(session.stem_mutes[i] for i in order))  # fmt: skip
         self.log = CallbackLog()
         self.engine = OutputEngine(
             self.player,
@@ -105,6 +125,7 @@ class Daemon:
             recorder.ring if recorder else None,
             gain=gain,
             now=now,
+            stems=self.mixer,
         )
         self.frames = FrameClock(sample_rate, output_offset)
         self.clock = SharedClock(clock)
@@ -114,9 +135,10 @@ class Daemon:
         # One event wakes the control thread: a datagram, a MIDI message, a concept result.
         self.control_wake = osc.wake if osc is not None else threading.Event()
         self.concepts.notify = self.control_wake
-        self.controller = Controller(replace(session, gain=gain), self.clock, self.concepts, osc,
+        self.controller = Controller(session, self.clock, self.concepts, osc,
                                      self._set_gain, self.live, make_clock, reply_to, now=now,
-                                     midi=midi)  # fmt: skip
+                                     midi=midi, stems=self.mixer,
+                                     key_played=self.key_played)  # fmt: skip
         self.producer = Producer(
             self.scheduler,
             source,
@@ -228,6 +250,8 @@ class Daemon:
             "free_running": state.free_running,
             "confidence": state.confidence,
             "prompt": session.prompt_text,
+            "key": session.key,
+            "key_played": self.key_played(session.key),
             "steps": session.steps,
             "guidance": session.guidance,
             "gen_ms": None if last is None else last.gen_ms,
@@ -344,6 +368,13 @@ class Daemon:
             self._error("audio device back")
         if change is not None:
             self.controller.announce(self.controller.notice)
+
+    def key_played(self, key: Key | None) -> Key | None:
+        """The key the source plays for `key` (None: no key, or no key input)."""
+        if not getattr(self.source, "keys", False):
+            return None
+        played = getattr(self.source, "key_played", None)
+        return key if played is None else played(key)
 
     def _nothing_playing(self) -> bool:
         return self._silent or self.player.playing_bar_start is None

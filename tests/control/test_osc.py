@@ -38,6 +38,10 @@ def test_every_documented_address_parses_with_good_arguments():
         "/livegen/morph": ("dub chords", 0.5, 8),
         "/livegen/slot": (1, 0.7),
         "/livegen/word": ("sidestick", "rim clicks"),
+        "/livegen/stem": ("bass", 0.5),
+        "/livegen/mute": ("drums", 1, 1),
+        "/livegen/drop": (),
+        "/livegen/key": ("F minor",),
         "/livegen/status": (),
         "/livegen/subscribe": (),
     }
@@ -181,8 +185,8 @@ def test_session_apply_and_status():
     args = status_args(s, {"bpm": 128.0, "bar": 12, "beat": 3, "gen_ms": 41.5})
     pairs = dict(zip(args[::2], args[1::2], strict=True))
     expected_keys = ["bpm", "bar", "beat", "playing", "clock", "prompt", "steps", "guidance"]
-    expected_keys += ["seed", "gen_ms", "late_bars", "underruns"]
-    assert list(pairs) == expected_keys
+    expected_keys += ["seed", "gen_ms", "late_bars", "underruns", "key", "key_played"]
+    assert list(pairs) == expected_keys  # a model without stems: no stem pairs
     assert pairs["bpm"] == 128.0 and pairs["bar"] == 12 and pairs["playing"] == 0
     encode("/livegen/status", args)  # every value is an OSC type
 

@@ -34,10 +34,14 @@ def code(version: int) -> float:
 class VirtualSource:
     """Renders a constant bar (value `code(version)`) taking `gen(spec)` seconds of virtual time.
 
-    `during(spec)` runs halfway through the render (to change settings mid-generation).
+    `during(spec)` runs halfway through the render (to change settings mid-generation). With
+    `stems` (names), stem i is the constant `code(version) * (i + 1)` and the bar their sum; it
+    then takes a key (`keys`), as a stem generator does.
     """
 
     sample_rate = 24_000
+    stems: tuple[str, ...] = ()
+    keys = False
 
     def __init__(self, vt: VirtualTime, gen: Callable[[BarSpec], float]) -> None:
         self.vt = vt
@@ -56,15 +60,18 @@ class VirtualSource:
         self.vt.advance(seconds / 2)
         self.after()
         audio = np.full(bar_samples(spec.bpm), code(version), np.float32)
-        return Rendered(audio, seconds * 1e3)
+        if not self.stems:
+            return Rendered(audio, seconds * 1e3)
+        stems = np.stack([audio * (i + 1) for i in range(len(self.stems))])
+        return Rendered(stems.sum(axis=0), seconds * 1e3, stems=stems)
 
     def warm_up(self) -> None:
         pass
 
 
 def fast_fit(audio: np.ndarray, frames: int) -> np.ndarray:
-    """A constant bar stays constant: skip the FFT in long virtual runs."""
-    return np.full(frames, audio[0], np.float32)
+    """A constant bar stays constant: skip the FFT in long virtual runs (stems: [n, stems])."""
+    return np.repeat(audio[:1], frames, axis=0).astype(np.float32)
 
 
 class VirtualRig:
@@ -81,6 +88,8 @@ class VirtualRig:
         render_audio: keep every output block (for audio assertions; off for long runs).
         config: scheduler tuning.
         fit: the producer's fit (`fast_fit` for long runs of constant bars).
+        channels: output channels.
+        stems: the source's stems (`VirtualSource`; empty: a mono source).
     """
 
     def __init__(
@@ -94,6 +103,8 @@ class VirtualRig:
         render_audio: bool = True,
         config: SchedulerConfig | None = None,
         fit: Callable[[np.ndarray, int], np.ndarray] | None = None,
+        channels: int = 2,
+        stems: tuple[str, ...] = (),
     ) -> None:
         self.vt = VirtualTime()
         self.t0 = self.vt.t
@@ -102,6 +113,8 @@ class VirtualRig:
         self.clock.start(self.t0 + start_in)
         gen_fn = gen if callable(gen) else (lambda spec, g=float(gen): g)
         self.source = VirtualSource(self.vt, gen_fn)
+        self.source.stems, self.source.keys = stems, bool(stems)
+        self.channels = channels
         self._config = config or SchedulerConfig(lead=latency + block / rate + 0.002)
         self._fit = fit
         self._keep = render_audio
@@ -118,6 +131,7 @@ class VirtualRig:
             scheduler=self._config,
             now=self.vt,
             midi=midi,
+            channels=self.channels,
         )
         if self._fit is not None:
             self.daemon.producer._fit = self._fit
@@ -125,7 +139,7 @@ class VirtualRig:
         # The callback runs while a bar renders: blocks due by its end are out before it queues.
         self.source.after = lambda: self.output.catch_up()
         self.output = VirtualAudio(self.daemon.engine.callback, self.vt, self.rate, self.block,
-                                   self.latency, keep=self._keep)  # fmt: skip
+                                   self.latency, self.channels, keep=self._keep)  # fmt: skip
         return self.daemon
 
     # the daemon's parts, as the tests know them

@@ -10,7 +10,9 @@ into preallocated memory through `out=`). Per block it:
    bars that follow still land on the clock's downbeats instead of periods late. A callback
    that was only delayed, and caught up, moves nothing; nor does a stream time that is still
    sliding back (see `_follow_stream_time`);
-2. renders the bars (`BarPlayer.render`: placement, declick, repeat-when-late);
+2. renders the bars (`BarPlayer.render`: placement, declick, repeat-when-late); with stems, into
+   a preallocated buffer of one layer per stem, which `StemMixer.mix` weighs (stem gains and
+   mutes) and sums into the mix and the stems' channels;
 3. applies the gain with a linear ramp from the last block's gain to the target (no zipper noise
    when a performer moves a fader), then clips at full scale (`LIMIT`): no control, bar or
    gain can send more than 0 dBFS to the speakers; counts `output_underflow` flags;
@@ -30,6 +32,7 @@ import numpy as np
 
 from livegen.live.audio.player import BarPlayer
 from livegen.live.audio.recorder import RecordRing
+from livegen.live.audio.stems import StemMixer
 from livegen.live.audio.timebase import CallbackLog
 
 NO_DEVICE_HELP = (
@@ -65,6 +68,7 @@ class OutputEngine:
     max_block: largest block the gain ramp is precomputed for (larger blocks get a step).
     gain: initial gain.
     now: the clock's time function (`time.monotonic`; must match the clock source's).
+    stems: the stem mixer when the player's bars are stems (None: they are the output channels).
     """
 
     def __init__(
@@ -77,8 +81,11 @@ class OutputEngine:
         max_block: int = 16384,
         gain: float = 1.0,
         now: Any = time.monotonic,
+        stems: StemMixer | None = None,
     ) -> None:
         self.player = player
+        self.stems = stems
+        self._layers = np.zeros((max_block if stems else 0, player.channels), np.float32)
         self.sample_rate = int(sample_rate)
         self.channels = channels
         self.log = log or CallbackLog()
@@ -111,7 +118,12 @@ class OutputEngine:
                 if self._watch == 0:
                     self._start_watch(REWATCH)
             self._follow_stream_time(time_info.currentTime, frames)
-            self.player.render(outdata, self.frame)
+            if self.stems is None:
+                self.player.render(outdata, self.frame)
+            else:
+                layers = self._layers[:frames]
+                self.player.render(layers, self.frame)
+                self.stems.mix(layers, outdata, self.frame, self.player.downbeat)
             self._apply_gain(outdata, frames)
             np.clip(outdata, -LIMIT, LIMIT, out=outdata)  # the speakers' safety: in place
         except Exception:  # never let an exception stop the stream: play silence, count it

@@ -15,6 +15,9 @@ fade, into the new one. The fade is linear (equal gain), not equal-power: consec
 strongly correlated (same prompt, similar noise, and the old bar's continuation is its own
 downbeat), where equal-power would bump the level by up to 3 dB. If no new bar has arrived when the current one ends, the
 current bar repeats (loops are seamless) and `late_bars` counts it: the music never stops.
+
+`downbeat` tells the callback where in the block it just rendered a bar began (a new bar, or the
+current one starting over): the frame, or -1. Stem changes wait for it (`live.audio.stems`).
 """
 
 from __future__ import annotations
@@ -56,6 +59,7 @@ class BarPlayer:
         self._switch = 0  # frame at which `_current` took over (the crossfade starts there)
         self.late_bars = 0
         self._next_due = 0  # end of the current bar's pass: where a new bar was expected
+        self.downbeat = -1  # the first frame of the last `render` where a bar began (-1: none)
 
     # -- producer side -------------------------------------------------------------------------
     def queue(self, start: int, audio: np.ndarray) -> None:
@@ -80,14 +84,18 @@ class BarPlayer:
         """Fill `out` ([frames, channels] float32) with the output that starts at `frame`."""
         n = len(out)
         done = 0
+        self.downbeat = -1
         while done < n:
             pos = frame + done
             self._promote(pos)
-            # Render up to the next event: a pending bar's start or the end of the crossfade.
+            # Render up to the next event: a pending bar's start, the current bar's end (where it
+            # starts over if nothing came) or the end of the crossfade.
             stop = n
             nxt = self._next_start(pos)
             if nxt is not None:
                 stop = min(stop, nxt - frame)
+            if self._current is not None and self._next_due > pos:
+                stop = min(stop, self._next_due - frame)
             fade_end = self._switch + self.fade
             if self._previous is not None and pos < fade_end:
                 stop = min(stop, fade_end - frame)
@@ -116,6 +124,10 @@ class BarPlayer:
             # Bar over, nothing new: it repeats (seamlessly) and the lateness is counted.
             self.late_bars += 1
             self._next_due += len(self._current.audio)
+        else:
+            return
+        if self.downbeat < 0:
+            self.downbeat = pos
 
     def _fill(self, out: np.ndarray, pos: int) -> None:
         if len(out) == 0:

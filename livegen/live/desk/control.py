@@ -21,8 +21,10 @@ from typing import Any
 from livegen.clock.events import Beat, ClockEvent, TransportChanged
 from livegen.clock.shared import SharedClock
 from livegen.clock.sources import TransportSource
+from livegen.control.keys import Key
 from livegen.control.osc import Incoming
 from livegen.control.state import Session, status_args
+from livegen.live.audio.stems import StemMixer
 from livegen.live.desk.clockdesk import ClockDesk
 from livegen.live.desk.handler import CommandHandler
 from livegen.live.desk.midicontrol import MIDI_SENDER, MidiControl
@@ -46,6 +48,8 @@ class Controller:
     now: the clock's time function.
     batch: datagrams (and MIDI messages) handled per step at most.
     midi: MIDI control (None: none).
+    stems: the callback's stem mixer (None: the model makes one mix).
+    key_played: the key the model plays for the one asked.
     """
 
     def __init__(
@@ -62,6 +66,8 @@ class Controller:
         now: Callable[[], float] = time.monotonic,
         batch: int = 32,
         midi: MidiControl | None = None,
+        stems: StemMixer | None = None,
+        key_played: Callable[[Key | None], Key | None] = lambda key: key,
     ) -> None:
         self.osc = osc
         self.midi = midi
@@ -72,7 +78,7 @@ class Controller:
         self.desk = ClockDesk(clock, make_clock, now, start_lead, self.replies.announce,
                               self._clock_changed)  # fmt: skip
         self.handler = CommandHandler(session, self.desk, concepts, self.replies, set_gain,
-                                      self.status)  # fmt: skip
+                                      self.status, stems, key_played)  # fmt: skip
         self.failures = 0  # messages whose handling raised (see `_isolated`)
 
     # --- the parts' state, where the daemon and tests read it --------------------------------

@@ -15,6 +15,9 @@
   settings are heard from the next bar generated after they arrive. A transport change (stop,
   relocate) completes a morph that has begun and moves one that has not to where the song
   resumes.
+- stem gains and mutes go to the callback's `StemMixer` as they are applied (it switches them at
+  the next downbeat, or within a block); a key goes into the settings like any generation
+  setting, and its sender gets `/livegen/key s s`: the key asked for and the key the model plays.
 """
 
 from __future__ import annotations
@@ -28,8 +31,10 @@ from typing import Any
 
 from livegen.clock.events import TICKS_PER_BAR, Beat, ClockEvent, TransportChanged
 from livegen.control import commands as cmd
+from livegen.control.keys import Key
 from livegen.control.osc import Incoming, Reply, handle_packet
 from livegen.control.state import Refused, Session, apply
+from livegen.live.audio.stems import GAIN, MUTE, StemMixer
 from livegen.live.desk.clockdesk import ClockDesk
 from livegen.live.desk.oscserver import Sender
 from livegen.live.desk.replies import Replies
@@ -49,6 +54,8 @@ class CommandHandler:
     replies: where answers go.
     set_gain: sets the callback's target gain.
     status: the `/livegen/status` reply's arguments.
+    stems: the callback's stem mixer (None: the model makes one mix).
+    key_played: the key the model plays for the one asked (`Generator.key_played`).
     """
 
     def __init__(
@@ -59,8 +66,12 @@ class CommandHandler:
         replies: Replies,
         set_gain: Callable[[float], None] = lambda gain: None,
         status: Callable[[], tuple[Any, ...]] = tuple,
+        stems: StemMixer | None = None,
+        key_played: Callable[[Key | None], Key | None] = lambda key: key,
     ) -> None:
         self.session = session
+        self.stems = stems
+        self.key_played = key_played
         self.desk = desk
         self.concepts = concepts
         self.replies = replies
@@ -153,6 +164,12 @@ class CommandHandler:
             self._morph_started = False
         if isinstance(command, cmd.RecallScene):
             self._recalled(command.index, next_bar, playing)
+        elif isinstance(command, cmd.StemGain | cmd.StemMute | cmd.Drop):
+            self._stem(command)
+        elif isinstance(command, cmd.SetKey | cmd.SetKeyRoot):
+            played = self.key_played(session.key)
+            names = ("none" if k is None else k.name for k in (session.key, played))
+            self.replies.send(Reply("/livegen/key", tuple(names), sender))
         # a new word is answered like a prompt: the sender hears which words still mean nothing
         resend = isinstance(command, (cmd.SetPrompts, cmd.SetAudioPrompt, cmd.DefineWord))
         if resend or _prompting(before) != _prompting(session):
@@ -208,6 +225,18 @@ class CommandHandler:
             self._transport_moved(event)
 
     # --- internals ----------------------------------------------------------------------------
+    def _stem(self, command: cmd.StemGain | cmd.StemMute | cmd.Drop) -> None:
+        if self.stems is None or command.stem not in self.stems.stems:
+            return  # `state.apply` refused it already where the model has no such stem
+        i = self.stems.stems.index(command.stem)
+        match command:
+            case cmd.StemGain(_, gain, now):
+                self.stems.set(i, GAIN, gain, now)
+            case cmd.StemMute(_, muted, now):
+                self.stems.set(i, MUTE, float(muted), now)
+            case cmd.Drop():
+                self.stems.drop(i)
+
     def _settings(self, version: int) -> Settings:
         """Settings from the session, with the prompts whose embedding is ready."""
         s = self.session
@@ -215,7 +244,7 @@ class CommandHandler:
         vector, morph_vectors = self._vectors
         bpm = self.desk.tempo() or s.bpm
         return Settings(version, prompts, vector, s.steps, s.guidance, s.seed, s.variation,
-                        s.hold, bpm, morph, morph_vectors)  # fmt: skip
+                        s.hold, bpm, morph, morph_vectors, s.key)  # fmt: skip
 
     def _recalled(self, index: int, bar: int, playing: bool) -> None:
         scene = self.session.scenes[index]
@@ -249,7 +278,7 @@ class CommandHandler:
 
 def _generation(s: Session) -> tuple[Any, ...]:
     """The session fields a bar depends on (prompts go through the embedding first)."""
-    return (s.steps, s.guidance, s.seed, s.variation, s.hold)
+    return (s.steps, s.guidance, s.seed, s.variation, s.hold, s.key)
 
 
 def _prompting(s: Session) -> tuple[Any, ...]:

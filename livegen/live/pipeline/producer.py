@@ -15,6 +15,9 @@ virtual clock by its render time). Nothing here touches the audio callback's sta
 - Pre-roll: while the clock is stopped, one bar is rendered ahead at the last tempo, so that when
   the transport starts the first bar plays at once (joining in phase) instead of a bar later.
 - A source that raises loses its bar (the player repeats the one before); `on_error` reports it.
+- Stems: a bar that carries stems (`Rendered.stems`) is fitted as one [n, stems] array (each
+  stem fitted once, as a mono bar is) and queued with the stems as its layers; the callback mixes
+  them (`live.audio.stems`). A mono bar is repeated over the output channels.
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from livegen.clock.timeline import BarPlan
+from livegen.control.keys import Key
 from livegen.control.morph import PromptMorph
 from livegen.dsp.resample import fit_bar
 from livegen.live.pipeline.scheduler import Job, Scheduler, Wait
@@ -47,6 +51,7 @@ class Settings:
     bpm: float = 124.0  # tempo for the pre-roll bar while no clock runs
     morph: PromptMorph | None = None  # `prompts`/`concept` are its target
     morph_concepts: tuple[np.ndarray | None, ...] = ()  # the concept of each step k = 0..bars
+    key: Key | None = None  # the key to play in (a stem generator's)
 
     def at_bar(self, bar: int) -> tuple[tuple[tuple[str, float], ...], np.ndarray | None]:
         """The prompts and concept song bar `bar` is generated from (a morph moves per bar)."""
@@ -142,7 +147,7 @@ class Producer:
         assert rendered is not None
         self._prepared = (settings.version, rendered)
         fit_start = time.perf_counter()
-        self._fit(rendered.audio, 2 * len(rendered.audio) + 1)  # an odd length: the slow path
+        self._fit(_layers(rendered), 2 * len(rendered.audio) + 1)  # an odd length: the slow path
         self.scheduler.fit_times.add(time.perf_counter() - fit_start)
         return time.perf_counter() - t0
 
@@ -177,7 +182,7 @@ class Producer:
     # --- internals --------------------------------------------------------------------------
     def _spec(self, bar: int, bpm: float, s: Settings) -> BarSpec:
         prompts, concept = s.at_bar(bar)
-        return BarSpec(bar, bpm, prompts, concept, s.steps, s.guidance, s.seed, s.variation)
+        return BarSpec(bar, bpm, prompts, concept, s.steps, s.guidance, s.seed, s.variation, s.key)
 
     def _produce(self, job: Job, settings: Settings) -> tuple[Rendered | None, bool]:
         if settings.hold and self.previous is not None:
@@ -206,11 +211,14 @@ class Producer:
 
     def _fit_and_queue(self, job: Job, plan: BarPlan, rendered: Rendered) -> float:
         start = time.perf_counter()
-        mono = self._fit(rendered.audio, plan.length)
+        fitted = self._fit(_layers(rendered), plan.length)
         # A bar with NaN or inf would pass the callback's clip as it is: silence those samples.
-        if not np.isfinite(mono).all():
-            mono = np.nan_to_num(mono, nan=0.0, posinf=1.0, neginf=-1.0)
-        audio = np.repeat(mono[:, None], self.channels, axis=1)
+        if not np.isfinite(fitted).all():
+            fitted = np.nan_to_num(fitted, nan=0.0, posinf=1.0, neginf=-1.0)
+        if rendered.stems is None:
+            audio = np.repeat(fitted[:, None], self.channels, axis=1)
+        else:
+            audio = fitted  # [frames, stems]: the player's layers
         fit_s = time.perf_counter() - start
         self._queue(plan.start, audio)
         held = rendered is self.previous
@@ -241,3 +249,8 @@ class Producer:
             self._on_error(self.stats.last_error)
             return
         self._prepared = (settings.version, rendered)
+
+
+def _layers(rendered: Rendered) -> np.ndarray:
+    """What is fitted: the mono bar [n], or its stems as [n, stems]."""
+    return rendered.audio if rendered.stems is None else np.ascontiguousarray(rendered.stems.T)

@@ -6,6 +6,10 @@ say how long it took". `GeneratorSource` wraps the ONNX `livegen.runtime.generat
 loops stretched to the clock's tempo (no model: demos, benchmarks, tests), and `Delayed` makes any
 source deliberately slow (fault tests, the benchmark's slow-model row).
 
+Stems: a source whose `stems` names are not empty (a stem generator, `LoopSource(stems=True)`)
+renders each bar's stems too (`Rendered.stems`, [stems, n], summing to `audio`); the producer
+then queues them as the bar's layers. `keys` says whether `BarSpec.key` means anything to it.
+
 A source is called from the producer thread only, one bar at a time; `render` may take long (it is
 the generation), but must not touch the audio callback's state.
 """
@@ -22,6 +26,8 @@ from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
 
+from livegen.control.commands import STEMS
+from livegen.control.keys import Key
 from livegen.units import SAMPLE_RATE
 
 SEED_LIMIT = 2**31  # seeds are 0..2^31 - 1 (the OSC range); seed + bar wraps inside it
@@ -38,6 +44,7 @@ class BarSpec:
             model-free sources).
         concept: the mixed concept vector [D] (None: unconditioned, or no conditioner).
         steps, guidance, seed, variation: the sampler settings (see docs/osc.md).
+        key: the key to play in (None: none; sources without a key input ignore it).
     """
 
     bar: int
@@ -48,6 +55,7 @@ class BarSpec:
     guidance: float = 3.0
     seed: int = 0
     variation: float = 0.0
+    key: Key | None = None
 
 
 @dataclass(frozen=True, eq=False)
@@ -60,11 +68,14 @@ class Rendered:
         gen_ms: wall time the source spent on it.
         state: what the source needs to continue from this bar (the generator's noise); the
             scheduler passes the last *committed* bar's `Rendered` back as `previous`.
+        stems: float32 [stems, n], the source's `stems` in order, summing to `audio` (None:
+            a source without stems).
     """
 
     audio: np.ndarray
     gen_ms: float
     state: Any = field(default=None)
+    stems: np.ndarray | None = None
 
 
 @runtime_checkable
@@ -103,14 +114,24 @@ class GeneratorSource:
             float(getattr(spec, "bpm_max", 400.0)),
         )
         self.warm = False  # `Generator.load` warms up already
+        self.stems: tuple[str, ...] = tuple(getattr(generator, "stems", ()))
+        self.keys = bool(getattr(spec, "key_dim", 0))
 
     @classmethod
-    def load(cls, model_dir: Path, device: str = "auto", threads: int | None = None) -> Any:
+    def load(
+        cls, model_dir: Path, device: str = "auto", threads: int | None = None, stems: bool = False
+    ) -> Any:
+        """The package's generator (its stem generator with `stems`: ModelFileError if none)."""
         from livegen.runtime.generator import Generator
 
-        source = cls(Generator.load(model_dir, device=device, threads=threads))
+        source = cls(Generator.load(model_dir, device=device, threads=threads, stems=stems))
         source.warm = True
         return source
+
+    def key_played(self, key: Key | None) -> Key | None:
+        """The key the model plays for `key` (`Generator.key_played`)."""
+        played = getattr(self.generator, "key_played", None)
+        return played(key) if played is not None else None
 
     def render(self, spec: BarSpec, previous: Rendered | None) -> Rendered:
         # Outside the trained tempo range the model renders the nearest tempo it knows and the
@@ -123,9 +144,16 @@ class GeneratorSource:
             guidance=float(spec.guidance),
             seed=(int(spec.seed) + spec.bar) % SEED_LIMIT,  # fresh noise per bar, as render
             variation=float(spec.variation),
+            key=spec.key if self.keys else None,
         )
         bar = self.generator.bar(request, None if previous is None else previous.state)
-        return Rendered(np.asarray(bar.audio, np.float32), float(bar.gen_ms), bar.noise)
+        stems = getattr(bar, "stems", None)
+        return Rendered(
+            np.asarray(bar.audio, np.float32),
+            float(bar.gen_ms),
+            bar.noise,
+            None if stems is None else np.asarray(stems, np.float32),
+        )
 
     def warm_up(self) -> None:
         if not self.warm:
@@ -143,35 +171,41 @@ class LoopSource:
     Args:
         corpus_seed: which synthetic corpus the loops come from.
         cache: loops kept rendered (one costs ~20-30 ms to synthesise).
+        stems: render the loops' stems too (drums, bass, music: the corpus's own).
     """
 
     sample_rate = SAMPLE_RATE
+    keys = False
 
-    def __init__(self, corpus_seed: int = 0, cache: int = 32) -> None:
+    def __init__(self, corpus_seed: int = 0, cache: int = 32, stems: bool = False) -> None:
         self.corpus_seed = corpus_seed
-        self._cache: OrderedDict[int, np.ndarray] = OrderedDict()
+        self._cache: OrderedDict[int, tuple[np.ndarray, np.ndarray | None]] = OrderedDict()
         self._size = cache
+        self.stems: tuple[str, ...] = tuple(STEMS) if stems else ()
 
     def index_for(self, spec: BarSpec) -> int:
         text = "|".join(f"{t}:{w:g}" for t, w in spec.prompts)
         index = zlib.crc32(f"{text}#{spec.seed}".encode()) % 100_000
         return index + (spec.bar if spec.variation >= 0.5 else 0)
 
-    def loop(self, index: int) -> np.ndarray:
+    def loop(self, index: int) -> tuple[np.ndarray, np.ndarray | None]:
+        """Loop `index`'s mix [n] and, with `stems`, its stems [stems, n]."""
         if index in self._cache:
             self._cache.move_to_end(index)
             return self._cache[index]
         from livegen.corpus.loop import make_loop
 
-        audio = make_loop(self.corpus_seed, index).audio.astype(np.float32)
-        self._cache[index] = audio
+        loop = make_loop(self.corpus_seed, index)
+        stems = np.stack([loop.stems[s] for s in self.stems]) if self.stems else None
+        self._cache[index] = (loop.audio.astype(np.float32), stems)
         while len(self._cache) > self._size:
             self._cache.popitem(last=False)
-        return audio
+        return self._cache[index]
 
     def render(self, spec: BarSpec, previous: Rendered | None) -> Rendered:
         t0 = time.perf_counter()  # the producer's fit does the stretching: one resampling
-        return Rendered(self.loop(self.index_for(spec)), (time.perf_counter() - t0) * 1e3)
+        audio, stems = self.loop(self.index_for(spec))
+        return Rendered(audio, (time.perf_counter() - t0) * 1e3, stems=stems)
 
     def warm_up(self) -> None:
         self.render(BarSpec(0, 124.0), None)
@@ -194,6 +228,8 @@ class Delayed:
     ) -> None:
         self.inner = inner
         self.sample_rate = inner.sample_rate
+        self.stems: tuple[str, ...] = tuple(getattr(inner, "stems", ()))
+        self.keys = bool(getattr(inner, "keys", False))
         self._delay = delay if callable(delay) else (lambda _spec, d=float(delay): d)
         self._sleep = sleep
 
@@ -201,7 +237,7 @@ class Delayed:
         extra = max(0.0, float(self._delay(spec)))
         self._sleep(extra)
         out = self.inner.render(spec, previous)
-        return Rendered(out.audio, out.gen_ms + extra * 1e3, out.state)
+        return Rendered(out.audio, out.gen_ms + extra * 1e3, out.state, out.stems)
 
     def warm_up(self) -> None:
         self.inner.warm_up()
