@@ -211,8 +211,15 @@ def _max_examples(box: dict, patcher: dict) -> list[list]:
     if kind == "umenu":  # its middle outlet: the item's text
         return [[item] for item in box["items"] if item != ","]
     if kind == "newobj" and box["text"] == "pack 0 0":  # a mute toggle, then the now toggle
-        mutes, nows = ([v for src in _max_sources(box, patcher, inlet)
-                        for e in _max_examples(src, patcher) for v in e] for inlet in (0, 1))
+        mutes, nows = (
+            [
+                v
+                for src in _max_sources(box, patcher, inlet)
+                for e in _max_examples(src, patcher)
+                for v in e
+            ]
+            for inlet in (0, 1)
+        )
         return [[m, n] for m in mutes for n in nows]
     if kind == "textedit":  # typed words straight out: one atom each
         return [["dark", "acid", "techno"]]

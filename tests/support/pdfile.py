@@ -110,8 +110,10 @@ def examples(patch: Patch, box: Box, outlet: int = 0, seen: frozenset = frozense
         return [[]]
     if name in ("t", "trigger") and box.atoms[1 + outlet] in ("b", "bang"):
         return [[]]
-    if name == "list" and box.atoms[1:2] in (["prepend"], ["append"]) and not patch.sources(
-        box.index, 1
+    if (
+        name == "list"
+        and box.atoms[1:2] in (["prepend"], ["append"])
+        and not patch.sources(box.index, 1)
     ):  # [list prepend drums]: its arguments before (or after) what comes in
         fixed = [_value(a) for a in box.atoms[2:]]
         inner = examples_into(patch, box, 0, seen)
