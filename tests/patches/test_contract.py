@@ -305,7 +305,7 @@ def test_td_sends_only_known_addresses_and_covers_the_controls():
                  and n.value.startswith("/livegen/")}  # fmt: skip
     assert addresses <= set(ADDRESSES), addresses - set(ADDRESSES)
     wanted = {"/livegen/" + a for a in "prompt guidance steps variation gain seed hold play stop "
-              "subscribe status bpm scene morph slot word".split()}  # fmt: skip
+              "subscribe status bpm scene morph slot word stem mute drop key".split()}  # fmt: skip
     assert wanted <= addresses
 
 
@@ -343,3 +343,49 @@ def test_td_functions_send_what_the_daemon_accepts():
     for address, args in sent:
         accept(address, args)
     assert td_sends()
+
+
+def _td() -> tuple[dict, list[tuple[str, list]]]:
+    sent: list[tuple[str, list]] = []
+
+    class OscOut:
+        def sendOSC(self, address, args):
+            sent.append((address, list(args)))
+
+    namespace = {"op": lambda name: OscOut()}
+    exec(compile((PATCHES / "touchdesigner" / "livegen_osc.py").read_text(), "livegen_osc.py",
+                 "exec"), namespace)  # fmt: skip
+    return namespace, sent
+
+
+def test_td_stems_and_key_send_what_the_daemon_accepts():
+    td, sent = _td()
+    td["set_stem_gain"]("drums", 0.5)
+    td["set_stem_gain"]("Bass", 3.0, now=False)  # clamped to 2
+    td["set_stem_mute"]("music", True)
+    td["set_stem_mute"]("drums", False, now=True)
+    td["drop"]()
+    td["set_key"]("F minor")
+    td["set_key"](0)  # a menu's index: "none"
+    td["set_key"](24)  # the last: "B minor"
+    assert sent == [
+        ("/livegen/stem", ["drums", 0.5, 1]),
+        ("/livegen/stem", ["bass", 2.0, 0]),
+        ("/livegen/mute", ["music", 1, 0]),
+        ("/livegen/mute", ["drums", 0, 1]),
+        ("/livegen/drop", ["drums"]),
+        ("/livegen/key", ["F minor"]),
+        ("/livegen/key", ["none"]),
+        ("/livegen/key", ["B minor"]),
+    ]
+    for address, args in sent:
+        accept(address, args)
+    assert {parse_key(k) for k in td["KEYS"]} == {
+        Key(r, m) for r in range(12) for m in ("major", "minor")
+    } | {None}
+    with pytest.raises(ValueError, match="drums, bass, music"):
+        td["set_stem_mute"]("vocals", True)
+    sent.clear()
+    td["PARAMETERS"]["Bassmute"](1)
+    td["PARAMETERS"]["Musicgain"](0.25)
+    assert sent == [("/livegen/mute", ["bass", 1, 0]), ("/livegen/stem", ["music", 0.25, 1])]
