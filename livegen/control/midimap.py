@@ -2,7 +2,9 @@
 
 - A control change (CC) mapped to a target scales its value 0..127 linearly onto the mapping's
   range (0 gives `lo`, 127 gives `hi` exactly; steps are rounded to whole numbers): `guidance`,
-  `steps`, `variation`, `gain`, or `slotN`, the weight of prompt slot N (0-based).
+  `steps`, `variation`, `gain`, or `slotN`, the weight of prompt slot N (0-based); for a stem
+  model `stem.drums` (bass, music), the stem's gain, heard at once as a fader's should be, and
+  `mute.drums`, a mute at the next downbeat (64..127 mutes, 0..63 unmutes).
 - A note-on (velocity > 0) mapped to slot N makes that slot alone the prompt; note-offs are
   ignored.
 - With `program_change`, program change P recalls scene P.
@@ -23,6 +25,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
 from livegen.control import commands as cmd
+from livegen.control.commands import STEMS
 from livegen.control.osc import ADDRESSES, MAX_PROMPTS
 
 NOTE_OFF, NOTE_ON, CONTROL_CHANGE, PROGRAM_CHANGE = 0x80, 0x90, 0xB0, 0xC0
@@ -68,11 +71,23 @@ def _targets() -> dict[str, Target]:
     lo, hi = _osc_range("/livegen/slot", 1)
     for slot in range(MAX_PROMPTS):
         targets[f"slot{slot}"] = Target(lo, hi, (0.0, 1.0), False, _slot_weight(slot))
+    lo, hi = _osc_range("/livegen/stem", 1)
+    for stem in STEMS:  # a stem fader stops at unity too, as gain does
+        targets[f"stem.{stem}"] = Target(lo, hi, (0.0, 1.0), False, _stem_gain(stem))
+        targets[f"mute.{stem}"] = Target(0.0, 1.0, (0.0, 1.0), True, _stem_mute(stem))
     return targets
 
 
 def _slot_weight(slot: int) -> Callable[[float], cmd.Command]:
     return lambda v: cmd.SetSlotWeight(slot, v)
+
+
+def _stem_gain(stem: str) -> Callable[[float], cmd.Command]:
+    return lambda v: cmd.StemGain(stem, v, now=True)
+
+
+def _stem_mute(stem: str) -> Callable[[float], cmd.Command]:
+    return lambda v: cmd.StemMute(stem, v >= 0.5)
 
 
 CC_TARGETS: dict[str, Target] = _targets()
@@ -223,7 +238,9 @@ def learn_targets(spec: str, slots: int) -> tuple[str, ...]:
         if not name:
             continue
         if name not in LEARN_TARGETS:
-            known = ", ".join([*knobs[:4], "slotN", f"{NOTE_PREFIX}slotN", "all"])
+            known = ", ".join(
+                [*knobs[:4], "slotN", "stem.drums", "mute.drums", f"{NOTE_PREFIX}slotN", "all"]
+            )
             raise ValueError(f"--midi-learn: unknown target {raw.strip()!r} (known: {known})")
         slot = _slot_of(name.removeprefix(NOTE_PREFIX))
         if slot is not None and slot >= slots:

@@ -13,7 +13,7 @@ OSC_OUT = "oscout1"  # the OSC Out DAT this script sends through
 MAX_PROMPTS = 8
 STEMS = ("drums", "bass", "music")  # a stem model's stems (livegen serve --stems)
 ROOTS = ("C", "C#", "D", "D#", "E", "F", "F#", "G", "G#", "A", "A#", "B")
-KEYS = ("none",) + tuple(f"{r} {m}" for m in ("major", "minor") for r in ROOTS)  # a menu's items
+KEYS = ("none", *(f"{r} {m}" for m in ("major", "minor") for r in ROOTS))  # a menu's items
 
 
 def _send(address, args=()):

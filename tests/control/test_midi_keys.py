@@ -1,4 +1,5 @@
-"""MIDI for stems and key: notes on the key channel set the key's root; raw bytes in, no ports."""
+"""MIDI for stems and key: notes on the key channel set the key's root, CCs drive stem gains and
+mutes; raw bytes in, no ports."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ import pytest
 from livegen.control import commands as cmd
 from livegen.control.config import ConfigError, loads
 from livegen.control.config_save import midi_toml, save_midi
-from livegen.control.midimap import KeyNotes, MidiMap, NoteMap
+from livegen.control.midimap import CcMap, KeyNotes, Learner, MidiMap, NoteMap
 from livegen.live.desk.midicontrol import MidiControl
 
 
@@ -108,3 +109,53 @@ def test_key_channel_on_the_command_line_wins_over_the_config(tmp_path):
     for bad in ("0", "17", "ten"):
         with pytest.raises(SystemExit):
             parser.parse_args(["--key-channel", bad])
+
+
+def cc(number: int, value: int, channel: int = 1) -> list[int]:
+    return [0xB0 | (channel - 1), number, value]
+
+
+def test_stem_ccs_a_fader_at_once_and_a_mute_at_the_next_downbeat():
+    m = MidiMap((CcMap("stem.drums", 20), CcMap("stem.music", 21, lo=0.0, hi=2.0),
+                 CcMap("mute.bass", 22)))  # fmt: skip
+    assert m.commands(cc(20, 127)) == [cmd.StemGain("drums", 1.0, now=True)]  # stops at unity
+    assert m.commands(cc(20, 0)) == [cmd.StemGain("drums", 0.0, now=True)]
+    assert m.commands(cc(21, 127)) == [cmd.StemGain("music", 2.0, now=True)]  # +6 dB, asked for
+    assert m.commands(cc(22, 127)) == [cmd.StemMute("bass", True)]
+    assert m.commands(cc(22, 64)) == [cmd.StemMute("bass", True)]
+    assert m.commands(cc(22, 63)) == [cmd.StemMute("bass", False)]
+    assert m.commands(cc(22, 0)) == [cmd.StemMute("bass", False)]
+
+
+def test_stem_ccs_in_the_config_dotted_or_quoted_and_saved_back(tmp_path):
+    text = """
+[midi.cc]
+stem.drums = 20
+mute.bass = { cc = 22, channel = 3 }
+"stem.music" = { cc = 21, max = 2.0 }
+"""
+    midi = loads(text).midi
+    assert set(midi.cc) == {
+        CcMap("stem.drums", 20),
+        CcMap("mute.bass", 22, 3),
+        CcMap("stem.music", 21, hi=2.0),
+    }
+    path = tmp_path / "set.toml"
+    save_midi(path, midi)  # written as dotted keys, read back the same (TOML groups them)
+    assert set(loads(path.read_text()).midi.cc) == set(midi.cc)
+    for bad, why in (
+        ("stem.vocals = 3", "unknown key midi.cc.stem.vocals"),
+        ("stem.drums = { cc = 3, max = 2.5 }", "midi.cc.stem.drums.max must be in [0, 2]"),
+    ):
+        with pytest.raises(ConfigError, match=re.escape(why)):
+            loads(f"[midi.cc]\n{bad}")
+
+
+def test_stem_targets_can_be_learned():
+    learner = Learner(("stem.drums", "mute.drums"))
+    first = learner.feed(cc(30, 5, channel=2))
+    second = learner.feed(cc(31, 127, channel=2))
+    assert first is not None and second is not None
+    m = second.apply(first.apply(MidiMap()))
+    assert m.commands(cc(30, 127, channel=2)) == [cmd.StemGain("drums", 1.0, now=True)]
+    assert m.commands(cc(31, 127, channel=2)) == [cmd.StemMute("drums", True)]
