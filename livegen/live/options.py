@@ -50,6 +50,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="model: the generator in --model (default); loops: corpus loops stretched to the "
         "tempo, no model (demos, tests)",
     )
+    parser.add_argument(
+        "--stems",
+        action="store_true",
+        help="the package's stem generator: drums, bass and music on their own output channels "
+        "(8: mix, drums, bass, music, L/R each; JACK ports named after them), /livegen/stem, "
+        "/mute, /drop and /key; --record writes one file per stem beside the mix",
+    )
     parser.add_argument("--compute", choices=("auto", "cpu", "cuda"), default="auto",
                         help="where the model runs (default auto)")  # fmt: skip
     parser.add_argument("--threads", type=whole(1, 256), default=None,

@@ -4,6 +4,7 @@
     livegen serve --clock internal --bpm 124 --record set.wav
     livegen serve --clock link                               # join the Ableton Link session
     livegen serve --source loops --clock internal            # no model: corpus loops (demo)
+    livegen serve --stems --record set.wav                   # stems on channels 3-8, one file each
 
 Start-up order (what makes the first bar land on a downbeat within ~3 s): open the output (a
 readable error without a sound card or JACK server), bind OSC, open the clock, start the stream,
@@ -20,6 +21,11 @@ JACK MIDI out, jack_midi_clock) arrive stamped up to one period early, half a pe
 the MIDI input and the audio run on JACK and `--midi-latency-ms` is left at 0, the daemon shifts
 the ticks half a period later (`jack_midi_shift`). The real fix is frame-accurate stamping in
 the clock room's JACK input.
+
+Stems (`--stems`): the package's stem generator; the output has 8 channels, the mix on 1-2 and
+drums, bass and music on 3-4, 5-6 and 7-8 (`live.audio.stems.channel_names`), as many as the
+device offers. Under JACK the ports are renamed after them (`PortAudio:drums_L`, alias
+`livegen:drums_L`: `live.audio.jackports`).
 
 `start(args, source=...)` does all of it but the waiting, for tests and the benchmark.
 """
@@ -38,6 +44,7 @@ from typing import Any
 from livegen.clock.options import make_clock
 from livegen.clock.sources import InternalClock
 from livegen.live import resume
+from livegen.live.audio.jackports import JackNames
 from livegen.live.audio.output import (
     NO_DEVICE_HELP,
     AudioDeviceError,
@@ -45,6 +52,7 @@ from livegen.live.audio.output import (
     choose_output_device,
 )
 from livegen.live.audio.recorder import Recorder
+from livegen.live.audio.stems import channel_names
 from livegen.live.daemon import Daemon
 from livegen.live.desk import midicontrol
 from livegen.live.desk.clocks import Clocks, jack_midi_shift
@@ -71,6 +79,8 @@ class Server:
     oscquery: OscQueryServer | None = None
     oscquery_error: str = ""  # why OSCQuery is off although asked for (the daemon runs on)
     clocks: Clocks | None = None  # the sources `/livegen/clock` builds, a parked MIDI input
+    ports: tuple[str, ...] = ()  # --stems under JACK: the output ports' new names
+    channels_note: str = ""  # --stems: the channel map, or why stems are missing from it
 
     def stop(self) -> None:
         if self.oscquery is not None:
@@ -90,8 +100,9 @@ class Server:
 
 
 def load_source(args: argparse.Namespace) -> BarSource:
+    stems = bool(getattr(args, "stems", False))
     if args.source == "loops":
-        return LoopSource()
+        return LoopSource(stems=stems)
     try:
         import livegen.runtime.generator  # noqa: F401
     except ModuleNotFoundError as exc:
@@ -99,9 +110,17 @@ def load_source(args: argparse.Namespace) -> BarSource:
             "this checkout has no generator runtime (livegen.runtime.generator); "
             "use --source loops to run without a model"
         ) from exc
-    source: BarSource = GeneratorSource.load(
-        resolve_model(args.model), device=args.compute, threads=model_threads(args.threads)
-    )
+    try:
+        source: BarSource = GeneratorSource.load(
+            resolve_model(args.model),
+            device=args.compute,
+            threads=model_threads(args.threads),
+            stems=stems,
+        )
+    except (OSError, ValueError) as exc:  # ModelFileError: no stem generator in the package
+        if not stems:
+            raise
+        raise ValueError(f"--stems: {exc}") from exc
     return source
 
 
@@ -152,17 +171,53 @@ def start(
     device = choose_output_device(sd, args.device)
     rate = int(args.sample_rate or sd.query_devices(device)["default_samplerate"])
     state = resume.load_state(args.resume) if getattr(args, "resume", None) else None
-    daemon, clocks, output = _open(args, config, source, conditioner, status, device, rate, state)
+    channels = _channels(sd, device, source)
+    names = JackNames() if channels > 2 else None
+    before = names.ports() if names is not None else set()
+    try:
+        daemon, clocks, output = _open(
+            args, config, source, conditioner, status, device, rate, state, channels
+        )
+        ports: tuple[str, ...] = ()
+        if names is not None and "JACK" in output.info.host_api:
+            ports = tuple(names.name_new(before, channel_names(daemon.stems)[:channels]))
+    finally:
+        if names is not None:
+            names.close()
     sys.setswitchinterval(SWITCH_INTERVAL)
     output.start()
     daemon.device = output.info.device
-    server = Server(daemon, output, started, switch_interval, clocks=clocks)
+    server = Server(daemon, output, started, switch_interval, clocks=clocks, ports=ports)
+    server.channels_note = _channel_note(daemon.stems, channels, ports)
     try:
         _run_daemon(args, server, state)
     except BaseException:
         server.stop()
         raise
     return server
+
+
+def _channels(sd: Any, device: Any, source: BarSource) -> int:
+    """2, or with stems 8 (the mix, then each stem's pair), as many as the device offers."""
+    stems = getattr(source, "stems", ())
+    if not stems:
+        return 2
+    offered = int(sd.query_devices(device)["max_output_channels"])
+    return max(2, min(len(channel_names(stems)), offered))
+
+
+def _channel_note(stems: tuple[str, ...], channels: int, ports: tuple[str, ...]) -> str:
+    if not stems:
+        return ""
+    names = channel_names(stems)
+    where = ", ".join(f"{i + 1}-{i + 2} {names[i][:-2]}" for i in range(0, channels, 2))
+    note = f"stems: channels {where}"
+    if ports:
+        note += f"; JACK ports {ports[0].split(':')[0]}:mix_L ... (alias livegen:mix_L ...)"
+    if channels < len(names):
+        note += (f"; the output has {channels} channels, so only these are heard and recorded "
+                 f"(JACK: start jackd with {len(names)} playback ports, e.g. dummy -P {len(names)})")  # fmt: skip
+    return note
 
 
 def matching_conditioner(source: BarSource, conditioner: Any | None) -> Any | None:
@@ -187,6 +242,7 @@ def _open(
     device: Any,
     rate: int,
     state: dict[str, Any] | None,
+    channels: int = 2,
 ) -> tuple[Daemon, Clocks, AudioOutput]:
     """Bind OSC, open the clock (and park a MIDI input), MIDI control, the recorder, build the
     daemon and its output stream (not started); on any failure, close what was opened."""
@@ -198,7 +254,10 @@ def _open(
     try:
         clock = make_clock(args, now=time.monotonic)
         opened.append(clock)
-        recorder = Recorder(args.record, rate, append=state is not None) if args.record else None
+        stems = tuple(getattr(source, "stems", ()))
+        recorder = None
+        if args.record:
+            recorder = Recorder(args.record, rate, channels, append=state is not None, stems=stems)
         session = config.make_session(
             prompts=None if args.prompt is None else ((args.prompt, 1.0),),
             steps=args.steps,
@@ -232,6 +291,7 @@ def _open(
             output_offset=args.output_offset_ms / 1000.0,
             status=status,
             midi=midi,
+            channels=channels,
         )
         output = AudioOutput(daemon.engine, device, rate, args.blocksize, args.latency)
     except BaseException:
@@ -324,6 +384,8 @@ def run(args: argparse.Namespace) -> int:
             f"source {type(d.source).__name__}; budget {d.scheduler.budget * 1e3:.0f} ms"
             if osc else "livegen serve: running"
         )  # fmt: skip
+        if server.channels_note:
+            status.message(f"livegen serve: {server.channels_note}")
         if server.oscquery is not None:
             status.message(f"OSCQuery on {server.oscquery.url}")
         elif server.oscquery_error:
@@ -349,7 +411,12 @@ def run(args: argparse.Namespace) -> int:
         status.message(
             f"stopped: {d.scheduler.placed} bars placed, {d.late_bars} late, "
             f"{d.engine.underflows} underruns"
-            + (f"; recorded {rec.frames / info.sample_rate:.1f} s to {rec.path}" if rec else "")
+            + (
+                f"; recorded {rec.frames / info.sample_rate:.1f} s to "
+                + ", ".join(str(p) for p in rec.paths)
+                if rec
+                else ""
+            )
         )
         return 0
     finally:

@@ -12,15 +12,17 @@ import subprocess
 import time
 from collections.abc import Iterator
 
-SYSTEM = {f"system:{kind}_{i}" for kind in ("capture", "playback") for i in (1, 2)}
+SYSTEM = {f"system:{kind}_{i}" for kind in ("capture", "playback") for i in range(1, 9)}
 
 
 @contextlib.contextmanager
-def running_jackd(name: str) -> Iterator[dict[str, str]]:
-    """A dummy-driver jackd at 48 kHz, 256 frames; yields the environment that reaches it."""
+def running_jackd(name: str, playback: int = 2) -> Iterator[dict[str, str]]:
+    """A dummy-driver jackd at 48 kHz, 256 frames, with `playback` playback ports (PortAudio
+    opens at most that many channels); yields the environment that reaches it."""
     env = dict(os.environ, JACK_DEFAULT_SERVER=name, JACK_NO_START_SERVER="1")
+    ports = [] if playback == 2 else ["-P", str(playback)]
     server = subprocess.Popen(
-        ["jackd", "-n", name, "--no-realtime", "-d", "dummy", "-r", "48000", "-p", "256"],
+        ["jackd", "-n", name, "--no-realtime", "-d", "dummy", "-r", "48000", "-p", "256", *ports],
         env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )  # fmt: skip
     try:

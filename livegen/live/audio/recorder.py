@@ -8,6 +8,10 @@ callback drops blocks rather than wait, and `dropped` says how many frames the f
 WAV is written as 32-bit float: bit for bit what the callback produced. FLAC cannot hold floats
 and is written as 24-bit PCM. The file is finalized (header sizes written) by `stop()`, which
 the daemon calls on Ctrl-C and SIGTERM as well.
+
+With stems (`livegen serve --stems --record set.wav`) the stream's mix goes to `set.wav` and each
+stem's pair of channels to its own stereo file beside it: `set_drums.wav`, `set_bass.wav`,
+`set_music.wav` (post gain and mute: what was heard), all sample-aligned from the same frame.
 """
 
 from __future__ import annotations
@@ -60,6 +64,11 @@ class RecordRing:
         return out
 
 
+def stem_path(path: Path, stem: str) -> Path:
+    """Where stem `stem` of a recording or render at `path` goes: x.wav → x_drums.wav."""
+    return path.with_stem(f"{path.stem}_{stem}")
+
+
 class Recorder:
     """Writes a `RecordRing` to `path` from its own thread.
 
@@ -69,6 +78,9 @@ class Recorder:
         channels: the stream's channels.
         ring_seconds: ring capacity.
         period: seconds between drains.
+        append: go on at the end of an existing file (a resume).
+        stems: the stems whose channel pairs follow the mix's (channels 2-3, 4-5, ...): each
+            goes to `stem_path(path, stem)`, the mix's two channels to `path`.
     """
 
     def __init__(
@@ -79,36 +91,33 @@ class Recorder:
         ring_seconds: float = 10.0,
         period: float = 0.05,
         append: bool = False,
+        stems: tuple[str, ...] = (),
     ) -> None:
-        import soundfile as sf
-
-        self.path = Path(path)
-        subtype = SUBTYPES.get(self.path.suffix.lower())
-        if subtype is None:
+        path = Path(path)
+        if SUBTYPES.get(path.suffix.lower()) is None:
             raise ValueError(f"--record {path}: use a .wav or .flac file name")
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
+            path.parent.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
             raise ValueError(f"--record {path}: cannot write there ({exc})") from None
         self.ring = RecordRing(int(ring_seconds * sample_rate), channels)
-        self._file: Any = None
-        if append and self.path.exists():  # a resume after a lost device: go on where it was
-            try:
-                self._file = sf.SoundFile(self.path, "r+")
-                self._file.seek(0, sf.SEEK_END)
-                if (self._file.samplerate, self._file.channels) != (sample_rate, channels):
-                    self._file.close()
-                    raise OSError("another rate or channel count")
-            except (RuntimeError, OSError):  # FLAC cannot be appended to: a second file
-                self.path = self.path.with_stem(self.path.stem + "-resumed")
-                self._file = None
-        if self._file is None:
-            try:
-                self._file = sf.SoundFile(
-                    self.path, "w", samplerate=sample_rate, channels=channels, subtype=subtype
-                )
-            except (RuntimeError, OSError) as exc:  # soundfile's errors are RuntimeErrors
-                raise ValueError(f"--record {path}: cannot write there ({exc})") from None
+        # (file, first channel, channel count): the mix, then each stem's pair
+        parts = [(path, 0, min(channels, 2) if stems else channels)]
+        parts += [
+            (stem_path(path, s), 2 + 2 * i, 2) for i, s in enumerate(stems) if 2 + 2 * i < channels
+        ]
+        self._files: list[tuple[Any, int, int]] = []
+        try:
+            for where, first, count in parts:
+                file = _open(where, sample_rate, count, append)
+                self._files.append((file, first, first + count))
+        except BaseException:
+            for file, _, _ in self._files:
+                file.close()
+            raise
+        self._file = self._files[0][0]
+        self.path = Path(self._file.name)
+        self.paths = [Path(f.name) for f, _, _ in self._files]
         self.frames = 0
         self._period = period
         self._stop = threading.Event()
@@ -121,7 +130,8 @@ class Recorder:
     def _drain(self) -> None:
         block = self.ring.pull()
         if len(block):
-            self._file.write(block)
+            for file, first, end in self._files:
+                file.write(block[:, first:end])
             self.frames += len(block)
 
     def _run(self) -> None:
@@ -136,9 +146,36 @@ class Recorder:
         if self._thread.is_alive():
             self._thread.join(timeout=5.0)
         self._drain()
-        self._file.close()
+        for file, _, _ in self._files:
+            file.close()
         self._closed = True
 
     @property
     def dropped(self) -> int:
         return self.ring.dropped
+
+
+def _open(path: Path, sample_rate: int, channels: int, append: bool) -> Any:
+    """One output file, new or (a resume) appended to; ValueError in one line if it cannot be."""
+    import soundfile as sf
+
+    if append and path.exists():  # a resume after a lost device: go on where it was
+        try:
+            file = sf.SoundFile(path, "r+")
+            file.seek(0, sf.SEEK_END)
+            if (file.samplerate, file.channels) == (sample_rate, channels):
+                return file
+            file.close()
+        except (RuntimeError, OSError):  # FLAC cannot be appended to: a second file
+            pass
+        path = path.with_stem(path.stem + "-resumed")
+    try:
+        return sf.SoundFile(
+            path,
+            "w",
+            samplerate=sample_rate,
+            channels=channels,
+            subtype=SUBTYPES[path.suffix.lower()],
+        )
+    except (RuntimeError, OSError) as exc:  # soundfile's errors are RuntimeErrors
+        raise ValueError(f"--record {path}: cannot write there ({exc})") from None
