@@ -3,7 +3,8 @@
 Every address has typed, ranged arguments (ints and floats are interchangeable, since Pd cannot tell
 them apart). A bad message never raises: it becomes a `/livegen/error s s` reply (address, reason)
 and changes nothing. Bundles with a future time tag come back with that time attached, so the
-server can apply them then without blocking.
+server can apply them then without blocking. A prompt's key phrase ("dub techno in F minor")
+comes back as a `SetKey` of its own before the prompt without it (`key_phrase`).
 """
 
 from __future__ import annotations

@@ -9,6 +9,7 @@ from pythonosc.osc_message_builder import OscMessageBuilder
 from livegen.control import commands as cmd
 from livegen.control.keys import Key
 from livegen.control.osc import encode, handle_packet, key_phrase
+from livegen.control.state import Refused, Session, apply
 
 ME = ("127.0.0.1", 57120)
 NOW = 1_800_000_000.0
@@ -75,3 +76,20 @@ def test_a_timed_prompt_sets_its_key_at_the_same_time():
 def test_other_commands_pass_through():
     for command in (cmd.Morph("dub in F minor", 1.0, 4), cmd.SetGuidance(3.0)):
         assert key_phrase(command) == [command]
+
+
+def test_applied_the_key_lands_in_a_stem_session_and_a_mix_model_refuses_only_the_key():
+    stem_model = Session(model_stems=("drums", "bass", "music"), model_keys=True)
+    session = stem_model
+    for command in commands("dark dub techno in F minor"):
+        result = apply(session, command)
+        assert isinstance(result, Session)
+        session = result
+    assert session.key == Key(5, "minor") and session.prompts == (("dark dub techno", 1.0),)
+    mix_model = Session()
+    key, prompt = commands("dark dub techno in F minor")
+    assert apply(mix_model, key) == Refused(
+        "/livegen/key", "the model has no key input (start livegen serve with --stems)"
+    )
+    after = apply(mix_model, prompt)
+    assert isinstance(after, Session) and after.prompts == (("dark dub techno", 1.0),)
