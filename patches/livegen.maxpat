@@ -13,7 +13,7 @@
    40.0,
    80.0,
    1500.0,
-   760.0
+   1060.0
   ],
   "openinpresentation": 0,
   "default_fontsize": 12.0,
@@ -1630,19 +1630,23 @@
      "id": "obj-89",
      "maxclass": "newobj",
      "numinlets": 2,
-     "numoutlets": 3,
+     "numoutlets": 7,
      "patching_rect": [
       620,
       230,
-      120,
+      330,
       22
      ],
      "outlettype": [
       "",
       "",
+      "",
+      "",
+      "",
+      "",
       ""
      ],
-     "text": "route bpm gen_ms"
+     "text": "route bpm gen_ms key drums_mute bass_mute music_mute"
     }
    },
    {
@@ -2367,6 +2371,697 @@
       ""
      ],
      "text": "/livegen/word sidestick rim clicks"
+    }
+   },
+   {
+    "box": {
+     "id": "obj-131",
+     "maxclass": "comment",
+     "numinlets": 1,
+     "numoutlets": 0,
+     "patching_rect": [
+      20,
+      740,
+      760,
+      34
+     ],
+     "text": "stems (livegen serve --stems): a slider is a stem's gain, 0..2 (1 = unity), heard at once; a mute toggle lands on the next downbeat, or at once with 'now'; drop: drums out now, back on the next downbeat"
+    }
+   },
+   {
+    "box": {
+     "id": "obj-132",
+     "maxclass": "message",
+     "numinlets": 2,
+     "numoutlets": 1,
+     "patching_rect": [
+      620,
+      780,
+      50,
+      22
+     ],
+     "outlettype": [
+      ""
+     ],
+     "text": "set 1."
+    }
+   },
+   {
+    "box": {
+     "id": "obj-133",
+     "maxclass": "toggle",
+     "numinlets": 1,
+     "numoutlets": 1,
+     "patching_rect": [
+      620,
+      810,
+      22,
+      22
+     ],
+     "outlettype": [
+      "int"
+     ]
+    }
+   },
+   {
+    "box": {
+     "id": "obj-134",
+     "maxclass": "comment",
+     "numinlets": 1,
+     "numoutlets": 0,
+     "patching_rect": [
+      646,
+      810,
+      60,
+      20
+     ],
+     "text": "now"
+    }
+   },
+   {
+    "box": {
+     "id": "obj-135",
+     "maxclass": "comment",
+     "numinlets": 1,
+     "numoutlets": 0,
+     "patching_rect": [
+      20,
+      780,
+      60,
+      20
+     ],
+     "text": "drums"
+    }
+   },
+   {
+    "box": {
+     "id": "obj-136",
+     "maxclass": "slider",
+     "numinlets": 1,
+     "numoutlets": 1,
+     "patching_rect": [
+      20,
+      800,
+      24,
+      100
+     ],
+     "outlettype": [
+      ""
+     ],
+     "floatoutput": 1,
+     "min": 0.0,
+     "size": 2.0,
+     "mult": 1.0
+    }
+   },
+   {
+    "box": {
+     "id": "obj-137",
+     "maxclass": "message",
+     "numinlets": 2,
+     "numoutlets": 1,
+     "patching_rect": [
+      20,
+      910,
+      170,
+      22
+     ],
+     "outlettype": [
+      ""
+     ],
+     "text": "/livegen/stem drums $1 1"
+    }
+   },
+   {
+    "box": {
+     "id": "obj-138",
+     "maxclass": "toggle",
+     "numinlets": 1,
+     "numoutlets": 1,
+     "patching_rect": [
+      60,
+      800,
+      22,
+      22
+     ],
+     "outlettype": [
+      "int"
+     ]
+    }
+   },
+   {
+    "box": {
+     "id": "obj-139",
+     "maxclass": "comment",
+     "numinlets": 1,
+     "numoutlets": 0,
+     "patching_rect": [
+      86,
+      800,
+      60,
+      20
+     ],
+     "text": "mute"
+    }
+   },
+   {
+    "box": {
+     "id": "obj-140",
+     "maxclass": "newobj",
+     "numinlets": 2,
+     "numoutlets": 1,
+     "patching_rect": [
+      60,
+      830,
+      60,
+      22
+     ],
+     "outlettype": [
+      ""
+     ],
+     "text": "pack 0 0"
+    }
+   },
+   {
+    "box": {
+     "id": "obj-141",
+     "maxclass": "newobj",
+     "numinlets": 1,
+     "numoutlets": 1,
+     "patching_rect": [
+      60,
+      860,
+      150,
+      22
+     ],
+     "outlettype": [
+      ""
+     ],
+     "text": "prepend /livegen/mute drums"
+    }
+   },
+   {
+    "box": {
+     "id": "obj-142",
+     "maxclass": "newobj",
+     "numinlets": 1,
+     "numoutlets": 1,
+     "patching_rect": [
+      620,
+      610,
+      80,
+      22
+     ],
+     "outlettype": [
+      ""
+     ],
+     "text": "prepend set"
+    }
+   },
+   {
+    "box": {
+     "id": "obj-143",
+     "maxclass": "comment",
+     "numinlets": 1,
+     "numoutlets": 0,
+     "patching_rect": [
+      220,
+      780,
+      60,
+      20
+     ],
+     "text": "bass"
+    }
+   },
+   {
+    "box": {
+     "id": "obj-144",
+     "maxclass": "slider",
+     "numinlets": 1,
+     "numoutlets": 1,
+     "patching_rect": [
+      220,
+      800,
+      24,
+      100
+     ],
+     "outlettype": [
+      ""
+     ],
+     "floatoutput": 1,
+     "min": 0.0,
+     "size": 2.0,
+     "mult": 1.0
+    }
+   },
+   {
+    "box": {
+     "id": "obj-145",
+     "maxclass": "message",
+     "numinlets": 2,
+     "numoutlets": 1,
+     "patching_rect": [
+      220,
+      910,
+      170,
+      22
+     ],
+     "outlettype": [
+      ""
+     ],
+     "text": "/livegen/stem bass $1 1"
+    }
+   },
+   {
+    "box": {
+     "id": "obj-146",
+     "maxclass": "toggle",
+     "numinlets": 1,
+     "numoutlets": 1,
+     "patching_rect": [
+      260,
+      800,
+      22,
+      22
+     ],
+     "outlettype": [
+      "int"
+     ]
+    }
+   },
+   {
+    "box": {
+     "id": "obj-147",
+     "maxclass": "comment",
+     "numinlets": 1,
+     "numoutlets": 0,
+     "patching_rect": [
+      286,
+      800,
+      60,
+      20
+     ],
+     "text": "mute"
+    }
+   },
+   {
+    "box": {
+     "id": "obj-148",
+     "maxclass": "newobj",
+     "numinlets": 2,
+     "numoutlets": 1,
+     "patching_rect": [
+      260,
+      830,
+      60,
+      22
+     ],
+     "outlettype": [
+      ""
+     ],
+     "text": "pack 0 0"
+    }
+   },
+   {
+    "box": {
+     "id": "obj-149",
+     "maxclass": "newobj",
+     "numinlets": 1,
+     "numoutlets": 1,
+     "patching_rect": [
+      260,
+      860,
+      150,
+      22
+     ],
+     "outlettype": [
+      ""
+     ],
+     "text": "prepend /livegen/mute bass"
+    }
+   },
+   {
+    "box": {
+     "id": "obj-150",
+     "maxclass": "newobj",
+     "numinlets": 1,
+     "numoutlets": 1,
+     "patching_rect": [
+      710,
+      610,
+      80,
+      22
+     ],
+     "outlettype": [
+      ""
+     ],
+     "text": "prepend set"
+    }
+   },
+   {
+    "box": {
+     "id": "obj-151",
+     "maxclass": "comment",
+     "numinlets": 1,
+     "numoutlets": 0,
+     "patching_rect": [
+      420,
+      780,
+      60,
+      20
+     ],
+     "text": "music"
+    }
+   },
+   {
+    "box": {
+     "id": "obj-152",
+     "maxclass": "slider",
+     "numinlets": 1,
+     "numoutlets": 1,
+     "patching_rect": [
+      420,
+      800,
+      24,
+      100
+     ],
+     "outlettype": [
+      ""
+     ],
+     "floatoutput": 1,
+     "min": 0.0,
+     "size": 2.0,
+     "mult": 1.0
+    }
+   },
+   {
+    "box": {
+     "id": "obj-153",
+     "maxclass": "message",
+     "numinlets": 2,
+     "numoutlets": 1,
+     "patching_rect": [
+      420,
+      910,
+      170,
+      22
+     ],
+     "outlettype": [
+      ""
+     ],
+     "text": "/livegen/stem music $1 1"
+    }
+   },
+   {
+    "box": {
+     "id": "obj-154",
+     "maxclass": "toggle",
+     "numinlets": 1,
+     "numoutlets": 1,
+     "patching_rect": [
+      460,
+      800,
+      22,
+      22
+     ],
+     "outlettype": [
+      "int"
+     ]
+    }
+   },
+   {
+    "box": {
+     "id": "obj-155",
+     "maxclass": "comment",
+     "numinlets": 1,
+     "numoutlets": 0,
+     "patching_rect": [
+      486,
+      800,
+      60,
+      20
+     ],
+     "text": "mute"
+    }
+   },
+   {
+    "box": {
+     "id": "obj-156",
+     "maxclass": "newobj",
+     "numinlets": 2,
+     "numoutlets": 1,
+     "patching_rect": [
+      460,
+      830,
+      60,
+      22
+     ],
+     "outlettype": [
+      ""
+     ],
+     "text": "pack 0 0"
+    }
+   },
+   {
+    "box": {
+     "id": "obj-157",
+     "maxclass": "newobj",
+     "numinlets": 1,
+     "numoutlets": 1,
+     "patching_rect": [
+      460,
+      860,
+      150,
+      22
+     ],
+     "outlettype": [
+      ""
+     ],
+     "text": "prepend /livegen/mute music"
+    }
+   },
+   {
+    "box": {
+     "id": "obj-158",
+     "maxclass": "newobj",
+     "numinlets": 1,
+     "numoutlets": 1,
+     "patching_rect": [
+      800,
+      610,
+      80,
+      22
+     ],
+     "outlettype": [
+      ""
+     ],
+     "text": "prepend set"
+    }
+   },
+   {
+    "box": {
+     "id": "obj-159",
+     "maxclass": "message",
+     "numinlets": 2,
+     "numoutlets": 1,
+     "patching_rect": [
+      620,
+      860,
+      100,
+      22
+     ],
+     "outlettype": [
+      ""
+     ],
+     "text": "/livegen/drop"
+    }
+   },
+   {
+    "box": {
+     "id": "obj-160",
+     "maxclass": "comment",
+     "numinlets": 1,
+     "numoutlets": 0,
+     "patching_rect": [
+      725,
+      860,
+      90,
+      20
+     ],
+     "text": "drop (drums)"
+    }
+   },
+   {
+    "box": {
+     "id": "obj-161",
+     "maxclass": "comment",
+     "numinlets": 1,
+     "numoutlets": 0,
+     "patching_rect": [
+      20,
+      950,
+      760,
+      20
+     ],
+     "text": "key (a stem model): choose one, heard from the next bar generated; right: the key the daemon plays in"
+    }
+   },
+   {
+    "box": {
+     "id": "obj-162",
+     "maxclass": "umenu",
+     "numinlets": 1,
+     "numoutlets": 3,
+     "patching_rect": [
+      20,
+      975,
+      120,
+      22
+     ],
+     "outlettype": [
+      "int",
+      "",
+      ""
+     ],
+     "items": [
+      "none",
+      ",",
+      "C major",
+      ",",
+      "Db major",
+      ",",
+      "D major",
+      ",",
+      "Eb major",
+      ",",
+      "E major",
+      ",",
+      "F major",
+      ",",
+      "Gb major",
+      ",",
+      "G major",
+      ",",
+      "Ab major",
+      ",",
+      "A major",
+      ",",
+      "Bb major",
+      ",",
+      "B major",
+      ",",
+      "C minor",
+      ",",
+      "Db minor",
+      ",",
+      "D minor",
+      ",",
+      "Eb minor",
+      ",",
+      "E minor",
+      ",",
+      "F minor",
+      ",",
+      "Gb minor",
+      ",",
+      "G minor",
+      ",",
+      "Ab minor",
+      ",",
+      "A minor",
+      ",",
+      "Bb minor",
+      ",",
+      "B minor"
+     ],
+     "parameter_enable": 0
+    }
+   },
+   {
+    "box": {
+     "id": "obj-163",
+     "maxclass": "newobj",
+     "numinlets": 1,
+     "numoutlets": 1,
+     "patching_rect": [
+      150,
+      975,
+      60,
+      22
+     ],
+     "outlettype": [
+      ""
+     ],
+     "text": "tosymbol"
+    }
+   },
+   {
+    "box": {
+     "id": "obj-164",
+     "maxclass": "newobj",
+     "numinlets": 1,
+     "numoutlets": 1,
+     "patching_rect": [
+      220,
+      975,
+      140,
+      22
+     ],
+     "outlettype": [
+      ""
+     ],
+     "text": "prepend /livegen/key"
+    }
+   },
+   {
+    "box": {
+     "id": "obj-165",
+     "maxclass": "newobj",
+     "numinlets": 1,
+     "numoutlets": 1,
+     "patching_rect": [
+      420,
+      975,
+      80,
+      22
+     ],
+     "outlettype": [
+      ""
+     ],
+     "text": "prepend set"
+    }
+   },
+   {
+    "box": {
+     "id": "obj-166",
+     "maxclass": "message",
+     "numinlets": 2,
+     "numoutlets": 1,
+     "patching_rect": [
+      510,
+      975,
+      150,
+      22
+     ],
+     "outlettype": [
+      ""
+     ],
+     "text": ""
+    }
+   },
+   {
+    "box": {
+     "id": "obj-167",
+     "maxclass": "comment",
+     "numinlets": 1,
+     "numoutlets": 0,
+     "patching_rect": [
+      665,
+      975,
+      100,
+      20
+     ],
+     "text": "key played"
     }
    }
   ],
@@ -3771,6 +4466,414 @@
      ],
      "destination": [
       "obj-2",
+      0
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "source": [
+      "obj-4",
+      0
+     ],
+     "destination": [
+      "obj-132",
+      0
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "source": [
+      "obj-132",
+      0
+     ],
+     "destination": [
+      "obj-136",
+      0
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "source": [
+      "obj-136",
+      0
+     ],
+     "destination": [
+      "obj-137",
+      0
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "source": [
+      "obj-137",
+      0
+     ],
+     "destination": [
+      "obj-2",
+      0
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "source": [
+      "obj-138",
+      0
+     ],
+     "destination": [
+      "obj-140",
+      0
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "source": [
+      "obj-133",
+      0
+     ],
+     "destination": [
+      "obj-140",
+      1
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "source": [
+      "obj-140",
+      0
+     ],
+     "destination": [
+      "obj-141",
+      0
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "source": [
+      "obj-141",
+      0
+     ],
+     "destination": [
+      "obj-2",
+      0
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "source": [
+      "obj-89",
+      3
+     ],
+     "destination": [
+      "obj-142",
+      0
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "source": [
+      "obj-142",
+      0
+     ],
+     "destination": [
+      "obj-138",
+      0
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "source": [
+      "obj-132",
+      0
+     ],
+     "destination": [
+      "obj-144",
+      0
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "source": [
+      "obj-144",
+      0
+     ],
+     "destination": [
+      "obj-145",
+      0
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "source": [
+      "obj-145",
+      0
+     ],
+     "destination": [
+      "obj-2",
+      0
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "source": [
+      "obj-146",
+      0
+     ],
+     "destination": [
+      "obj-148",
+      0
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "source": [
+      "obj-133",
+      0
+     ],
+     "destination": [
+      "obj-148",
+      1
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "source": [
+      "obj-148",
+      0
+     ],
+     "destination": [
+      "obj-149",
+      0
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "source": [
+      "obj-149",
+      0
+     ],
+     "destination": [
+      "obj-2",
+      0
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "source": [
+      "obj-89",
+      4
+     ],
+     "destination": [
+      "obj-150",
+      0
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "source": [
+      "obj-150",
+      0
+     ],
+     "destination": [
+      "obj-146",
+      0
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "source": [
+      "obj-132",
+      0
+     ],
+     "destination": [
+      "obj-152",
+      0
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "source": [
+      "obj-152",
+      0
+     ],
+     "destination": [
+      "obj-153",
+      0
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "source": [
+      "obj-153",
+      0
+     ],
+     "destination": [
+      "obj-2",
+      0
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "source": [
+      "obj-154",
+      0
+     ],
+     "destination": [
+      "obj-156",
+      0
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "source": [
+      "obj-133",
+      0
+     ],
+     "destination": [
+      "obj-156",
+      1
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "source": [
+      "obj-156",
+      0
+     ],
+     "destination": [
+      "obj-157",
+      0
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "source": [
+      "obj-157",
+      0
+     ],
+     "destination": [
+      "obj-2",
+      0
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "source": [
+      "obj-89",
+      5
+     ],
+     "destination": [
+      "obj-158",
+      0
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "source": [
+      "obj-158",
+      0
+     ],
+     "destination": [
+      "obj-154",
+      0
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "source": [
+      "obj-159",
+      0
+     ],
+     "destination": [
+      "obj-2",
+      0
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "source": [
+      "obj-162",
+      1
+     ],
+     "destination": [
+      "obj-163",
+      0
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "source": [
+      "obj-163",
+      0
+     ],
+     "destination": [
+      "obj-164",
+      0
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "source": [
+      "obj-164",
+      0
+     ],
+     "destination": [
+      "obj-2",
+      0
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "source": [
+      "obj-89",
+      2
+     ],
+     "destination": [
+      "obj-165",
+      0
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "source": [
+      "obj-165",
+      0
+     ],
+     "destination": [
+      "obj-166",
       0
      ]
     }

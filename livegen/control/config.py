@@ -15,11 +15,14 @@
     [midi]
     channel = 10                   # default channel of every mapping (leave out: any channel)
     program_change = true          # program change P recalls scene P
+    key_channel = 16               # a note held on channel 16 sets the key's root (--stems)
 
     [midi.cc]                      # CC number, or a table with a channel and a range
     guidance = 21
     gain = { cc = 7, channel = 1, min = 0.0, max = 1.0 }
     slot0 = 24                     # weight of prompt slot 0
+    stem.drums = 25                # a stem's gain (--stems), heard at once
+    mute.bass = 26                 # a stem's mute (CC 64..127 mutes), at the next downbeat
 
     [midi.notes]                   # a note makes its prompt slot the prompt
     slot0 = 36
@@ -257,16 +260,30 @@ def _channel(key: str, value: Any) -> int:
 
 
 def _midi(table: dict[str, Any], n_slots: int) -> MidiMap:
-    _known(table, "midi.", {"channel", "program_change", "cc", "notes"})
+    _known(table, "midi.", {"channel", "program_change", "key_channel", "cc", "notes"})
     channel = _channel("midi.channel", table["channel"]) if "channel" in table else None
+    key = table.get("key_channel")
+    key_channel = None if key is None else _channel("midi.key_channel", key)
     program_change = table.get("program_change", False)
     if not isinstance(program_change, bool):
         raise ConfigError(f"midi.program_change must be true or false, got {program_change!r}")
     ccs = [_cc(f"midi.cc.{name}", name, v, n_slots)
-           for name, v in _table(table, "cc", "midi.").items()]  # fmt: skip
+           for name, v in _flat_cc(_table(table, "cc", "midi."))]  # fmt: skip
     notes = [_note(f"midi.notes.{name}", name, v, n_slots)
              for name, v in _table(table, "notes", "midi.").items()]  # fmt: skip
-    return MidiMap(tuple(ccs), tuple(notes), channel, program_change)
+    return MidiMap(tuple(ccs), tuple(notes), channel, program_change, key_channel)
+
+
+def _flat_cc(table: dict[str, Any]) -> list[tuple[str, Any]]:
+    """`[midi.cc]` entries by target name: TOML reads `stem.drums = 22` as a table `stem` with
+    a key `drums`; it is the target "stem.drums" (as `"stem.drums" = 22` is)."""
+    out: list[tuple[str, Any]] = []
+    for name, value in table.items():
+        if name in ("stem", "mute") and isinstance(value, dict):
+            out += [(f"{name}.{stem}", v) for stem, v in value.items()]
+        else:
+            out.append((name, value))
+    return out
 
 
 def _check_slot(key: str, name: str, n_slots: int) -> int | None:
@@ -282,7 +299,7 @@ def _check_slot(key: str, name: str, n_slots: int) -> int | None:
 
 def _cc(key: str, name: str, value: Any, n_slots: int) -> CcMap:
     if name not in CC_TARGETS:
-        known = "guidance, steps, variation, gain, slot0..slot7"
+        known = "guidance, steps, variation, gain, slot0..slot7, stem.drums, mute.drums, ..."
         raise ConfigError(f"unknown key {key} (known here: {known})")
     _check_slot(key, name, n_slots)
     if not isinstance(value, dict):

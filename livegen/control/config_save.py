@@ -27,6 +27,8 @@ def midi_toml(midi: MidiMap) -> str:
     if midi.channel is not None:
         lines.append(f"channel = {midi.channel}")
     lines.append(f"program_change = {'true' if midi.program_change else 'false'}")
+    if midi.key_channel is not None:
+        lines.append(f"key_channel = {midi.key_channel}")
     if midi.cc:
         lines += ["", "[midi.cc]"]
         for m in midi.cc:

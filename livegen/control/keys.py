@@ -9,6 +9,12 @@ and mixolydian major.
 Spellings read (case-insensitive for words, not for the letter's "m"): "F minor", "f min",
 "Fm", "F#m", "Gb minor", "A# major", "Ebmaj", "C", "c dorian", "none", "off", "". A bare root
 is major, as in a lead sheet ("C" = C major, "Cm" = C minor).
+
+`split_key` finds a key phrase in a prompt ("dark dub techno in F minor"): "in KEY", "in the key
+of KEY" or "key of KEY", where KEY also reads "F sharp minor" and "E flat". Only such a phrase
+counts: "minor" alone, "in the style of", "in a warehouse" are prompt words. A lower-case letter
+needs an accidental or a mode to be a key ("in a minor" is A minor, "in a" is not); an
+upper-case one does not ("in C" is C major).
 """
 
 from __future__ import annotations
@@ -78,6 +84,46 @@ def parse_key(text: str) -> Key | None:
         quality.lower()
     ]
     return Key(root % 12, mode)
+
+
+_SPELLED = {"sharp": "#", "flat": "b"}
+_PHRASE = re.compile(
+    r"(?:^|(?<=[\s,;(]))(?i:in\s+the\s+key\s+of|key\s+of|in)\s+"
+    r"(?P<key>(?P<letter>[A-Ga-g])(?P<acc>\s*[#♯♭]|b(?![a-ln-z])|\s*-?\s*(?i:sharp|flat)\b)?"
+    rf"(?P<quality>\s*(?:(?i:{_QUALITY})|m|M)\b)?)"
+    r"(?:\s+(?i:key)\b)?(?=$|[\s,.;:!?)])"
+)
+
+
+def split_key(text: str) -> tuple[str, Key | None]:
+    """A prompt's key phrase taken out: ("dark dub techno in F minor") → ("dark dub techno",
+    Key(5, "minor")). Without one: (text, None), the text untouched. Several: all are taken
+    out and the last one counts, as when a performer corrects themselves."""
+    key: Key | None = None
+    kept: list[str] = []
+    at = 0
+    for m in _PHRASE.finditer(text):
+        if m.group("letter").islower() and not (m.group("acc") or m.group("quality")):
+            continue  # "in a", "in e": English, not a key
+        spelled = m.group("key")
+        for word, sign in _SPELLED.items():
+            spelled = re.sub(rf"\s*-?\s*(?i:{word})\b", sign, spelled)
+        try:
+            found = parse_key(spelled)
+        except ValueError:
+            continue
+        if found is None:
+            continue
+        key = found
+        kept.append(text[at : m.start()])
+        at = m.end()
+    if key is None:
+        return text, None
+    kept.append(text[at:])
+    rest = " ".join(" ".join(kept).split())
+    rest = re.sub(r"\s*([,;])(?:\s*[,;])+", r"\1", rest)  # "a, , b" → "a, b"
+    rest = re.sub(r"\s+([,;.!?)])", r"\1", rest)
+    return rest.strip(" ,;"), key
 
 
 def key_of_scale(root_name: str, scale: str) -> Key:

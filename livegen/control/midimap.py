@@ -2,10 +2,15 @@
 
 - A control change (CC) mapped to a target scales its value 0..127 linearly onto the mapping's
   range (0 gives `lo`, 127 gives `hi` exactly; steps are rounded to whole numbers): `guidance`,
-  `steps`, `variation`, `gain`, or `slotN`, the weight of prompt slot N (0-based).
+  `steps`, `variation`, `gain`, or `slotN`, the weight of prompt slot N (0-based); for a stem
+  model `stem.drums` (bass, music), the stem's gain, heard at once as a fader's should be, and
+  `mute.drums`, a mute at the next downbeat (64..127 mutes, 0..63 unmutes).
 - A note-on (velocity > 0) mapped to slot N makes that slot alone the prompt; note-offs are
   ignored.
 - With `program_change`, program change P recalls scene P.
+- With `key_channel`, notes on that channel set the key's root (`KeyNotes`) and nothing else:
+  a note that starts as the lowest one held sets the root to its pitch class; releases never
+  change it (a chord let go note by note keeps its root; all released, the last root stays).
 - Channels are 1..16, as MIDI devices and DAWs number them; a mapping without a channel takes
   the map's `channel`, and with neither it listens on every channel.
 
@@ -20,9 +25,11 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
 from livegen.control import commands as cmd
+from livegen.control.commands import STEMS
 from livegen.control.osc import ADDRESSES, MAX_PROMPTS
 
-CONTROL_CHANGE, NOTE_ON, PROGRAM_CHANGE = 0xB0, 0x90, 0xC0
+NOTE_OFF, NOTE_ON, CONTROL_CHANGE, PROGRAM_CHANGE = 0x80, 0x90, 0xB0, 0xC0
+ALL_NOTES_OFF = (120, 123)  # CC numbers: all sound off, all notes off
 
 
 @dataclass(frozen=True)
@@ -64,11 +71,23 @@ def _targets() -> dict[str, Target]:
     lo, hi = _osc_range("/livegen/slot", 1)
     for slot in range(MAX_PROMPTS):
         targets[f"slot{slot}"] = Target(lo, hi, (0.0, 1.0), False, _slot_weight(slot))
+    lo, hi = _osc_range("/livegen/stem", 1)
+    for stem in STEMS:  # a stem fader stops at unity too, as gain does
+        targets[f"stem.{stem}"] = Target(lo, hi, (0.0, 1.0), False, _stem_gain(stem))
+        targets[f"mute.{stem}"] = Target(0.0, 1.0, (0.0, 1.0), True, _stem_mute(stem))
     return targets
 
 
 def _slot_weight(slot: int) -> Callable[[float], cmd.Command]:
     return lambda v: cmd.SetSlotWeight(slot, v)
+
+
+def _stem_gain(stem: str) -> Callable[[float], cmd.Command]:
+    return lambda v: cmd.StemGain(stem, v, now=True)
+
+
+def _stem_mute(stem: str) -> Callable[[float], cmd.Command]:
+    return lambda v: cmd.StemMute(stem, v >= 0.5)
 
 
 CC_TARGETS: dict[str, Target] = _targets()
@@ -119,9 +138,10 @@ class MidiMap:
     notes: tuple[NoteMap, ...] = ()
     channel: int | None = None  # default for mappings without one; None: every channel
     program_change: bool = False  # program change P recalls scene P
+    key_channel: int | None = None  # notes there set the key's root (`KeyNotes`); None: off
 
     def __bool__(self) -> bool:
-        return bool(self.cc or self.notes or self.program_change)
+        return bool(self.cc or self.notes or self.program_change or self.key_channel)
 
     def _hears(self, own: int | None, channel: int) -> bool:
         wanted = self.channel if own is None else own
@@ -140,6 +160,8 @@ class MidiMap:
                     out.append(target.build(scale(message[2], *m.span, target.integer)))
             return out
         if kind == NOTE_ON and len(message) >= 3 and message[2] > 0:
+            if channel == self.key_channel:
+                return []  # the key's notes (`KeyNotes`), never a slot
             for n in self.notes:
                 if n.note == number and self._hears(n.channel, channel):
                     return [cmd.TriggerSlot(n.slot)]
@@ -173,6 +195,34 @@ def _same_channel(a: int | None, b: int | None) -> bool:
     return a is None or b is None or a == b
 
 
+class KeyNotes:
+    """Notes on the key channel → the key's root (module docstring): the notes held, and a
+    `SetKeyRoot` when a note starts below every other one held.
+
+    Args:
+        channel: the key channel, 1..16 (None: hears nothing).
+    """
+
+    def __init__(self, channel: int | None) -> None:
+        self.channel = channel
+        self.held: set[int] = set()
+
+    def feed(self, message: Sequence[int]) -> list[cmd.Command]:
+        if self.channel is None or len(message) < 3 or not 0x80 <= message[0] < 0xF0:
+            return []
+        kind, channel, number = message[0] & 0xF0, (message[0] & 0x0F) + 1, message[1]
+        if channel != self.channel:
+            return []
+        if kind == NOTE_ON and message[2] > 0:
+            self.held.add(number)
+            return [cmd.SetKeyRoot(number % 12)] if number == min(self.held) else []
+        if kind in (NOTE_ON, NOTE_OFF):  # note-on with velocity 0 is a note-off
+            self.held.discard(number)
+        elif kind == CONTROL_CHANGE and number in ALL_NOTES_OFF:
+            self.held.clear()
+        return []
+
+
 # Learning ------------------------------------------------------------------------------------
 
 
@@ -188,7 +238,9 @@ def learn_targets(spec: str, slots: int) -> tuple[str, ...]:
         if not name:
             continue
         if name not in LEARN_TARGETS:
-            known = ", ".join([*knobs[:4], "slotN", f"{NOTE_PREFIX}slotN", "all"])
+            known = ", ".join(
+                [*knobs[:4], "slotN", "stem.drums", "mute.drums", f"{NOTE_PREFIX}slotN", "all"]
+            )
             raise ValueError(f"--midi-learn: unknown target {raw.strip()!r} (known: {known})")
         slot = _slot_of(name.removeprefix(NOTE_PREFIX))
         if slot is not None and slot >= slots:

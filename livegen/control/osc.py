@@ -3,7 +3,8 @@
 Every address has typed, ranged arguments (ints and floats are interchangeable, since Pd cannot tell
 them apart). A bad message never raises: it becomes a `/livegen/error s s` reply (address, reason)
 and changes nothing. Bundles with a future time tag come back with that time attached, so the
-server can apply them then without blocking.
+server can apply them then without blocking. A prompt's key phrase ("dub techno in F minor")
+comes back as a `SetKey` of its own before the prompt without it (`key_phrase`).
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from typing import Any
 from pythonosc.osc_message_builder import OscMessageBuilder
 
 from livegen.control import commands as cmd
-from livegen.control.keys import parse_key
+from livegen.control.keys import parse_key, split_key
 from livegen.control.wire import WireError, read_packet
 from livegen.control.words import definable, normalize
 
@@ -258,6 +259,33 @@ def parse(address: str, args: Sequence[Any]) -> cmd.Command:
     return spec.build(*values)
 
 
+def key_phrase(command: cmd.Command) -> list[cmd.Command]:
+    """A prompt's key phrase as a key: SetPrompts(("dub techno in F minor", 1)) becomes
+    SetKey(F minor), then SetPrompts(("dub techno", 1)), so the concept never sees the key's
+    words and the key goes where `/livegen/key` goes (a mix-only model refuses it there).
+
+    In a mix, every prompt loses its phrase and the heaviest prompt that had one names the key
+    (ties: the first). A prompt that was only a key phrase ("in A minor") leaves the mix; if
+    none is left (or only weight 0), the prompts stay as they are. Any other command: itself.
+    """
+    if not isinstance(command, cmd.SetPrompts):
+        return [command]
+    prompts: list[tuple[str, float]] = []
+    key, heaviest = None, -1.0
+    for text, weight in command.prompts:
+        rest, found = split_key(text)
+        if found is not None and weight > heaviest:
+            key, heaviest = found, weight
+        if rest:
+            prompts.append((rest, weight))
+    if key is None:
+        return [command]
+    keyed: list[cmd.Command] = [cmd.SetKey(key)]
+    if sum(w for _, w in prompts) > 0:
+        keyed.append(cmd.SetPrompts(tuple(prompts)))
+    return keyed
+
+
 @dataclass(frozen=True)
 class Incoming:
     """A valid command, from whom, and when to apply it (None: now)."""
@@ -312,5 +340,5 @@ def handle_packet(data: bytes, sender: Sender, now: float) -> tuple[list[Incomin
         except Exception as exc:  # a bug in validation must not take the daemon down
             errors.append(error_reply(message.address, f"could not read: {exc}", sender))
         else:
-            incoming.append(Incoming(command, sender, when))
+            incoming += (Incoming(c, sender, when) for c in key_phrase(command))
     return incoming, errors

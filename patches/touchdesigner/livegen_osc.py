@@ -11,6 +11,9 @@ Replies (beats, bars, status) arrive on the reply port: see README.md next to th
 
 OSC_OUT = "oscout1"  # the OSC Out DAT this script sends through
 MAX_PROMPTS = 8
+STEMS = ("drums", "bass", "music")  # a stem model's stems (livegen serve --stems)
+ROOTS = ("C", "C#", "D", "D#", "E", "F", "F#", "G", "G#", "A", "A#", "B")
+KEYS = ("none", *(f"{r} {m}" for m in ("major", "minor") for r in ROOTS))  # a menu's items
 
 
 def _send(address, args=()):
@@ -103,6 +106,37 @@ def define_word(word, meaning=""):
     _send("/livegen/word", [str(word)] + ([str(meaning)] if meaning else []))
 
 
+def _stem(name):
+    name = str(name).strip().lower()
+    if name not in STEMS:
+        raise ValueError(f"a stem is one of {', '.join(STEMS)}, got {name!r}")
+    return name
+
+
+def set_stem_gain(stem, gain, now=True):
+    """A stem's linear gain 0..2 (1 = unity); `now` (default, for a fader): at once, else at the
+    next downbeat."""
+    _send("/livegen/stem", [_stem(stem), _clamp(gain, 0.0, 2.0), 1 if now else 0])
+
+
+def set_stem_mute(stem, muted, now=False):
+    """Mute (or unmute) a stem at the next downbeat, or at once with `now`."""
+    _send("/livegen/mute", [_stem(stem), 1 if muted else 0, 1 if now else 0])
+
+
+def drop(stem="drums"):
+    """The breakdown gesture: `stem` out now, back at the next downbeat."""
+    _send("/livegen/drop", [_stem(stem)])
+
+
+def set_key(key):
+    """The key of the next bars: 'F minor', 'A#m', 'Eb major', or 'none' (a stem model only); a
+    menu's index into KEYS works too."""
+    if isinstance(key, int):
+        key = KEYS[int(_clamp(key, 0, len(KEYS) - 1))]
+    _send("/livegen/key", [str(key)])
+
+
 def play():
     _send("/livegen/play")
 
@@ -134,4 +168,9 @@ PARAMETERS = {
     "Bpm": set_bpm,
     "Prompt": send_prompt,
     "Scene": recall_scene,
+    "Key": set_key,  # a Menu parameter whose items are KEYS (or a Str parameter)
+    "Drop": lambda pulse: drop(),  # a Pulse parameter
 }
+for _name in STEMS:  # "Drumsgain", "Bassmute", ...: a Float 0..2 and a Toggle per stem
+    PARAMETERS[_name.capitalize() + "gain"] = lambda v, _s=_name: set_stem_gain(_s, v)
+    PARAMETERS[_name.capitalize() + "mute"] = lambda v, _s=_name: set_stem_mute(_s, v)

@@ -40,7 +40,10 @@ def test_every_target_at_0_and_127_is_inside_its_osc_range():
         m = MidiMap((CcMap(name, 1),))
         for value in (0, 127):
             (command,) = m.commands(cc(1, value))
-            x = command.weight if isinstance(command, cmd.SetSlotWeight) else command.value
+            x = {cmd.SetSlotWeight: "weight", cmd.StemGain: "gain", cmd.StemMute: "muted"}.get(
+                type(command), "value"
+            )
+            x = getattr(command, x)
             assert target.lo <= x <= target.hi, (name, value, command)
 
 

@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from livegen.control.config import load
+from livegen.control.keys import Key
 from livegen.control.midimap import CcMap
 from livegen.live import serve
 from livegen.live.desk.midicontrol import MidiControlPort
@@ -75,12 +76,14 @@ class Sender:
         self.out.delete()
 
 
-def start(jack_server: str, osc_port: int, *extra: str) -> serve.Server:
+def start(
+    jack_server: str, osc_port: int, *extra: str, source: LoopSource | None = None
+) -> serve.Server:
     parser = argparse.ArgumentParser()
     serve.add_arguments(parser)
     args = parser.parse_args(["--source", "loops", "--quiet", "--midi-api", "jack",
                               "--osc-port", str(osc_port), *extra])  # fmt: skip
-    return serve.start(args, source=LoopSource())
+    return serve.start(args, source=source or LoopSource())
 
 
 def test_ccs_notes_and_program_changes_on_the_clock_port_under_the_internal_clock(
@@ -131,6 +134,41 @@ def test_control_shares_the_clock_port_and_learns_into_the_config(jack_server, t
         assert wait_until(lambda: bool(load(config).midi.notes))
         assert midi.learner is not None and midi.learner.done
         assert "guidance = { cc = 30, channel = 3 }" in config.read_text()
+    finally:
+        if sender is not None:
+            sender.close()
+        server.stop()
+
+
+def test_a_held_note_on_the_key_channel_sets_the_root_and_ccs_drive_the_stems(
+    jack_server, tmp_path
+):
+    """--key-channel 16: a chord's lowest note is the root, a release keeps it; a stem fader
+    and a mute button mapped in the config (a stem source that takes a key)."""
+    config = tmp_path / "stems.toml"
+    config.write_text("[midi.cc]\nstem.bass = 20\nmute.drums = 21\n")
+    source = LoopSource(stems=True)
+    source.keys = True  # type: ignore[misc]
+    server = start(jack_server, free_port(), "--clock", "internal", "--midi-virtual", "lgkey",
+                   "--config", str(config), "--key-channel", "16", source=source)  # fmt: skip
+    sender = None
+    try:
+        controller = server.daemon.controller
+        assert controller.session.key is None
+        sender = Sender("lgkey:clock_in")
+        sender.send(0x9F, 53, 100)  # F3 on channel 16: F, minor (no key was set)
+        assert wait_until(lambda: controller.session.key == Key(5, "minor")), controller.session
+        sender.send(0x9F, 57, 100)  # A3 above it: F stays the root
+        sender.send(0x9F, 50, 100)  # D3 below it: D
+        assert wait_until(lambda: controller.session.key == Key(2, "minor"))
+        sender.send(0x8F, 50, 0)  # released: the root stays D
+        sender.send(0x90, 48, 100)  # channel 1: not the key channel
+        sender.send(0xB0, 20, 0)  # the bass fader down
+        sender.send(0xB0, 21, 127)  # the drums muted at the next downbeat
+        assert wait_until(lambda: controller.session.stem_mutes == (True, False, False))
+        assert controller.session.stem_gains == (1.0, 0.0, 1.0)
+        assert controller.session.key == Key(2, "minor")
+        assert controller.settings.key == Key(2, "minor")
     finally:
         if sender is not None:
             sender.close()

@@ -29,6 +29,7 @@ from livegen.control.state import Session, apply
 from livegen.live import serve
 from livegen.live.desk.control import Controller
 from livegen.live.desk.oscquery import (
+    CHOICES,
     EXTENSIONS,
     OscQueryServer,
     Response,
@@ -78,12 +79,15 @@ def test_every_address_is_a_node_with_its_type_and_ranges():
         assert node["DESCRIPTION"] == spec.description
         assert node["ACCESS"] in ((2, 3) if spec.args else (0,))
         assert ("VALUE" in node) == bool(spec.args)  # issue #17 item 11
+        choices = [(path, a.name) in CHOICES for a in spec.args]
         ranged = [a for a in spec.args if a.kind != "s" and a.lo is not None]
-        if not ranged:
+        if not ranged and not any(choices):
             assert "RANGE" not in node and "CLIPMODE" not in node
             continue
-        for arg, r in zip(spec.args, node["RANGE"], strict=True):
-            if arg.kind == "s":
+        for arg, r, menu in zip(spec.args, node["RANGE"], choices, strict=True):
+            if menu:  # a string from a known set (stems, keys): a client's menu
+                assert r == {"VALS": list(CHOICES[path, arg.name])}
+            elif arg.kind == "s":
                 assert r is None
             else:
                 assert (r["MIN"], r["MAX"]) == (arg.lo, arg.hi)

@@ -11,6 +11,7 @@ from types import SimpleNamespace
 
 import pytest
 
+from livegen.control.keys import Key
 from livegen.control.osc import ADDRESSES
 from livegen.control.state import Scene, Session
 from livegen.live.desk.oscquery import OscQueryServer
@@ -28,7 +29,11 @@ def nodes(node):
 
 @pytest.mark.parametrize(
     "session",
-    [Session(), Session(audio_prompt=("/tmp/ref.wav", 0.5), scene=1, scenes=(Scene(), Scene()))],
+    [
+        Session(),
+        Session(audio_prompt=("/tmp/ref.wav", 0.5), scene=1, scenes=(Scene(), Scene())),
+        Session(model_stems=("drums", "bass", "music"), model_keys=True, key=Key(5, "minor")),
+    ],
 )
 def test_python_oscquery_reads_the_whole_tree_over_http(session):
     holder = SimpleNamespace(session=session)
@@ -49,3 +54,8 @@ def test_python_oscquery_reads_the_whole_tree_over_http(session):
     assert found["/livegen/audio_prompt"].attributes[path_node.OSCQueryAttribute.VALUE] == (
         list(session.audio_prompt) if session.audio_prompt else ["", 0.0]
     )
+    value = path_node.OSCQueryAttribute.VALUE
+    assert found["/livegen/key"].attributes[value] == ["none" if session.key is None else "F minor"]
+    assert access["/livegen/key"] == 3
+    assert access["/livegen/stem"] == access["/livegen/mute"] == access["/livegen/drop"] == 2
+    assert found["/livegen/stem"].attributes[value] == ["drums", 0.0, 0]  # typed: s f i

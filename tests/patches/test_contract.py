@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from livegen.control.keys import Key, parse_key
 from livegen.control.osc import ADDRESSES, OscError, parse
 from tests.support import pdfile
 
@@ -50,14 +51,49 @@ def test_pd_every_oscformat_sends_an_accepted_message(pd_patch):
     for address, examples in sends.items():
         assert examples, f"nothing feeds [oscformat] for {address}"
         for args in examples:
+            if address == "/livegen/key" and args == [pdfile.TYPED]:
+                args = ["Ebmaj"]  # typed into the key box: one word, any string reaches parse
             # Pd numbers are 32-bit floats: 2147483647 arrives as 2147483648
             accept(address, [float(np.float32(a)) if isinstance(a, float) else a for a in args])
 
 
 def test_pd_covers_the_performer_controls(pd_patch):
     wanted = {"/livegen/" + a for a in "prompt guidance steps variation gain seed hold play stop "
-              "subscribe status scene morph word".split()}  # fmt: skip
+              "subscribe status scene morph word stem mute drop key clock".split()}  # fmt: skip
     assert wanted <= set(pd_sends(pd_patch))
+
+
+def test_pd_message_boxes_into_oscformat_start_with_a_selector_it_takes(pd_patch):
+    """[oscformat] has no method for a bare word: `[internal(` printed "no method for
+    'internal'" and sent nothing; `[symbol internal(` sends it."""
+    for box in pd_patch.boxes:
+        if box.kind == "msg" and any(t.name == "oscformat" for t in pd_patch.targets(box.index)):
+            first = box.atoms[0] if box.atoms else "bang"
+            numeric = first.lstrip("-").replace(".", "", 1).isdigit()
+            assert numeric or first in ("symbol", "list", "float", "bang"), box.atoms
+
+
+def test_pd_stems_faders_mutes_and_drop(pd_patch):
+    sends = pd_sends(pd_patch)
+    # a fader per stem over the whole gain range, heard at once (now = 1)
+    assert sorted(map(tuple, sends["/livegen/stem"])) == sorted(
+        (stem, gain, 1.0) for stem in ("drums", "bass", "music") for gain in (0.0, 2.0)
+    )
+    # a mute toggle per stem; the now toggle makes it immediate, else the next downbeat
+    assert sorted(map(tuple, sends["/livegen/mute"])) == sorted(
+        (stem, 1.0, now) for stem in ("drums", "bass", "music") for now in (0.0, 1.0)
+    )
+    assert sends["/livegen/drop"] == [[]]  # drums, the default
+    receive = {"vsl": 8, "tgl": 4, "bng": 6}  # the receive name's atom
+    names = {b.atoms[receive[b.name]] for b in pd_patch.boxes if b.name in receive}
+    assert {"lg-drums-gain", "lg-bass-mute", "lg-mute-now", "lg-drop"} <= names
+
+
+def test_pd_key_selector_offers_the_24_keys_and_none(pd_patch):
+    keys = [args[0] for args in pd_sends(pd_patch)["/livegen/key"] if args != [pdfile.TYPED]]
+    assert len(keys) == 25
+    parsed = {parse_key(k) for k in keys}
+    assert parsed == {Key(r, m) for r in range(12) for m in ("major", "minor")} | {None}
 
 
 def test_pd_four_weighted_slots_send_one_prompt_message(pd_patch):
@@ -82,7 +118,8 @@ def test_pd_every_send_reaches_netsend_and_replies_are_routed(pd_patch):
             assert netsend in pd_patch.targets(box.index)
     names = [" ".join(b.atoms) for b in pd_patch.boxes if b.kind == "obj"]
     assert "netreceive -u -b" in names and "oscparse" in names
-    assert "route beat bar status error unknown" in names and "route bpm gen_ms" in names
+    assert "route beat bar status error unknown" in names
+    assert "route bpm gen_ms key drums_mute bass_mute music_mute" in names
     assert "metro 1000" in names
 
 
@@ -130,22 +167,27 @@ def test_max_every_send_is_an_accepted_message(max_patch):
     seen = set()
     for box in boxes.values():
         text = box.get("text", "")
+        sources = [boxes[line["patchline"]["source"][0]] for line in max_patch["lines"]
+                   if line["patchline"]["destination"][0] == box["id"]]  # fmt: skip
         if box["maxclass"] == "message" and text.startswith("/livegen/"):
-            address, args = _max_args(text.replace("$1", "1"))
-            accept(address, args)
+            # "$1": what its sources send (a slider's range); without, what it says
+            fed = [v for src in sources if "$1" in text
+                   for e in _max_examples(src, max_patch) for v in e]  # fmt: skip
+            address, args = _max_args(text)
+            assert fed or "$1" not in text, f"nothing feeds {text}"
+            for value in fed if "$1" in text else [None]:
+                accept(address, [value if a == "$1" else a for a in args])
             seen.add(address)
         if box["maxclass"] == "newobj" and text.startswith("prepend /livegen/"):
-            address = text.split()[1]
+            address, fixed = _max_args(text.removeprefix("prepend "))  # "prepend /a drums"
             assert address in ADDRESSES
             seen.add(address)
             # what feeds it: dials/sliders/numbers with their ranges, toggles, textedit
-            for line in max_patch["lines"]:
-                src, dst = line["patchline"]["source"][0], line["patchline"]["destination"][0]
-                if dst == box["id"]:
-                    for args in _max_examples(boxes[src], max_patch):
-                        accept(address, args)
+            for src in sources:
+                for args in _max_examples(src, max_patch):
+                    accept(address, fixed + args)
     wanted = {"/livegen/" + a for a in "prompt guidance steps variation gain seed hold play stop "
-              "subscribe status scene morph word".split()}  # fmt: skip
+              "subscribe status scene morph word stem mute drop key".split()}  # fmt: skip
     assert wanted <= seen
 
 
@@ -163,7 +205,22 @@ def _max_examples(box: dict, patcher: dict) -> list[list]:
     if kind == "toggle":
         return [[0], [1]]
     if kind == "newobj" and box["text"] == "tosymbol":  # typed words joined into one symbol
-        return [["dark acid techno"]]
+        menus = [_max_examples(src, patcher) for src in _max_sources(box, patcher)
+                 if src["maxclass"] == "umenu"]  # fmt: skip
+        return [e for menu in menus for e in menu] or [["dark acid techno"]]
+    if kind == "umenu":  # its middle outlet: the item's text
+        return [[item] for item in box["items"] if item != ","]
+    if kind == "newobj" and box["text"] == "pack 0 0":  # a mute toggle, then the now toggle
+        mutes, nows = (
+            [
+                v
+                for src in _max_sources(box, patcher, inlet)
+                for e in _max_examples(src, patcher)
+                for v in e
+            ]
+            for inlet in (0, 1)
+        )
+        return [[m, n] for m in mutes for n in nows]
     if kind == "textedit":  # typed words straight out: one atom each
         return [["dark", "acid", "techno"]]
     if kind == "newobj" and box["text"] == "pack s 1. s 0. s 0. s 0.":  # the four slots
@@ -177,6 +234,32 @@ def _max_examples(box: dict, patcher: dict) -> list[list]:
                 inlets[inlet] += [v for e in _max_examples(boxes[src], patcher) for v in e]
         return [["dark acid techno", w, b] for w in inlets[1] for b in inlets[2]]
     return pytest.fail(f"cannot tell what {box['id']} ({kind} {box.get('text', '')}) sends")
+
+
+def _max_sources(box: dict, patcher: dict, inlet: int | None = None) -> list[dict]:
+    boxes = max_boxes(patcher)
+    return [boxes[line["patchline"]["source"][0]] for line in patcher["lines"]
+            if line["patchline"]["destination"][0] == box["id"]
+            and inlet in (None, line["patchline"]["destination"][1])]  # fmt: skip
+
+
+def test_max_stems_and_key_controls(max_patch):
+    boxes = max_boxes(max_patch)
+    texts = {b.get("text", "") for b in boxes.values()}
+    for stem in ("drums", "bass", "music"):
+        assert f"/livegen/stem {stem} $1 1" in texts  # a slider: heard at once
+        assert f"prepend /livegen/mute {stem}" in texts  # a toggle, then the now toggle
+    assert "/livegen/drop" in texts
+    (menu,) = [b for b in boxes.values() if b["maxclass"] == "umenu"]
+    keys = [k for (k,) in _max_examples(menu, max_patch)]
+    assert len(keys) == 25
+    assert {parse_key(k) for k in keys} == {
+        Key(r, m) for r in range(12) for m in ("major", "minor")
+    } | {None}
+    # the status reply's key and mutes are shown, not sent back
+    (status,) = [b for b in boxes.values() if b.get("text", "").startswith("route bpm gen_ms")]
+    assert status["text"] == "route bpm gen_ms key drums_mute bass_mute music_mute"
+    assert status["numoutlets"] == 7
 
 
 def test_max_replies_are_routed(max_patch):
@@ -222,7 +305,7 @@ def test_td_sends_only_known_addresses_and_covers_the_controls():
                  and n.value.startswith("/livegen/")}  # fmt: skip
     assert addresses <= set(ADDRESSES), addresses - set(ADDRESSES)
     wanted = {"/livegen/" + a for a in "prompt guidance steps variation gain seed hold play stop "
-              "subscribe status bpm scene morph slot word".split()}  # fmt: skip
+              "subscribe status bpm scene morph slot word stem mute drop key".split()}  # fmt: skip
     assert wanted <= addresses
 
 
@@ -260,3 +343,49 @@ def test_td_functions_send_what_the_daemon_accepts():
     for address, args in sent:
         accept(address, args)
     assert td_sends()
+
+
+def _td() -> tuple[dict, list[tuple[str, list]]]:
+    sent: list[tuple[str, list]] = []
+
+    class OscOut:
+        def sendOSC(self, address, args):
+            sent.append((address, list(args)))
+
+    namespace = {"op": lambda name: OscOut()}
+    exec(compile((PATCHES / "touchdesigner" / "livegen_osc.py").read_text(), "livegen_osc.py",
+                 "exec"), namespace)  # fmt: skip
+    return namespace, sent
+
+
+def test_td_stems_and_key_send_what_the_daemon_accepts():
+    td, sent = _td()
+    td["set_stem_gain"]("drums", 0.5)
+    td["set_stem_gain"]("Bass", 3.0, now=False)  # clamped to 2
+    td["set_stem_mute"]("music", True)
+    td["set_stem_mute"]("drums", False, now=True)
+    td["drop"]()
+    td["set_key"]("F minor")
+    td["set_key"](0)  # a menu's index: "none"
+    td["set_key"](24)  # the last: "B minor"
+    assert sent == [
+        ("/livegen/stem", ["drums", 0.5, 1]),
+        ("/livegen/stem", ["bass", 2.0, 0]),
+        ("/livegen/mute", ["music", 1, 0]),
+        ("/livegen/mute", ["drums", 0, 1]),
+        ("/livegen/drop", ["drums"]),
+        ("/livegen/key", ["F minor"]),
+        ("/livegen/key", ["none"]),
+        ("/livegen/key", ["B minor"]),
+    ]
+    for address, args in sent:
+        accept(address, args)
+    assert {parse_key(k) for k in td["KEYS"]} == {
+        Key(r, m) for r in range(12) for m in ("major", "minor")
+    } | {None}
+    with pytest.raises(ValueError, match="drums, bass, music"):
+        td["set_stem_mute"]("vocals", True)
+    sent.clear()
+    td["PARAMETERS"]["Bassmute"](1)
+    td["PARAMETERS"]["Musicgain"](0.25)
+    assert sent == [("/livegen/mute", ["bass", 1, 0]), ("/livegen/stem", ["music", 0.25, 1])]

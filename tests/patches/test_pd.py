@@ -20,6 +20,7 @@ from pathlib import Path
 
 import pytest
 
+from livegen.control.keys import Key
 from livegen.live import serve
 from livegen.live.pipeline.source import LoopSource
 
@@ -30,14 +31,14 @@ pytestmark = pytest.mark.skipif(
 ROOT = Path(__file__).parents[2]
 
 
-def _daemon(free_port_fn, conditioner=None):
+def _daemon(free_port_fn, conditioner=None, source=None):
     osc, reply = free_port_fn(), free_port_fn()
     parser = argparse.ArgumentParser()
     serve.add_arguments(parser)
     args = parser.parse_args(["--source", "loops", "--quiet", "--clock", "internal", "--bpm", "124",
                               "--osc-port", str(osc), "--reply", f"127.0.0.1:{reply}",
                               "--config", str(ROOT / "docs" / "example.toml")])  # fmt: skip
-    server = serve.start(args, source=LoopSource(), conditioner=conditioner)
+    server = serve.start(args, source=source or LoopSource(), conditioner=conditioner)
     try:
         yield server, osc, reply
     finally:
@@ -47,6 +48,15 @@ def _daemon(free_port_fn, conditioner=None):
 @pytest.fixture
 def daemon(jack_server, free_port_fn):
     yield from _daemon(free_port_fn)
+
+
+@pytest.fixture
+def stem_daemon(jack_server, free_port_fn):
+    """The same on a stem source that takes a key: the corpus loops' own drums, bass and music
+    (the key reaches the source; the loops do not follow it)."""
+    source = LoopSource(stems=True)
+    source.keys = True  # type: ignore[misc]
+    yield from _daemon(free_port_fn, source=source)
 
 
 @pytest.fixture
@@ -193,3 +203,25 @@ def test_the_pd_patch_gives_a_word_a_meaning(daemon_with_encoder):
         assert ("sidestick", "rim clicks") in controller.session.words
         assert controller.settings.prompts == (("rolling bass sidestick groove", 1.0),)
         assert controller.unknown_words == ()
+
+
+def test_the_pd_patch_mutes_a_stem_moves_a_fader_and_sets_the_key(stem_daemon):
+    """patches/README.md, stems and key: a mute toggle, a fader, a key button; the patch shows
+    the key the daemon's status reports."""
+    server, osc, reply = stem_daemon
+    controller = server.daemon.controller
+    assert controller.session.model_stems == ("drums", "bass", "music")
+    with running_pd(
+        f"livegen-ports {osc} {reply}",
+        "lg-drums-mute 1",
+        "lg-bass-gain 0.5",
+        "lg-key symbol Fm",
+    ) as pd:
+        assert wait_until(lambda: controller.session.stem_mutes == (True, False, False), 5.0), (
+            controller.session
+        )
+        assert wait_until(lambda: controller.session.stem_gains == (1.0, 0.5, 1.0), 2.0)
+        assert wait_until(lambda: controller.session.key == Key(5, "minor"), 2.0)
+        # the status poll (once a second) shows it; Pd prints the symbol's space escaped
+        pd.wait_for("KEY: symbol F\\ minor", timeout=3.0)
+        assert controller.settings.key == Key(5, "minor")  # the next bars are asked for in it

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 _WIDGET_RANGES = {"hsl": (3, 4), "vsl": (3, 4), "nbx": (3, 4)}  # atom index of min, max
+TYPED = "dark acid techno"  # what a performer types into a symbol box, for the examples
 
 
 @dataclass
@@ -97,7 +98,7 @@ def examples(patch: Patch, box: Box, outlet: int = 0, seen: frozenset = frozense
             raise ValueError(f"number box {box.index} has no range; every control needs one")
         return [[lo], [hi]]
     if box.kind in ("symbolatom", "subpatch"):  # typed words joined into one symbol
-        return [["dark acid techno"]]
+        return [[TYPED]]
     if box.kind == "listbox":  # typed words, one atom each
         return [["dark", "acid", "techno"]]
     if name in _WIDGET_RANGES:
@@ -109,6 +110,14 @@ def examples(patch: Patch, box: Box, outlet: int = 0, seen: frozenset = frozense
         return [[]]
     if name in ("t", "trigger") and box.atoms[1 + outlet] in ("b", "bang"):
         return [[]]
+    if (
+        name == "list"
+        and box.atoms[1:2] in (["prepend"], ["append"])
+        and not patch.sources(box.index, 1)
+    ):  # [list prepend drums]: its arguments before (or after) what comes in
+        fixed = [_value(a) for a in box.atoms[2:]]
+        inner = examples_into(patch, box, 0, seen)
+        return [fixed + e if box.atoms[1] == "prepend" else e + fixed for e in inner]
     if name == "pack":  # every column at its top, then the first number high and the rest low
         columns = [examples_into(patch, box, i, seen) for i in range(len(box.atoms) - 1)]
         firsts = [[e[0] for e in c] for c in columns]

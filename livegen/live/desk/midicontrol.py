@@ -25,6 +25,7 @@ import sys
 import threading
 from collections import deque
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -32,7 +33,7 @@ from livegen.clock.midi_io import MidiReader, open_input
 from livegen.control import commands as cmd
 from livegen.control.config import Config, ConfigError, load
 from livegen.control.config_save import save_midi
-from livegen.control.midimap import Learner, MidiMap, learn_targets
+from livegen.control.midimap import KeyNotes, Learner, MidiMap, learn_targets
 
 MIDI_SENDER = ("midi", 0)  # the `sender` of MIDI commands: errors go to the status line
 CONTROL_PORT_NAME = "control_in"
@@ -48,9 +49,23 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                        help="read CCs and notes from the MIDI output whose name contains NAME "
                             "(default: the MIDI clock's port, livegen:clock_in or --midi-in)"
                        )  # fmt: skip
+    group.add_argument("--key-channel", type=_channel, metavar="N",
+                       help="a note held on MIDI channel N (1..16) sets the key's root, the "
+                            "lowest one held when a note starts (default: the config's [midi] "
+                            "key_channel, else off)")  # fmt: skip
     group.add_argument("--midi-learn", metavar="TARGETS",
                        help="assign controls by moving them, saved into --config: 'all' or a "
                             "comma list (guidance,steps,variation,gain,slot0,notes.slot0,...)")  # fmt: skip
+
+
+def _channel(text: str) -> int:
+    try:
+        channel = int(text)
+    except ValueError:
+        channel = 0
+    if not 1 <= channel <= 16:
+        raise argparse.ArgumentTypeError(f"a MIDI channel is 1..16, got {text!r}")
+    return channel
 
 
 def load_config(args: argparse.Namespace) -> Config:
@@ -60,6 +75,8 @@ def load_config(args: argparse.Namespace) -> Config:
                           "(it is created if it does not exist)")  # fmt: skip
     learning = args.midi_learn is not None
     config = Config() if args.config is None else load(args.config, missing_ok=learning)
+    if getattr(args, "key_channel", None) is not None:  # the command line wins
+        config = replace(config, midi=replace(config.midi, key_channel=args.key_channel))
     if args.midi_learn is not None:  # a wrong target stops here too, before anything opens
         prompt = getattr(args, "prompt", None)
         session = config.make_session(prompts=None if prompt is None else ((prompt, 1.0),))
@@ -180,6 +197,7 @@ class MidiControl:
         self.learner = learner
         self._save = save
         self.say = say
+        self.keys = KeyNotes(midimap.key_channel)
         self.received = 0
 
     def start(self) -> None:
@@ -199,6 +217,7 @@ class MidiControl:
                     self.say(f"MIDI learn: {learned.describe()}{self._saved()}")
                     self.say(self.learner.prompt())
             out += self.midimap.commands(message)
+            out += self.keys.feed(message)
         return out
 
     def _saved(self) -> str:

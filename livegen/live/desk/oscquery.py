@@ -32,6 +32,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
+from livegen.control.commands import STEMS
+from livegen.control.keys import MODES, Key
 from livegen.control.osc import ADDRESSES, PREFIX, Address, Arg
 from livegen.control.state import Session
 
@@ -48,6 +50,15 @@ _SESSION_FIELDS = {f.name for f in fields(Session)}
 _FIELD = {"/livegen/prompt": "prompts"}  # addresses whose session field has another name
 _COMMANDS = {"/livegen/scene", "/livegen/morph"}  # session fields, but commands: nothing to read
 _CONTAINERS = {"/": "livegen: real-time generative music", "/livegen": "the daemon's controls"}
+KEY_NAMES = ("none", *(Key(root, mode).name for mode in MODES for root in range(12)))
+# String arguments with a known set of values, served as RANGE VALS (a client's menu): the stems,
+# and the 24 keys (/livegen/key also reads other spellings, "A#m": CLIPMODE stays "none").
+CHOICES: dict[tuple[str, str], tuple[str, ...]] = {
+    ("/livegen/stem", "stem"): STEMS,
+    ("/livegen/mute", "stem"): STEMS,
+    ("/livegen/drop", "stem"): STEMS,
+    ("/livegen/key", "key"): KEY_NAMES,
+}
 
 
 # --- the address space as OSCQuery nodes (pure) ---------------------------------------------------
@@ -55,12 +66,15 @@ def value(spec: Address, session: Session) -> list[Any] | None:
     """The address's current value, one item per argument; None where it has none.
 
     Addresses named after a session field (/livegen/guidance → `Session.guidance`) have one;
-    /livegen/prompt shows the first prompt and its weight (`/livegen/status` has the whole mix).
+    /livegen/prompt shows the first prompt and its weight (`/livegen/status` has the whole mix),
+    /livegen/key the key's name ("F minor", "none").
     """
     field = _field(spec)
     if field is None:
         return None
     raw = getattr(session, field)
+    if field == "key":
+        raw = "none" if raw is None else raw.name
     if field == "prompts":
         raw = raw[0] if raw else None
     if raw is None and field == "audio_prompt":
@@ -93,7 +107,9 @@ def placeholder(spec: Address) -> list[Any]:
     out: list[Any] = []
     for arg in spec.args:
         item = arg.default if arg.default is not None else (arg.lo or 0)
-        out.append(_typed(arg, "" if arg.kind == "s" and arg.default is None else item))
+        if arg.kind == "s" and arg.default is None:
+            item = CHOICES.get((spec.path, arg.name), ("",))[0]
+        out.append(_typed(arg, item))
     return out
 
 
@@ -111,12 +127,12 @@ def method_node(spec: Address, session: Session) -> dict[str, Any]:
     current = value(spec, session) if readable(spec) else None
     if spec.args:
         node["VALUE"] = current if current is not None else placeholder(spec)
-    ranges = [_range(arg) for arg in spec.args]
+    ranges = [_range(spec.path, arg) for arg in spec.args]
     if any(r is not None for r in ranges):
         node["RANGE"] = ranges
         # Out-of-range values are refused with /livegen/error, never applied: "both" asks
         # clients to keep their sliders inside RANGE.
-        node["CLIPMODE"] = ["none" if r is None else "both" for r in ranges]
+        node["CLIPMODE"] = ["none" if r is None or "VALS" in r else "both" for r in ranges]
     return node
 
 
@@ -200,11 +216,13 @@ def _typed(arg: Arg, item: Any) -> Any:
     return str(item)
 
 
-def _range(arg: Arg) -> dict[str, float | int] | None:
+def _range(path: str, arg: Arg) -> dict[str, Any] | None:
+    if (path, arg.name) in CHOICES:
+        return {"VALS": list(CHOICES[path, arg.name])}
     if arg.kind == "s" or (arg.lo is None and arg.hi is None):
         return None
     cast: Callable[[Any], float | int] = int if arg.kind == "i" else float
-    out: dict[str, float | int] = {}
+    out: dict[str, Any] = {}
     if arg.lo is not None:
         out["MIN"] = cast(arg.lo)
     if arg.hi is not None:
