@@ -11,7 +11,10 @@
 # Then, on any machine: livegen export unet --checkpoint OUT/RUN/unet_slim.pt --out models/default
 # Usage: bash scripts/train_gpu.sh [OUT] [extra `livegen train unet` options]
 #   env: LOOPS (16000), BUDGET (300 s of training), RUN (unet), DEVICE (cuda), MODEL
-#   (models/default), PYTHON (python3), PREPARE_ONLY=1 (stop after step 2).
+#   (models/default), PYTHON (python3), PREPARE_ONLY=1 (stop after step 2),
+#   STEMS=1: the stem generator instead (corpus with stems, OUT/stem_bars.npz, `--preset
+#   stems-gpu`, RUN stems; export it the same way: it lands beside the mix generator. Its wide
+#   UNet is 15 MB in float16: inside models/' 60 MB only in place of the shipped stems-cpu one).
 # A second run with the same OUT and RUN resumes the training where it stopped.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -19,17 +22,23 @@ OUT=${1:-runs/gpu}
 shift || true
 LOOPS=${LOOPS:-16000}
 BUDGET=${BUDGET:-300}
-RUN=${RUN:-unet}
+STEMS=${STEMS:-}
+RUN=${RUN:-$([ -n "$STEMS" ] && echo stems || echo unet)}
 DEVICE=${DEVICE:-cuda}
 MODEL=${MODEL:-models/default}
 PY=${PYTHON:-python3}
 W=$(nproc)
 export PYTHONPATH=$PWD${PYTHONPATH:+:$PYTHONPATH}
-if [ ! -f "$OUT/corpus/manifest.jsonl" ]; then
-    $PY -m livegen corpus make --out "$OUT/corpus" --n "$LOOPS" --seed 0 --workers "$W" --no-progress --no-stems
+CORPUS=$OUT/corpus BARS=$OUT/bars.npz CONCEPTS=$OUT/concepts.npz PRESET=gpu STEM_FLAG=--no-stems
+if [ -n "$STEMS" ]; then
+    CORPUS=$OUT/corpus_stems BARS=$OUT/stem_bars.npz CONCEPTS=$OUT/concepts_stems.npz
+    PRESET=stems-gpu STEM_FLAG=
 fi
-train=(-m livegen train unet --corpus "$OUT/corpus" --model "$MODEL" --bars "$OUT/bars.npz"
-    --concepts "$OUT/concepts.npz" --run-dir "$OUT/$RUN" --preset gpu --device "$DEVICE"
+if [ ! -f "$CORPUS/manifest.jsonl" ]; then
+    $PY -m livegen corpus make --out "$CORPUS" --n "$LOOPS" --seed 0 --workers "$W" --no-progress $STEM_FLAG
+fi
+train=(-m livegen train unet --corpus "$CORPUS" --model "$MODEL" --bars "$BARS"
+    --concepts "$CONCEPTS" --run-dir "$OUT/$RUN" --preset "$PRESET" --device "$DEVICE"
     --workers "$W" --no-progress)
 if [ -n "${PREPARE_ONLY:-}" ]; then
     $PY "${train[@]}" --prepare-only
