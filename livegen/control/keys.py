@@ -138,3 +138,17 @@ def key_vector(key: Key | None) -> np.ndarray:
         v[key.root] = 1.0
         v[len(PITCH_CLASSES) + MODES.index(key.mode)] = 1.0
     return v
+
+
+def key_option(text: str) -> Key:
+    """An argparse `type` for --key: a key as `/livegen/key` reads it (leave the option out for
+    no key)."""
+    import argparse
+
+    try:
+        key = parse_key(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+    if key is None:
+        raise argparse.ArgumentTypeError("leave --key out for no key")
+    return key

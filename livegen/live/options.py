@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from livegen.clock.options import add_arguments as add_clock_arguments
+from livegen.control.keys import Key, key_option, split_key
 from livegen.control.osc import option
 from livegen.live.desk import midicontrol
 from livegen.live.desk.oscserver import parse_host_port
@@ -63,7 +64,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="model threads (default: one less than the CPU cores, at least 1)")  # fmt: skip
     # The session options default to None: then --config's [session], then the built-in default.
     s = parser.add_argument_group("session")
-    s.add_argument("--prompt", help="first text prompt (default minimal techno)")
+    s.add_argument("--prompt", help="first text prompt (default minimal techno); a key phrase "
+                   "in it (\"... in F minor\") sets the key, as on /livegen/prompt")  # fmt: skip
+    s.add_argument("--key", type=key_option, help='first key with --stems, e.g. "F minor", "A#m"')
     # Every option with an OSC twin takes that address's kind and range (`option`).
     s.add_argument(
         "--steps", type=option("/livegen/steps"), help="deblending steps per bar (1-64, default 8)"
@@ -104,3 +107,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_clock_arguments(parser)
     add_concept_arguments(parser)
     midicontrol.add_arguments(parser)
+
+
+def first_prompt_and_key(args: argparse.Namespace, stems: bool) -> tuple[str | None, Key | None]:
+    """--prompt without its key phrase, and the key (--key wins over the phrase); a key needs
+    a stem generator (ValueError otherwise)."""
+    prompt, key = args.prompt, getattr(args, "key", None)
+    if prompt is not None:
+        rest, found = split_key(prompt)
+        if found is not None:
+            prompt, key = rest or None, key or found
+    if key is not None and not stems:
+        raise ValueError(f"key {key.name}: the mix generator has no key input; add --stems")
+    return prompt, key

@@ -33,7 +33,7 @@ from typing import Any
 
 import numpy as np
 
-from livegen.control.keys import Key, parse_key
+from livegen.control.keys import key_option
 from livegen.control.osc import option
 from livegen.live.audio.player import FADE_SECONDS, BarPlayer
 from livegen.live.audio.recorder import stem_path
@@ -83,17 +83,6 @@ def play_stem_bars(
             mixer.mix(layers[:n], out[:n], frame, player.downbeat)
             yield out[:n, 0::2].copy()  # mix_L, drums_L, bass_L, music_L
             frame += n
-
-
-def key_option(text: str) -> Key:
-    """An argparse `type`: a key as `/livegen/key` reads it ("none" is no key)."""
-    try:
-        key = parse_key(text)
-    except ValueError as exc:
-        raise argparse.ArgumentTypeError(str(exc)) from None
-    if key is None:
-        raise argparse.ArgumentTypeError("leave --key out for no key")
-    return key
 
 
 def word_definition(text: str) -> tuple[str, str]:
@@ -247,8 +236,39 @@ def open_output(path: Path, rate: int) -> Any:
         raise ValueError(f"--out {path}: cannot write there ({exc})") from None
 
 
+def prompt_key(args: argparse.Namespace) -> None:
+    """A key phrase in the prompts ("dub techno in F minor") becomes --key, as on
+    /livegen/prompt (`control.osc.key_phrase`: the heaviest prompt naming a key wins, the
+    concept sees the rest); an explicit --key wins. A mix generator has no key input: say so."""
+    from livegen.control import commands as cmd
+    from livegen.control.keys import split_key
+    from livegen.control.osc import key_phrase
+
+    texts, _ = weighted_prompts(args)
+    out = key_phrase(cmd.SetPrompts(texts)) if texts else []
+    found = next((c.key for c in out if isinstance(c, cmd.SetKey)), None)
+    if found is None:
+        return
+    if not getattr(args, "stems", False):
+        print("note: the mix generator has no key input: the key phrase is ignored (add "
+              "--stems)", file=sys.stderr)  # fmt: skip
+    elif getattr(args, "key", None) is None:
+        args.key = found
+    order = getattr(args, "prompt_order", None) or [("prompt", p) for p in args.prompt]
+    weights = args.weight or [1.0] * len(order)
+    kept = []
+    for (kind, value), w in zip(order, weights, strict=True):
+        value = split_key(value)[0] if kind == "prompt" else value
+        if value:  # a prompt that was only a key phrase leaves the mix
+            kept.append(((kind, value), w))
+    args.prompt_order = [kv for kv, _ in kept]
+    args.prompt = [v for k, v in args.prompt_order if k == "prompt"]
+    args.weight = [w for _, w in kept] if args.weight else args.weight
+
+
 def run(args: argparse.Namespace) -> int:
     check_args(args)
+    prompt_key(args)
     if getattr(args, "key", None) is not None and not getattr(args, "stems", False):
         raise ValueError("--key: the mix generator has no key input; add --stems")
     # an unwritable --out fails before any work

@@ -59,7 +59,7 @@ from livegen.live.desk.clocks import Clocks, jack_midi_shift
 from livegen.live.desk.oscquery import OscQueryServer
 from livegen.live.desk.oscserver import OscServer
 from livegen.live.desk.status import StatusLine
-from livegen.live.options import add_arguments
+from livegen.live.options import add_arguments, first_prompt_and_key
 from livegen.live.pipeline.source import BarSource, GeneratorSource, LoopSource
 from livegen.runtime.models import resolve_model
 
@@ -258,8 +258,10 @@ def _open(
         recorder = None
         if args.record:
             recorder = Recorder(args.record, rate, channels, append=state is not None, stems=stems)
+        prompt, key = first_prompt_and_key(args, bool(stems))
         session = config.make_session(
-            prompts=None if args.prompt is None else ((args.prompt, 1.0),),
+            prompts=None if prompt is None else ((prompt, 1.0),),
+            key=key,
             steps=args.steps,
             guidance=args.guidance,
             seed=args.seed,

@@ -1,0 +1,58 @@
+"""`livegen render --prompt "... in F minor"` reads the key phrase as /livegen/prompt does."""
+
+from __future__ import annotations
+
+import argparse
+
+import pytest
+
+from livegen.control.keys import Key
+from livegen.live import render
+
+
+def parse(*argv: str) -> argparse.Namespace:
+    parser = argparse.ArgumentParser()
+    render.add_arguments(parser)
+    args = parser.parse_args([*argv, "--out", "x.wav"])
+    render.prompt_key(args)
+    return args
+
+
+def test_a_key_phrase_becomes_the_key_and_leaves_the_prompt():
+    args = parse("--stems", "--prompt", "dark dub techno in F minor")
+    assert args.key == Key(5, "minor") and args.prompt == ["dark dub techno"]
+
+
+def test_in_a_mix_the_heaviest_phrase_wins_and_weights_follow_their_prompts():
+    args = parse("--stems", "--prompt", "acid in A minor", "--prompt", "in C# minor",
+                 "--prompt", "dub chords", "--weight", "0.3", "--weight", "0.6",
+                 "--weight", "0.1")  # fmt: skip
+    assert args.key == Key(1, "minor")
+    assert list(zip(args.prompt, args.weight, strict=True)) == [("acid", 0.3), ("dub chords", 0.1)]
+
+
+def test_an_explicit_key_wins_and_a_mix_model_ignores_the_phrase(capsys):
+    args = parse("--stems", "--key", "G minor", "--prompt", "techno in F minor")
+    assert args.key == Key(7, "minor") and args.prompt == ["techno"]
+    args = parse("--prompt", "techno in F minor")
+    assert args.key is None and args.prompt == ["techno"]
+    assert "no key input" in capsys.readouterr().err
+
+
+def test_prompts_without_a_key_phrase_are_untouched():
+    args = parse("--stems", "--prompt", "minimal techno in the style of a warehouse")
+    assert args.key is None and args.prompt == ["minimal techno in the style of a warehouse"]
+
+
+def test_serve_reads_the_first_prompts_key_phrase_and_needs_stems_for_a_key():
+    from livegen.live.options import add_arguments, first_prompt_and_key
+
+    parser = argparse.ArgumentParser()
+    add_arguments(parser)
+    args = parser.parse_args(["--prompt", "dub techno in F minor"])
+    assert first_prompt_and_key(args, stems=True) == ("dub techno", Key(5, "minor"))
+    args = parser.parse_args(["--prompt", "in A minor", "--key", "C minor"])
+    assert first_prompt_and_key(args, stems=True) == (None, Key(0, "minor"))
+    with pytest.raises(ValueError, match="add --stems"):
+        first_prompt_and_key(parser.parse_args(["--key", "F#m"]), stems=False)
+    assert first_prompt_and_key(parser.parse_args(["--prompt", "acid"]), False) == ("acid", None)
