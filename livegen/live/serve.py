@@ -52,7 +52,7 @@ from livegen.live.audio.output import (
     choose_output_device,
 )
 from livegen.live.audio.recorder import Recorder
-from livegen.live.audio.stems import channel_names
+from livegen.live.audio.stems import channel_names, channel_note, output_channels
 from livegen.live.daemon import Daemon
 from livegen.live.desk import midicontrol
 from livegen.live.desk.clocks import Clocks, jack_midi_shift
@@ -171,7 +171,7 @@ def start(
     device = choose_output_device(sd, args.device)
     rate = int(args.sample_rate or sd.query_devices(device)["default_samplerate"])
     state = resume.load_state(args.resume) if getattr(args, "resume", None) else None
-    channels = _channels(sd, device, source)
+    channels = output_channels(sd, device, tuple(getattr(source, "stems", ())))
     names = JackNames() if channels > 2 else None
     before = names.ports() if names is not None else set()
     try:
@@ -188,36 +188,13 @@ def start(
     output.start()
     daemon.device = output.info.device
     server = Server(daemon, output, started, switch_interval, clocks=clocks, ports=ports)
-    server.channels_note = _channel_note(daemon.stems, channels, ports)
+    server.channels_note = channel_note(daemon.stems, channels, ports)
     try:
         _run_daemon(args, server, state)
     except BaseException:
         server.stop()
         raise
     return server
-
-
-def _channels(sd: Any, device: Any, source: BarSource) -> int:
-    """2, or with stems 8 (the mix, then each stem's pair), as many as the device offers."""
-    stems = getattr(source, "stems", ())
-    if not stems:
-        return 2
-    offered = int(sd.query_devices(device)["max_output_channels"])
-    return max(2, min(len(channel_names(stems)), offered))
-
-
-def _channel_note(stems: tuple[str, ...], channels: int, ports: tuple[str, ...]) -> str:
-    if not stems:
-        return ""
-    names = channel_names(stems)
-    where = ", ".join(f"{i + 1}-{i + 2} {names[i][:-2]}" for i in range(0, channels, 2))
-    note = f"stems: channels {where}"
-    if ports:
-        note += f"; JACK ports {ports[0].split(':')[0]}:mix_L ... (alias livegen:mix_L ...)"
-    if channels < len(names):
-        note += (f"; the output has {channels} channels, so only these are heard and recorded "
-                 f"(JACK: start jackd with {len(names)} playback ports, e.g. dummy -P {len(names)})")  # fmt: skip
-    return note
 
 
 def matching_conditioner(source: BarSource, conditioner: Any | None) -> Any | None:

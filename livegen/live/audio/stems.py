@@ -27,6 +27,8 @@ every operation writes into preallocated buffers through `out=`.
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 GAIN, MUTE = 0, 1  # fields
@@ -39,6 +41,29 @@ def channel_names(stems: tuple[str, ...]) -> tuple[str, ...]:
     for stem in stems:
         names += [f"{stem}_L", f"{stem}_R"]
     return tuple(names)
+
+
+def output_channels(sd: Any, device: Any, stems: tuple[str, ...]) -> int:
+    """2, or with stems 8 (the mix, then each stem's pair), as many as the device offers."""
+    if not stems:
+        return 2
+    offered = int(sd.query_devices(device)["max_output_channels"])
+    return max(2, min(len(channel_names(stems)), offered))
+
+
+def channel_note(stems: tuple[str, ...], channels: int, ports: tuple[str, ...]) -> str:
+    """The startup line's channel map, and why stems are missing from the output if they are."""
+    if not stems:
+        return ""
+    names = channel_names(stems)
+    where = ", ".join(f"{i + 1}-{i + 2} {names[i][:-2]}" for i in range(0, channels, 2))
+    note = f"stems: channels {where}"
+    if ports:
+        note += f"; JACK ports {ports[0].split(':')[0]}:mix_L ... (alias livegen:mix_L ...)"
+    if channels < len(names):
+        note += (f"; the output has {channels} channels, so only these are heard and recorded "
+                 f"(JACK: start jackd with {len(names)} playback ports, e.g. dummy -P {len(names)})")  # fmt: skip
+    return note
 
 
 class StemMixer:
