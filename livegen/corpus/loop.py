@@ -18,13 +18,17 @@ from livegen.corpus import instruments as ins
 from livegen.corpus.kit import Kit
 from livegen.corpus.patterns import STEPS, Grid
 from livegen.corpus.styles import (
-    CHORDS,
     DELAY_SEND,
     INSTRUMENTS,
     KEYS,
+    P_MAJOR,
+    PAD_MAJOR,
+    PAD_MINOR,
     REVERB_SEND,
-    SCALES,
+    chord_steps,
     draw_spec,
+    scale_steps,
+    to_major,
 )
 
 PEAK_DBFS = -1.5
@@ -137,7 +141,7 @@ def render(
     n = spec["n_samples"]
     grid = Grid(spec["bpm"], n, spec["swing"])
     root = KEYS.index(spec["key"])
-    scale = SCALES[spec["scale"]]
+    scale = scale_steps(spec["scale"])
     parts: dict[str, np.ndarray] = {}
     for name, entry in spec["instruments"].items():
         p = entry["params"]
@@ -163,12 +167,13 @@ def render(
             entry["notes"] = [[nt["pos"], nt["midi"], nt["accent"], nt["slide"]] for nt in notes]
             out = dsp.fold(ins.line(p, notes, n + int(0.3 * SR)), n)
         elif name == "stabs":
-            chord = [48 + root + iv for iv in CHORDS[p["chord"]]]
+            chord = [48 + root + iv for iv in chord_steps(p["chord"])]
             shot = ins.stab(p, chord, rng)
             for step, vel in zip(entry["steps"], entry["velocities"], strict=True):
                 dsp.place(out, shot, grid.step_pos(step), vel)
         elif name == "pad":
-            out = ins.pad(p, [36 + root + iv for iv in (12, 15, 19, 24)], n, rng)
+            steps = PAD_MAJOR if spec["scale"] == "major" else PAD_MINOR
+            out = ins.pad(p, [36 + root + iv for iv in steps], n, rng)
         parts[name] = out
     stems = _mix(spec, parts, grid, rng)
     audio = mix_of(stems)
@@ -262,9 +267,18 @@ def describe(audio: np.ndarray, spec: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def make_loop(seed: int, index: int, keep_parts: bool = False, kit: Kit | None = None) -> Loop:
+def make_loop(
+    seed: int, index: int, keep_parts: bool = False, kit: Kit | None = None, modes: str = "minor"
+) -> Loop:
     """The loop number `index` of the corpus made with `seed`: deterministic, bit for bit (with a
-    kit too: its picks come from their own generator)."""
+    kit too: its picks come from their own generator). `modes="both"`: about half the loops are
+    in the major key on the same tonic (their own draw, so the other loops stay as they were)."""
     rng = loop_rng(seed, index)
     kit_rng = np.random.default_rng(np.random.SeedSequence([seed, index, 17])) if kit else None
-    return render(draw_spec(rng), rng, keep_parts=keep_parts, kit=kit, kit_rng=kit_rng)
+    spec = draw_spec(rng)
+    if modes == "both":
+        if np.random.default_rng(np.random.SeedSequence([seed, index, 23])).random() < P_MAJOR:
+            spec = to_major(spec)
+    elif modes != "minor":
+        raise ValueError(f"modes {modes!r}: 'minor' or 'both'")
+    return render(spec, rng, keep_parts=keep_parts, kit=kit, kit_rng=kit_rng)

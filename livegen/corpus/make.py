@@ -43,6 +43,7 @@ class CorpusConfig:
     n_captions: int = N_CAPTIONS  # paraphrases stored per loop
     stems: bool = True  # write the drums/bass/music stems beside each mix
     kit: str | None = None  # a folder of recorded one-shots for the drums (`corpus.kit`)
+    modes: str = "minor"  # "both": about half the loops in major keys (the stem generator's keys)
 
 
 _KITS: dict[str, Kit] = {}  # loaded once per process (the pool's workers inherit it by fork)
@@ -69,7 +70,7 @@ def split_of(seed: int, index: int) -> str:
 
 def render_entry(cfg: CorpusConfig, out_dir: Path, index: int) -> dict[str, Any]:
     """Render loop `index`, write its audio file, return its manifest entry."""
-    loop = make_loop(cfg.seed, index, kit=kit_for(cfg.kit))
+    loop = make_loop(cfg.seed, index, kit=kit_for(cfg.kit), modes=cfg.modes)
     rel = f"audio/loop_{index:06d}.{cfg.audio_format}"
     entry: dict[str, Any] = {
         "id": f"loop_{index:06d}",
@@ -82,6 +83,8 @@ def render_entry(cfg: CorpusConfig, out_dir: Path, index: int) -> dict[str, Any]
     cap_rng = np.random.default_rng(np.random.SeedSequence([cfg.seed, index, 7]))
     entry.update(loop.meta)
     entry["captions"] = captions(loop.meta, cap_rng, cfg.n_captions)
+    if loop.meta["scale"] == "major":  # the caption tables speak of minor chords
+        entry["captions"] = [c.replace("minor chord", "chord") for c in entry["captions"]]
     return entry
 
 
@@ -174,6 +177,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="folder of recorded drum one-shots to play the drum patterns with (assigned to "
         "kick/clap/snare/hats/rim/perc by name and sound; missing voices stay synthesised)",
     )
+    parser.add_argument(
+        "--modes",
+        choices=("minor", "both"),
+        default="minor",
+        help="minor: every loop in a minor mode (minor, dorian, phrygian; the default corpus); "
+        "both: about half of them in the major key on the same tonic (for the stem generator)",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -183,6 +193,7 @@ def run(args: argparse.Namespace) -> int:
         audio_format=args.audio_format,
         stems=not args.no_stems,
         kit=str(args.kit) if args.kit else None,
+        modes=args.modes,
     )
     kit = kit_for(cfg.kit)  # before the workers fork: they inherit it
     if kit is not None:

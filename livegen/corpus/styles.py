@@ -69,6 +69,33 @@ CHORDS = {
     "minor9": (0, 3, 7, 10, 14),
     "fifths": (0, 7, 12),
 }
+# Major keys (`corpus make --modes both`): drawn apart from SCALES and CHORDS, whose lists the
+# spec draws choose from, so a corpus made without them is the same loops bit for bit.
+MAJOR_SCALE = (0, 2, 4, 5, 7, 9, 11)
+MAJOR_CHORD_OF = {"minor": "major", "minor7": "major7", "minor9": "major9", "fifths": "fifths"}
+MAJOR_CHORDS = {"major": (0, 4, 7), "major7": (0, 4, 7, 11), "major9": (0, 4, 7, 11, 14)}
+P_MAJOR = 0.5
+PAD_MINOR = (12, 15, 19, 24)  # the pad's chord over the root: a minor triad with its octave
+PAD_MAJOR = (12, 16, 19, 24)
+
+
+def scale_steps(scale: str) -> tuple[int, ...]:
+    """The semitones of a manifest's scale (the minor family or major)."""
+    return MAJOR_SCALE if scale == "major" else SCALES[scale]
+
+
+def chord_steps(chord: str) -> tuple[int, ...]:
+    return MAJOR_CHORDS[chord] if chord in MAJOR_CHORDS else CHORDS[chord]
+
+
+def to_major(spec: dict[str, Any]) -> dict[str, Any]:
+    """The same loop in the major key on its tonic: the scale, and the stabs' chord quality."""
+    spec["scale"] = "major"
+    stabs = spec["instruments"].get("stabs")
+    if stabs is not None:
+        stabs["params"]["chord"] = MAJOR_CHORD_OF[stabs["params"]["chord"]]
+    return spec
+
 
 # Mix level (dB) and reverb/delay sends per instrument.
 LEVEL_DB = dict(zip(INSTRUMENTS, (0, -7, -7, -13, -13, -13, -10, -5, -7, -9, -13), strict=True))
