@@ -88,7 +88,9 @@ def report(r: dict[str, Any]) -> str:
         means = "".join(f"{100 * p['mean'][w]:>8.1f}%" for w in ws)
         means += "".join(f"{100 * np.nanmean([real[n][k] for n in real]):>19.1f}%" for k in kinds)
         lines.append(f"  {'mean':<14}" + means)
-    s = r["steps"]
+    s = r.get("steps")
+    if not s:  # skipped
+        return "\n".join(lines)
     steps = list(next(iter(s["table"].values())))
     lines += [
         "",
