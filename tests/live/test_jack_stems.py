@@ -10,13 +10,11 @@ alias. Run under the JACK lock: `flock /tmp/jack.lock pytest tests/live/test_jac
 from __future__ import annotations
 
 import argparse
-import os
 import shutil
 import signal
 import subprocess
 import sys
 import time
-import uuid
 from pathlib import Path
 
 import numpy as np
@@ -24,7 +22,7 @@ import pytest
 import soundfile as sf
 
 from livegen.live import serve
-from tests.support.jackd import running_jackd
+from tests.support.jackd import portaudio_on_jackd
 from tests.support.performer import jack_run
 
 pytestmark = pytest.mark.skipif(
@@ -39,26 +37,8 @@ NAMES = ["mix_L", "mix_R", "drums_L", "drums_R", "bass_L", "bass_R", "music_L", 
 @pytest.fixture(scope="module")
 def jack8():
     """A JACK server with 8 playback ports (PortAudio opens no more channels than that)."""
-    name = f"livegen-stems-{uuid.uuid4().hex[:8]}"
-    saved = {k: os.environ.get(k) for k in ("JACK_DEFAULT_SERVER", "JACK_NO_START_SERVER")}
-    os.environ.update(JACK_DEFAULT_SERVER=name, JACK_NO_START_SERVER="1")
-    import sounddevice as sd
-
-    try:
-        with running_jackd(name, playback=8):
-            sd._terminate()  # PortAudio lists devices when it starts: list this server's
-            sd._initialize()
-            try:
-                yield name
-            finally:
-                sd._terminate()
-    finally:
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
-        sd._initialize()
+    with portaudio_on_jackd("livegen-stems", playback=8, relist=True) as name:
+        yield name
 
 
 @pytest.fixture(scope="module")

@@ -311,15 +311,7 @@ def test_td_sends_only_known_addresses_and_covers_the_controls():
 
 def test_td_functions_send_what_the_daemon_accepts():
     """Run the script against a stand-in for op('oscout1') and check every message it sends."""
-    sent: list[tuple[str, list]] = []
-
-    class OscOut:
-        def sendOSC(self, address, args):
-            sent.append((address, list(args)))
-
-    namespace = {"op": lambda name: OscOut()}
-    exec(compile((PATCHES / "touchdesigner" / "livegen_osc.py").read_text(), "livegen_osc.py",
-                 "exec"), namespace)  # fmt: skip
+    namespace, sent = _td()
     namespace["send_prompt"]("dark acid techno", 0.7)
     namespace["send_prompts"]([("dark acid techno", 0.7), ("dub chords", 0.3)])
     namespace["set_guidance"](4.5)

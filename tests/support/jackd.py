@@ -46,3 +46,34 @@ def running_jackd(name: str, playback: int = 2) -> Iterator[dict[str, str]]:
 def _ports(env: dict[str, str]) -> set[str]:
     done = subprocess.run(["jack_lsp"], env=env, capture_output=True, text=True, timeout=10)
     return set(done.stdout.split())
+
+
+@contextlib.contextmanager
+def portaudio_on_jackd(prefix: str, playback: int = 2, relist: bool = False) -> Iterator[str]:
+    """A `running_jackd` under a fresh name that this process's PortAudio plays to (set in the
+    environment for the test's duration); yields the name. `relist`: PortAudio lists devices
+    when it starts, so restart it to see this server's port count. PortAudio lets go of the
+    server before the server goes (or it aborts at exit)."""
+    import uuid
+
+    import sounddevice as sd
+
+    name = f"{prefix}-{uuid.uuid4().hex[:8]}"
+    saved = {k: os.environ.get(k) for k in ("JACK_DEFAULT_SERVER", "JACK_NO_START_SERVER")}
+    os.environ.update(JACK_DEFAULT_SERVER=name, JACK_NO_START_SERVER="1")
+    try:
+        with running_jackd(name, playback=playback):
+            if relist:
+                sd._terminate()
+                sd._initialize()
+            try:
+                yield name
+            finally:
+                sd._terminate()
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+        sd._initialize()

@@ -95,12 +95,15 @@ def encode_bars(
     splits: tuple[str, ...] = ("train", "valid", "test"),
     progress: bool = True,
     workers: int = 1,
+    stems: bool = False,
 ) -> LatentCache:
     """Encode every loop of `splits` with the package's codec as circular bar latents
-    (`workers` > 1: that many processes of one onnxruntime thread each)."""
+    (`workers` > 1: that many processes of one onnxruntime thread each); `stems`: each loop's
+    drums, bass and music stacked (`livegen.training.unet.stems`)."""
     from functools import partial
 
     from livegen.corpus.make import read_manifest
+    from livegen.training.unet import stems as stem_bars
 
     # The spec only: no onnxruntime session may exist in this process before the pool forks.
     manifest = load_manifest(Path(model_dir))
@@ -108,25 +111,28 @@ def encode_bars(
     entries = [e for e in read_manifest(Path(corpus)) if e["split"] in splits]
     if not entries:
         raise ValueError(f"{corpus}: no loops in splits {', '.join(splits)}")
-    job = partial(_encode_chunk, str(model_dir), str(corpus))
-    zs, counts = zip(*pool_map(job, entries, workers, "bar latents", progress), strict=True)
+    chunk = stem_bars.encode_chunk if stems else _encode_chunk
+    job = partial(chunk, str(model_dir), str(corpus))
+    desc = "stem latents" if stems else "bar latents"
+    zs, counts = zip(*pool_map(job, entries, workers, desc, progress), strict=True)
     lengths = np.array([z.shape[1] for z in zs], np.int32)
-    latents = np.zeros((len(entries), spec.latent_dim, int(lengths.max())), np.float32)
+    latents = np.zeros((len(entries), zs[0].shape[0], int(lengths.max())), np.float32)
     for i, z in enumerate(zs):
         latents[i, :, : z.shape[1]] = z
-    n_samples = np.array(counts, np.int32)
+    n_streams = len(stem_bars.STEMS) if stems else 1
     return LatentCache(
         latents=latents,
         lengths=lengths,
-        n_samples=n_samples,
+        n_samples=np.array(counts, np.int32),
         bpm=np.array([float(e.get("bpm", 0.0)) for e in entries], np.float32),
         ids=np.array([e["id"] for e in entries]),
         split=np.array([e["split"] for e in entries]),
         style=np.array([str(e.get("style", "")) for e in entries]),
-        mean=spec.mean,
-        std=spec.std,
+        mean=np.tile(spec.mean, n_streams).astype(np.float32),
+        std=np.tile(spec.std, n_streams).astype(np.float32),
         meta={
-            "layout": LAYOUT,
+            "layout": stem_bars.LAYOUT if stems else LAYOUT,
+            **({"stems": list(stem_bars.STEMS)} if stems else {}),
             "normalized": False,
             "sample_rate": spec.sample_rate,
             "hop": spec.hop,
@@ -142,21 +148,30 @@ def encode_bars(
 
 
 def load_or_encode(
-    path: Path, model_dir: Path, corpus: Path, workers: int = 1, progress: bool = True
+    path: Path,
+    model_dir: Path,
+    corpus: Path,
+    workers: int = 1,
+    progress: bool = True,
+    stems: bool = False,
 ) -> LatentCache:
-    """The bar cache at `path` if made with this package's codec from `corpus`, else encode it."""
+    """The bar cache (`stems`: the stem cache) at `path` if made with this package's codec from
+    `corpus`, else encode it."""
+    from livegen.training.unet.stems import LAYOUT as STEM_LAYOUT
+
     path = Path(path)
+    layout = STEM_LAYOUT if stems else LAYOUT
     if path.is_file():
         cache = load_latents(path)
-        if cache.meta.get("layout") != LAYOUT:
+        if cache.meta.get("layout") != layout:
             raise ValueError(
-                f"{path}: a zero-padded latent cache, not circular: the UNet trains on "
-                "circular bar latents; give another --bars path and it will be built"
+                f"{path}: a {cache.meta.get('layout') or 'zero-padded'} latent cache, not "
+                f"{layout}: give another --bars path and it will be built"
             )
         same_codec = cache.meta.get("codec", {}).get("fingerprint") == codec_fingerprint(model_dir)
         if same_codec and cache.meta.get("corpus") == str(corpus):
             return cache
         print(f"{path}: made with another codec or corpus: re-encoding")
-    cache = encode_bars(model_dir, corpus, progress=progress, workers=workers)
+    cache = encode_bars(model_dir, corpus, progress=progress, workers=workers, stems=stems)
     save_latents(path, cache)
     return cache

@@ -95,11 +95,9 @@ def prepare(args: argparse.Namespace, concept: bool, main: bool, stems: bool = F
 
     from livegen.training.unet.bars import load_or_encode
     from livegen.training.unet.concepts import load_or_compute
-    from livegen.training.unet.stems import load_or_encode_stems
 
     def build():
-        encode = load_or_encode_stems if stems else load_or_encode
-        cache = encode(args.bars, args.model, args.corpus, args.workers, main)
+        cache = load_or_encode(args.bars, args.model, args.corpus, args.workers, main, stems)
         concepts = None
         if concept:
             concepts = load_or_compute(
