@@ -82,3 +82,21 @@ def test_bad_keys_are_refused_with_a_readable_message(stems):
     with pytest.raises(ValueError, match="key must be a Key"):
         stems.bar(BarRequest(bpm=124, steps=2, key="F minor"))  # type: ignore[arg-type]
     assert key_vector(None).sum() == 0 and key_vector(Key(5, "minor")).sum() == 2
+
+
+def test_with_guide_key_the_unconditional_branch_drops_the_key(stems):
+    """The manifest's guide_key (set for stem generators) makes w push towards the key: a keyed
+    bar without a concept is guided (the uncond branch has no key), unlike without guide_key."""
+    from dataclasses import replace
+
+    assert stems.spec.guide_key
+    req = dict(bpm=124, steps=2, seed=5, key=Key(2, "minor"))
+    weak, strong = (stems.bar(BarRequest(**req, guidance=w)) for w in (1.0, 4.0))
+    assert not np.array_equal(weak.audio, strong.audio)
+    unguided = replace(stems.spec, guide_key=False)
+    saved, stems.spec = stems.spec, unguided
+    try:
+        a, b = (stems.bar(BarRequest(**req, guidance=w)) for w in (1.0, 4.0))
+    finally:
+        stems.spec = saved
+    np.testing.assert_array_equal(a.audio, b.audio)  # no concept, key in both: nothing to guide

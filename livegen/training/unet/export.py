@@ -313,7 +313,11 @@ def export_unet(
         "output": "d [B, D, T] estimate of x1 - x0 (IADB)",
         "config": cfg.to_dict(),
         "conditioning": _conditioning(data, cfg),
-        "sampler": {**DEFAULT_SAMPLER, **(sampler or {})},
+        "sampler": {
+            **DEFAULT_SAMPLER,
+            **({"guide_key": True} if cfg.key_dim else {}),
+            **(sampler or {}),
+        },
         "stats": data["stats"],
         "training": {
             "checkpoint": str(checkpoint),
