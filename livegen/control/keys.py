@@ -27,22 +27,21 @@ import numpy as np
 PITCH_CLASSES = ("C", "C#", "D", "D#", "E", "F", "F#", "G", "G#", "A", "A#", "B")
 MODES = ("major", "minor")
 KEY_DIM = len(PITCH_CLASSES) + len(MODES)
-MODE_OF_SCALE = {
+MODE_OF_SCALE = {  # a scale's mode, by its third (also the key eval's, `livegen.eval.key`)
     "major": "major",
-    "maj": "major",
     "ionian": "major",
     "lydian": "major",
     "mixolydian": "major",
     "minor": "minor",
-    "min": "minor",
     "aeolian": "minor",
     "dorian": "minor",
     "phrygian": "minor",
     "locrian": "minor",
 }
+_QUALITIES = {**MODE_OF_SCALE, "maj": "major", "min": "minor"}  # what a performer may write
 NONE_WORDS = frozenset({"", "none", "off", "no key", "any", "free"})
 _NATURAL = {"C": 0, "D": 2, "E": 4, "F": 5, "G": 7, "A": 9, "B": 11}
-_QUALITY = "|".join(sorted(MODE_OF_SCALE, key=len, reverse=True))
+_QUALITY = "|".join(sorted(_QUALITIES, key=len, reverse=True))
 _KEY_RE = re.compile(rf"^([A-Ga-g])\s*([#♯b♭]?)\s*(M|m|(?i:{_QUALITY}))?$")
 
 
@@ -80,9 +79,7 @@ def parse_key(text: str) -> Key | None:
         )
     letter, accidental, quality = m.groups()
     root = _NATURAL[letter.upper()] + {"#": 1, "♯": 1, "b": -1, "♭": -1}.get(accidental, 0)
-    mode = {"m": "minor", "M": "major", None: "major"}.get(quality) or MODE_OF_SCALE[
-        quality.lower()
-    ]
+    mode = {"m": "minor", "M": "major", None: "major"}.get(quality) or _QUALITIES[quality.lower()]
     return Key(root % 12, mode)
 
 

@@ -23,22 +23,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-PITCH_CLASSES = ("C", "C#", "D", "D#", "E", "F", "F#", "G", "G#", "A", "A#", "B")
+from livegen.control.keys import MODE_OF_SCALE, MODES, PITCH_CLASSES
+
 # Krumhansl & Kessler (1982) probe-tone ratings, tonic first.
 MAJOR_PROFILE = np.array([6.35, 2.23, 3.48, 2.33, 4.38, 4.09, 2.52, 5.19, 2.39, 3.66, 2.29, 2.88])
 MINOR_PROFILE = np.array([6.33, 2.68, 3.52, 5.38, 2.60, 3.53, 2.54, 4.75, 3.98, 2.69, 3.34, 3.17])
-MODES = ("major", "minor")
-MODE_OF_SCALE = {
-    "major": "major",
-    "ionian": "major",
-    "lydian": "major",
-    "mixolydian": "major",
-    "minor": "minor",
-    "aeolian": "minor",
-    "dorian": "minor",
-    "phrygian": "minor",
-    "locrian": "minor",
-}
 FMIN_HZ = 52.0  # just under A1 (55 Hz), the lowest bass note of the corpus
 FMAX_HZ = 2000.0
 HARMONIC_STEPS = (

@@ -22,11 +22,14 @@ from livegen.eval.key import estimate_key, key_of
 SOURCES = ("stems", "mix")  # bass + music stems; the whole mix
 
 
-def score_entry(corpus_dir: Path, entry: dict[str, Any]) -> dict[str, tuple[bool, bool]]:
-    """{source: (tonic right, tonic and mode right)} for one loop (no stems key if it has none)."""
+def score_entry(
+    corpus_dir: Path, entry: dict[str, Any], sources: tuple[str, ...] = SOURCES
+) -> dict[str, tuple[bool, bool]]:
+    """{source: (tonic right, tonic and mode right)} for one loop, for each of `sources` (no
+    stems key if it has none)."""
     tonic, mode = key_of(entry["key"], entry["scale"])
-    clips = {"mix": load_audio(corpus_dir, entry)}
-    stems = load_stems(corpus_dir, entry)
+    clips = {"mix": load_audio(corpus_dir, entry)} if "mix" in sources else {}
+    stems = load_stems(corpus_dir, entry) if "stems" in sources else None
     if stems is not None and np.any(stems["bass"] + stems["music"]):
         clips["stems"] = stems["bass"] + stems["music"]
     out = {}

@@ -90,16 +90,12 @@ def key_study(gen, held, per_key: int, steps: int, guidance: float, seed: int, p
 
 
 def corpus_keys(corpus: Path, entries: list[dict]) -> dict[str, Any]:
-    """The estimator on the corpus's own bass + music stems of these loops (the ceiling)."""
-    from livegen.corpus.make import load_stems
+    """The estimator on the corpus's own bass + music stems of these loops (the ceiling, as
+    `livegen eval key` scores it)."""
+    from livegen.eval.key_corpus import score_entry
 
-    hits = []
-    for e in entries:
-        stems = load_stems(corpus, e)
-        if stems is None or not np.any(stems["bass"] + stems["music"]):
-            continue
-        est = estimate_key(stems["bass"] + stems["music"], SR)
-        hits.append(est.tonic == key_of_scale(e["key"], e["scale"]).root)
+    scored = (score_entry(corpus, e, ("stems",)) for e in entries)
+    hits = [s["stems"][0] for s in scored if "stems" in s]
     return {"n": len(hits), "tonic": float(np.mean(hits)) if hits else float("nan")}
 
 

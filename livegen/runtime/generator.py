@@ -344,24 +344,26 @@ class Generator:
         return x[0]
 
     def decode_period(self, z: Array) -> Array:
-        """Decode one bar's latents [D, T] as a loop (`circular_pad` frames wrapped around each
-        side) and keep the period of T·hop samples (a stem generator's latents: the stems' sum;
-        a mix's latents [codec D, T] decode as a mix with either generator)."""
+        """Decode one bar's latents [D, T] as a loop and keep the period of T·hop samples (a stem
+        generator's latents: the stems' sum; a mix's latents [codec D, T] decode as a mix with
+        either generator)."""
         if self.spec.stems and z.shape[0] == self.spec.latent_dim:
             return _mix(self.decode_stems(z))
-        p = min(self.spec.circular_pad, z.shape[-1])
-        wrapped = np.concatenate([z[:, z.shape[-1] - p :], z, z[:, :p]], axis=1) if p else z
-        y = self.codec.decode(wrapped[None])[0]
-        return y[p * self.codec.hop : (p + z.shape[-1]) * self.codec.hop]
+        return self._decode_loops(z[None])[0]
 
     def decode_stems(self, z: Array) -> Array:
         """A stem generator's latents [S·D, T] → the stems' periods [S, T·hop], one batch."""
         s, d = len(self.spec.stems), self.codec.latent_dim
-        z = z.reshape(s, d, z.shape[-1])
-        p = min(self.spec.circular_pad, z.shape[-1])
-        wrapped = np.concatenate([z[..., z.shape[-1] - p :], z, z[..., :p]], axis=-1) if p else z
+        return self._decode_loops(z.reshape(s, d, z.shape[-1]))
+
+    def _decode_loops(self, z: Array) -> Array:
+        """Latents [B, D, T], each one loop's period, decoded with `circular_pad` frames wrapped
+        around each side; the periods [B, T·hop]."""
+        t = z.shape[-1]
+        p = min(self.spec.circular_pad, t)
+        wrapped = np.concatenate([z[..., t - p :], z, z[..., :p]], axis=-1) if p else z
         y = self.codec.decode(wrapped)
-        return np.ascontiguousarray(y[:, p * self.codec.hop : (p + z.shape[-1]) * self.codec.hop])
+        return np.ascontiguousarray(y[:, p * self.codec.hop : (p + t) * self.codec.hop])
 
     def decode_bar(self, z: Array, n_samples: int) -> Array:
         """The period (`decode_period`) resampled to exactly `n_samples` at the model's rate (for

@@ -21,12 +21,12 @@ from pathlib import Path
 import numpy as np
 
 from livegen.control.keys import KEY_DIM, key_of_scale, key_vector
+from livegen.corpus.loop import STEMS  # the corpus's order: the stack's
 from livegen.runtime.codec import Codec
 from livegen.training.codec.latents import LatentCache
 from livegen.training.unet.bars import encode_bar
 
 LAYOUT = "circular-stem-bars"
-STEMS = ("drums", "bass", "music")  # the corpus's order (`livegen.corpus.loop.STEMS`)
 
 
 def encode_chunk(model_dir: str, corpus: str, entries: list[dict]) -> list[tuple]:

@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from livegen.control.keys import Key, key_vector
+from livegen.control.keys import PITCH_CLASSES, Key, key_vector
 from livegen.corpus.make import CorpusConfig, load_stems, make_corpus, read_manifest
 from livegen.runtime.codec import Codec
 from livegen.training.unet import bars, stems
@@ -42,9 +42,8 @@ def test_each_third_of_the_stack_is_its_stem_encoded_as_a_bar(tiny_pkg, stem_cor
 def test_the_key_table_is_each_loops_key_from_its_manifest(tiny_pkg, stem_corpus):
     cache = bars.encode_bars(tiny_pkg, stem_corpus, progress=False, stems=True)
     table = stems.key_table(cache)
-    pcs = ("C", "C#", "D", "D#", "E", "F", "F#", "G", "G#", "A", "A#", "B")
     for row, e in zip(table, read_manifest(stem_corpus), strict=True):
         mode = "major" if e["scale"] == "major" else "minor"
-        np.testing.assert_array_equal(row, key_vector(Key(pcs.index(e["key"]), mode)))
+        np.testing.assert_array_equal(row, key_vector(Key(PITCH_CLASSES.index(e["key"]), mode)))
     cache.entries[0] = {}  # an imported loop: no key
     assert not stems.key_table(cache)[0].any()
