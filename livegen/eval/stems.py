@@ -44,11 +44,12 @@ SR = 24_000
 KEYS = tuple(Key(r, m) for m in ("minor", "major") for r in range(12))
 
 
-def stem_bar(gen, bpm: float, concept, key: Key | None, seed: int, steps: int, guidance: float):
-    """The stems [3, n] of one bar at `bpm` (n = the bar's samples at the model rate)."""
+def stem_bar(gen, bpm: float, concept, key: Key | None, seed: int, steps: int, guidance, wk=None):
+    """The stems [3, n] of one bar at `bpm` (n = the bar's samples at the model rate); `wk`: the
+    key guidance (None: the model's)."""
     n = bar_samples(bpm, gen.sample_rate)
     x0 = noise(seed, gen.spec.latent_dim, bar_frames(n, gen.codec.hop))
-    z = gen.latents(x0, n, concept, steps, guidance, key=gen.key_played(key))
+    z = gen.latents(x0, n, concept, steps, guidance, key=gen.key_played(key), key_guidance=wk)
     return np.stack([fit_bar(s, n) for s in gen.decode_stems(z)])
 
 
@@ -65,18 +66,20 @@ def measures(stems: np.ndarray) -> dict[str, np.ndarray]:
     return {"kick_db": low - low[0], "transience": np.array(trans), "tonality": np.array(tonal)}
 
 
-def key_study(gen, held, per_key: int, steps: int, guidance: float, seed: int, progress=True):
+def key_study(gen, held, per_key: int, steps, guidance, seed: int, progress=True, wk=None):
     """Tonic found in bars asked for each of the 24 keys (see the module docstring)."""
     rows = []
     total = per_key * len(KEYS)
     for i in tqdm(range(total), desc="keys", disable=not progress):
         key = KEYS[i % len(KEYS)]
         j = (i // len(KEYS) * 7 + i) % len(held.entries)
-        stems = stem_bar(gen, held.bpm[j], held.caption_vec[j], key, seed + i, steps, guidance)
+        stems = stem_bar(gen, held.bpm[j], held.caption_vec[j], key, seed + i, steps, guidance, wk)
         est = estimate_key(stems[1] + stems[2], SR)
         played = gen.key_played(key)
         rows.append((key.mode, est.tonic == key.root, est.tonic == played.root, est.mode))
+    wk = gen.spec.key_guidance if wk is None else wk
     out: dict[str, Any] = {"per_key": per_key, "steps": steps, "guidance": guidance}
+    out["key_guidance"] = guidance if wk is None else wk
     for mode in MODES:
         r = [x for x in rows if x[0] == mode]
         out[mode] = {
@@ -99,7 +102,7 @@ def corpus_keys(corpus: Path, entries: list[dict]) -> dict[str, Any]:
     return {"n": len(hits), "tonic": float(np.mean(hits)) if hits else float("nan")}
 
 
-def purity_study(gen, held, corpus: Path, n: int, steps, guidance, seed, progress=True):
+def purity_study(gen, held, corpus: Path, n: int, steps, guidance, seed, progress=True, wk=None):
     """Median measures per stem, generated beside the corpus's stems of the same loops."""
     from livegen.corpus.make import load_stems
 
@@ -109,7 +112,7 @@ def purity_study(gen, held, corpus: Path, n: int, steps, guidance, seed, progres
     for i in tqdm(range(min(n, len(held.entries))), desc="stems", disable=not progress):
         e = held.entries[i]
         key = key_of_scale(e["key"], e["scale"]) if e.get("key") else None
-        stems = stem_bar(gen, held.bpm[i], held.caption_vec[i], key, seed + i, steps, guidance)
+        stems = stem_bar(gen, held.bpm[i], held.caption_vec[i], key, seed + i, steps, guidance, wk)
         gen_m.append(measures(stems))
         real = load_stems(corpus, e)
         if real is not None:
@@ -127,7 +130,8 @@ def purity_study(gen, held, corpus: Path, n: int, steps, guidance, seed, progres
 def report(r: dict[str, Any]) -> str:
     k, c = r["key"], r["corpus_key"]
     lines = [
-        f"key ({k['per_key']} bars per key, {k['steps']} steps, w = {k['guidance']:g}; "
+        f"key ({k['per_key']} bars per key, {k['steps']} steps, w = {k['guidance']:g}, key "
+        f"w = {k.get('key_guidance', k['guidance']):g}; "
         f"modes trained: {', '.join(k['modes_trained'])})",
         f"  minor keys asked: tonic found {100 * k['minor']['tonic_asked']:.1f} % "
         f"(n = {k['minor']['n']})",
@@ -156,6 +160,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--bars", type=int, default=96, help="bars for the purity study")
     parser.add_argument("--steps", type=int, default=8)
     parser.add_argument("--guidance", type=float, default=3.0)
+    parser.add_argument(
+        "--key-guidance", type=float, help="push to the key on its own scale (default: the model's)"
+    )
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--threads", type=int, help="onnxruntime threads (default: all cores)")
     parser.add_argument("--json", type=Path, help="also write the results here")
@@ -172,13 +179,24 @@ def run(args: argparse.Namespace) -> int:
     n = max(args.bars, min(args.per_key * len(KEYS), 200))
     held = HeldOut.load(args.corpus, args.split, n, cond, gen.spec.bpm_min, gen.spec.bpm_max)
     progress = not args.no_progress
+    wk = args.key_guidance
     r = {
         "model": str(args.model),
         "corpus": str(args.corpus),
-        "key": key_study(gen, held, args.per_key, args.steps, args.guidance, args.seed, progress),
+        "key": key_study(
+            gen, held, args.per_key, args.steps, args.guidance, args.seed, progress, wk
+        ),
         "corpus_key": corpus_keys(Path(args.corpus), held.entries),
         "purity": purity_study(
-            gen, held, Path(args.corpus), args.bars, args.steps, args.guidance, args.seed, progress
+            gen,
+            held,
+            Path(args.corpus),
+            args.bars,
+            args.steps,
+            args.guidance,
+            args.seed,
+            progress,
+            wk,
         ),
         "pitch_classes": list(PITCH_CLASSES),
     }

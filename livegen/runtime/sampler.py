@@ -8,7 +8,10 @@ arrays with the same batch B, and `d` estimates x1 - x0 (IADB, Heitz, Belcour & 
 - `schedule(steps, kind)`: the α grid 0 = α_0 < … < α_N = 1.
 - Classifier-free guidance (Ho & Salimans 2022): d = d_u + w (d_c − d_u), cond and uncond run
   as one batch of 2; w = 1 is plain conditional sampling and w = 0 plain unconditional sampling,
-  both with a single batch-1 evaluation (bit-identical to sampling without guidance).
+  both with a single batch-1 evaluation (bit-identical to sampling without guidance). A third,
+  `partial` condition (the stem generator's concept without the key) splits the push in two:
+  d = d_u + w (d_p − d_u) + w_p (d_c − d_p), one batch of 3, so the key can be pushed harder than
+  the concept (a high w on both over-drives the concept: the kick leaks into the bass).
 - Noise: `noise(seed, dim, frames)` (a fixed-length draw cropped, so one seed gives the same
   prefix at every tempo) and `vary(prev, new, v)`: spherical interpolation from the current bar's
   noise towards a new seed's (v = 0 keeps it bit for bit, v = 1 gives the new one).
@@ -92,13 +95,34 @@ def schedule(steps: int, kind: str = "uniform") -> np.ndarray:
 
 
 # --- guidance ------------------------------------------------------------------------------------
-def guided(denoiser: Denoiser, cond: Cond, uncond: Cond | None, guidance: float) -> Callable:
+def guided(
+    denoiser: Denoiser,
+    cond: Cond,
+    uncond: Cond | None,
+    guidance: float,
+    partial: Cond | None = None,
+    partial_guidance: float | None = None,
+) -> Callable:
     """A one-input velocity field `f(x, alpha) -> d` with classifier-free guidance folded in.
 
-    `cond`/`uncond` hold batch-1 arrays. w = 1 (or no uncond) evaluates cond alone, w = 0 uncond
-    alone; otherwise both as one batch of 2 and d = d_u + w (d_c − d_u).
+    `cond`/`uncond`/`partial` hold batch-1 arrays. w = 1 (or no uncond) evaluates cond alone, w = 0
+    uncond alone; otherwise both as one batch of 2 and d = d_u + w (d_c − d_u). With `partial` and
+    a `partial_guidance` w_p ≠ w: d = d_u + w (d_p − d_u) + w_p (d_c − d_p), one batch of 3 (w_p = w
+    is the two-branch formula, so it runs as that).
     """
     w = float(guidance)
+    wp = w if partial_guidance is None else float(partial_guidance)
+    if partial is not None and uncond is not None and wp != w:
+        three = {k: np.concatenate([cond[k], partial[k], uncond[k]]) for k in cond}
+
+        def f3(x: Array, a: Array) -> Array:
+            b = len(x)
+            d = denoiser(np.concatenate([x, x, x]), np.concatenate([a, a, a]), three)
+            d_c, d_p, d_u = d[:b], d[b : 2 * b], d[2 * b :]
+            out = d_u + np.float32(w) * (d_p - d_u) + np.float32(wp) * (d_c - d_p)
+            return out.astype(np.float32, copy=False)
+
+        return f3
     if uncond is None or w == 1.0:
         return lambda x, a: denoiser(x, a, cond)
     if w == 0.0:
@@ -122,6 +146,8 @@ def sample(
     uncond: Cond | None = None,
     guidance: float = 1.0,
     method: str = "euler",
+    partial: Cond | None = None,
+    partial_guidance: float | None = None,
 ) -> Array:
     """Deterministic IADB sampling from noise x0 [B, D, T] to data x1 along the α grid.
 
@@ -138,7 +164,7 @@ def sample(
         raise ValueError("alphas must be an increasing grid of at least 2 values")
     if method == "ab2" and len(a) < 4:
         method = "euler"
-    f = guided(denoiser, cond, uncond, guidance)
+    f = guided(denoiser, cond, uncond, guidance, partial, partial_guidance)
     x = np.array(x0, np.float32, copy=True)
     batch = np.ones(len(x), np.float32)
     d_prev, h_prev = None, 0.0

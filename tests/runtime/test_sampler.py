@@ -89,6 +89,25 @@ def test_guidance_mixes_cond_and_uncond_in_one_batch():
     assert den.batches[0] == 2
 
 
+def test_a_partial_branch_splits_the_push_in_one_batch_of_three():
+    """d = d_u + w (d_p − d_u) + w_p (d_c − d_p); w_p = w is the two-branch field bit for bit."""
+    den = Recorder()
+    cond, uncond = conds()
+    partial = {k: (v + u) / 2 for (k, v), u in zip(cond.items(), uncond.values(), strict=True)}
+    x, a = x0(), np.array([0.25], np.float32)
+    d = guided(den, cond, uncond, 2.5, partial, 9.0)(x, a)
+    assert den.batches == [3]
+    d_c, d_p, d_u = (den(x, a, c) for c in (cond, partial, uncond))
+    np.testing.assert_allclose(d, d_u + 2.5 * (d_p - d_u) + 9.0 * (d_c - d_p), rtol=1e-5)
+    assert not np.allclose(d, d_u + 2.5 * (d_c - d_u), rtol=1e-3)
+    same = Recorder()
+    np.testing.assert_array_equal(
+        guided(same, cond, uncond, 2.5, partial, 2.5)(x, a),
+        guided(Recorder(), cond, uncond, 2.5)(x, a),
+    )
+    assert same.batches == [2]
+
+
 def test_sampling_is_deterministic_and_seeded():
     cond, uncond = conds()
     runs = [sample(Recorder(), x0(5), schedule(8), cond, uncond, 3.0, "ab2") for _ in range(2)]

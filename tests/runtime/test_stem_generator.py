@@ -100,3 +100,27 @@ def test_with_guide_key_the_unconditional_branch_drops_the_key(stems):
     finally:
         stems.spec = saved
     np.testing.assert_array_equal(a.audio, b.audio)  # no concept, key in both: nothing to guide
+
+
+def test_key_guidance_pushes_to_the_key_on_its_own_scale(stems):
+    """A key guidance other than w runs a third branch (concept kept, key dropped); equal to w, or
+    None on a model without a default, it is today's two-branch bar; out of range it is refused."""
+    assert stems.spec.key_guidance is None
+    req = dict(bpm=124, concept=CONCEPT, steps=2, seed=5, key=Key(2, "minor"), guidance=3.0)
+    base = stems.bar(BarRequest(**req))
+    np.testing.assert_array_equal(stems.bar(BarRequest(**req, key_guidance=3.0)).audio, base.audio)
+    n = round(240 / 124 * 24_000)
+    z = [
+        stems.latents(base.noise, n, CONCEPT, 1, 3.0, key=Key(2, "minor"), key_guidance=wk)
+        for wk in (3.0, 8.0, 13.0)
+    ]
+    step1, step2 = z[1] - z[0], z[2] - z[1]
+    assert np.abs(step1).max() > 0  # the tiny untrained model barely hears the key, but does
+    np.testing.assert_allclose(step2, step1, atol=1e-5)  # one Euler step: linear in w_k
+    nokey = {**req, "key": None}  # no key asked: nothing to push to
+    np.testing.assert_array_equal(
+        stems.bar(BarRequest(**nokey, key_guidance=8.0)).audio, stems.bar(BarRequest(**nokey)).audio
+    )
+    for bad in (-1.0, 21.0, float("nan")):
+        with pytest.raises(ValueError, match="key_guidance"):
+            stems.bar(BarRequest(**req, key_guidance=bad))
