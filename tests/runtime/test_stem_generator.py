@@ -124,3 +124,21 @@ def test_key_guidance_pushes_to_the_key_on_its_own_scale(stems):
     for bad in (-1.0, 21.0, float("nan")):
         with pytest.raises(ValueError, match="key_guidance"):
             stems.bar(BarRequest(**req, key_guidance=bad))
+
+
+def test_the_manifest_sets_the_default_key_guidance(pkg, tmp_path):
+    import json
+    import shutil
+
+    copy = tmp_path / "pkg"
+    shutil.copytree(pkg, copy)
+    data = json.loads((copy / "manifest.json").read_text())
+    data["stem_generator"]["sampler"]["key_guidance"] = 8.0
+    (copy / "manifest.json").write_text(json.dumps(data))
+    gen = Generator.load(copy, "cpu", 1, stems=True)
+    assert gen.spec.key_guidance == 8.0
+    req = dict(bpm=124, concept=CONCEPT, steps=2, seed=5, key=Key(2, "minor"), guidance=3.0)
+    loaded = Generator.load(pkg, "cpu", 1, stems=True)
+    np.testing.assert_array_equal(
+        gen.bar(BarRequest(**req)).audio, loaded.bar(BarRequest(**req, key_guidance=8.0)).audio
+    )

@@ -304,6 +304,8 @@ def export_unet(
     if rounding is not None and rounding >= FP16_TOLERANCE:
         raise RuntimeError(f"float16 weights change the output by {rounding:.2e} (relative)")
     cfg = model.cfg
+    if (sampler or {}).get("key_guidance") is not None and not cfg.key_dim:
+        raise ValueError("key guidance is for stem generators: this UNet has no key input")
     unet_file, section_name = files_of(cfg)
     export_graph(model, out_dir / unet_file, opset)
     if fp16:
@@ -399,6 +401,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         action="store_true",
         help="guidance also contrasts with the tempo dropped (default: the concept only)",
     )
+    parser.add_argument(
+        "--key-guidance",
+        type=float,
+        help="stem generators: the default push to the key, on its own scale (default: w's)",
+    )
     parser.add_argument("--opset", type=int, default=OPSET)
     parser.add_argument(
         "--fp32", action="store_true", help="store float32 weights (default: float16, half size)"
@@ -413,10 +420,17 @@ def run(args: argparse.Namespace) -> int:
 
     torch.set_num_threads(args.threads or torch.get_num_threads())
     schedule(2, args.schedule)  # validates the name
+    if args.key_guidance is not None and not 0.0 <= args.key_guidance <= 20.0:
+        raise SystemExit(f"--key-guidance must be from 0 to 20, got {args.key_guidance:g}")
     section = export_unet(
         args.checkpoint,
         args.out,
-        {"method": args.method, "schedule": args.schedule, "guide_bpm": args.guide_bpm},
+        {
+            "method": args.method,
+            "schedule": args.schedule,
+            "guide_bpm": args.guide_bpm,
+            **({} if args.key_guidance is None else {"key_guidance": args.key_guidance}),
+        },
         args.opset,
         fp16=not args.fp32,
     )

@@ -94,3 +94,10 @@ def test_export_refuses_a_package_whose_codec_has_other_statistics(tiny_pkg: Pat
 def test_export_needs_the_codec_first(tiny_pkg: Path, tmp_path):
     with pytest.raises(ModelFileError, match="no model manifest"):
         export_unet(tiny_pkg.parent / "run", tmp_path / "empty")
+
+
+def test_key_guidance_is_refused_for_a_unet_without_a_key_input(tiny_pkg: Path, tmp_path):
+    pkg = tmp_path / "pkg"
+    shutil.copytree(tiny_pkg, pkg)
+    with pytest.raises(ValueError, match="no key input"):
+        export_unet(tiny_pkg.parent / "run", pkg, {"key_guidance": 8.0})
