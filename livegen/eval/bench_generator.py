@@ -12,7 +12,9 @@ UNet on the CUDA provider with IO binding (`livegen.runtime.generator.OnnxDenois
     livegen bench generator --stems --baseline default --threads 1   # stems beside the mix
 
 With `--stems` the package's stem generator is timed (its bar: the UNet's steps + the three stem
-decodes as one batch); a `--baseline` package is timed with its mix generator, bar by bar in turn.
+decodes as one batch) in a key (`--key`, default A minor: with a key guidance of its own, the
+worst case, three branches per step); a `--baseline` package is timed with its mix generator, bar
+by bar in turn.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from typing import Any
 
 import numpy as np
 
+from livegen.control.keys import Key, key_option
 from livegen.runtime.models import add_model_argument
 
 
@@ -42,6 +45,7 @@ def bench(
     runs: int,
     torch_denoiser=None,
     baseline=None,
+    key=None,
 ) -> dict[str, Any]:
     """Per step count: ORT bar time, torch eager bar time when a torch denoiser is given, and
     a `baseline` generator's (another package) bar by bar in turn, so both see the same load."""
@@ -75,12 +79,15 @@ def bench(
         out[name] = _stats(_times(fn, runs), bar_ms)
     for steps in steps_list:
         row: dict[str, Any] = {}
-        reqs = [BarRequest(bpm, concept, steps, guidance, seed) for seed in range(runs + 3)]
+        reqs = [
+            BarRequest(bpm, concept, steps, guidance, seed, key=key) for seed in range(runs + 3)
+        ]
         engines = {"onnxruntime": gen, **({"baseline": baseline} if baseline else {})}
         times: dict[str, list[float]] = {k: [] for k in engines}
         for i, req in enumerate(reqs):
             for k, g in engines.items():
-                bar = g.bar(req if g.concept_dim == gen.concept_dim else replace(req, concept=None))
+                mine = g.concept_dim == gen.concept_dim and g.spec.key_dim == gen.spec.key_dim
+                bar = g.bar(req if mine else replace(req, concept=None, key=None))
                 if i >= 3:
                     times[k].append(bar.gen_ms)
         for k, ms_k in times.items():
@@ -118,6 +125,9 @@ def report(r: dict[str, Any]) -> str:
         "",
         f"  {'steps':>5} {'engine':<12} {'median ms':>10} {'p99 ms':>8} {'median':>8} {'p99':>8}",
     ]
+    if r.get("key"):  # a stem generator in a key: three branches per step when it guides apart
+        kg = r.get("key_guidance")
+        lines.insert(2, f"  stems in {r['key']}, key guidance {'= w' if kg is None else kg}")
     for steps, row in r["steps"].items():
         for engine, s in row.items():
             lines.append(
@@ -152,6 +162,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--stems", action="store_true", help="time the package's stem generator (3 decodes)"
     )
+    parser.add_argument(
+        "--key", type=key_option, default=Key(9, "minor"), help="--stems: the key asked for"
+    )
     parser.add_argument("--json", type=Path, help="also write the figures here")
 
 
@@ -174,8 +187,11 @@ def run(args: argparse.Namespace) -> int:
         model, _ = load_unet(args.unet_checkpoint)
         torch_denoiser = TorchDenoiser(model)
     baseline = Generator.load(args.baseline, args.device, args.threads) if args.baseline else None
-    r = bench(gen, args.bpm, steps_list, args.guidance, args.runs, torch_denoiser, baseline)
+    key = args.key if gen.spec.key_dim else None
+    r = bench(gen, args.bpm, steps_list, args.guidance, args.runs, torch_denoiser, baseline, key)
     r["stems"] = list(gen.stems)
+    if key is not None:
+        r["key"], r["key_guidance"] = str(key), gen.spec.key_guidance
     if args.baseline:
         r["baseline"] = str(args.baseline)
     print(report(r))

@@ -1,0 +1,41 @@
+"""`livegen bench generator` on the tiny stem model: a keyed stem bar with its own key guidance
+is timed as the daemon runs it (three branches per step), beside a baseline package."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pytest
+
+from livegen.control.keys import Key
+from livegen.eval.bench_generator import bench, report
+from livegen.runtime.generator import Generator
+from tests.support.models import tiny_package_one_thread
+
+pytest.importorskip("torch", reason="building the tiny package needs torch")
+
+
+def test_a_keyed_stem_bar_is_timed_with_its_key_guidance(tmp_path):
+    pkg = tiny_package_one_thread(tmp_path / "pkg", stems=True)
+    stems = Generator.load(pkg, "cpu", 1, stems=True)
+    mix = Generator.load(pkg, "cpu", 1)
+    batches: list[int] = []
+    denoiser = stems.denoiser
+
+    def counting(x, a, cond):
+        batches.append(len(x))
+        return denoiser(x, a, cond)
+
+    stems.denoiser = counting
+    key = Key(9, "minor")
+    r = bench(stems, 124.0, [2], 3.0, 2, baseline=mix, key=key)
+    assert set(batches) == {2}  # the model's default: the key on w's scale, two branches
+    stems.spec = replace(stems.spec, key_guidance=8.0)
+    batches.clear()
+    r = bench(stems, 124.0, [2], 3.0, 2, baseline=mix, key=key)
+    assert batches.count(3) == 2 * (2 + 3)  # 2 steps for each of 3 warm-up + 2 timed bars
+    r.update(key=str(key), key_guidance=8.0)
+    text = report(r)
+    assert "stems in A minor, key guidance 8.0" in text
+    assert "p99 against the baseline" in text
+    assert r["steps"]["2"]["baseline"]["p99_ms"] > 0
