@@ -12,9 +12,10 @@
 # Usage: bash scripts/train_gpu.sh [OUT] [extra `livegen train unet` options]
 #   env: LOOPS (16000), BUDGET (300 s of training), RUN (unet), DEVICE (cuda), MODEL
 #   (models/default), PYTHON (python3), PREPARE_ONLY=1 (stop after step 2),
-#   STEMS=1: the stem generator instead (corpus with stems, OUT/stem_bars.npz, `--preset
-#   stems-gpu`, RUN stems; export it the same way: it lands beside the mix generator. Its wide
-#   UNet is 15 MB in float16: inside models/' 60 MB only in place of the shipped stems-cpu one).
+#   STEMS=1: the stem generator instead (corpus with stems, in minor and major keys;
+#   OUT/stem_bars.npz, `--preset stems-gpu`, RUN stems; export it the same way: it lands beside
+#   the mix generator. Its wide UNet is 15 MB in float16: inside models/' 60 MB only in place of
+#   the shipped stems-cpu one).
 # A second run with the same OUT and RUN resumes the training where it stopped.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -32,7 +33,7 @@ export PYTHONPATH=$PWD${PYTHONPATH:+:$PYTHONPATH}
 CORPUS=$OUT/corpus BARS=$OUT/bars.npz CONCEPTS=$OUT/concepts.npz PRESET=gpu STEM_FLAG=--no-stems
 if [ -n "$STEMS" ]; then
     CORPUS=$OUT/corpus_stems BARS=$OUT/stem_bars.npz CONCEPTS=$OUT/concepts_stems.npz
-    PRESET=stems-gpu STEM_FLAG=
+    PRESET=stems-gpu STEM_FLAG="--modes both"  # major keys too: the stem model plays 24 keys
 fi
 if [ ! -f "$CORPUS/manifest.jsonl" ]; then
     $PY -m livegen corpus make --out "$CORPUS" --n "$LOOPS" --seed 0 --workers "$W" --no-progress $STEM_FLAG

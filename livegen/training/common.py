@@ -79,6 +79,13 @@ def add_run_arguments(parser: argparse.ArgumentParser) -> argparse._ArgumentGrou
         metavar="MIN",
         help="checkpoint and stop after MIN minutes (resume later)",
     )
+    parser.add_argument(
+        "--stop-at",
+        type=int,
+        metavar="STEP",
+        help="checkpoint and stop at this step, keeping the --steps schedule (a recipe that "
+        "continued from part of a run; resume later)",
+    )
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
     g = parser.add_argument_group("overrides of the preset (a resumed run keeps its own)")
     g.add_argument("--steps", type=int, help="total optimiser steps (may extend a resumed run)")
@@ -131,6 +138,7 @@ class TrainerCommon:
     run_dir: Path
     run_info: dict[str, Any]
     progress: bool
+    stop_at: int | None = None  # checkpoint and stop here (the schedule stays cfg.steps')
 
     def state(self) -> dict[str, Any]:
         raise NotImplementedError
@@ -219,6 +227,10 @@ class TrainerCommon:
         bar = tqdm(total=cfg.steps, initial=self.step, disable=not self.progress, unit="step")
         window: list[dict[str, float]] = []
         try:
+            if self.stop_at is not None and self.step >= self.stop_at:
+                if dist.main:
+                    print(f"already at step {self.step} (--stop-at {self.stop_at}): nothing to do")
+                return False
             while self.step < cfg.steps:
                 t0 = time.perf_counter()
                 logs = train_step()
@@ -244,10 +256,12 @@ class TrainerCommon:
                 ):
                     log.write(kind="valid", step=self.step, **validate())
                 out_of_time = time_limit_s is not None and time.monotonic() - start > time_limit_s
-                if self._agree_to_stop(stop["flag"] or out_of_time):
+                at_stop = self.stop_at is not None and self.step >= self.stop_at
+                if self._agree_to_stop(stop["flag"] or out_of_time or at_stop):
                     self.save()
                     if dist.main:
-                        print(f"\nstopped at step {self.step} (signal or time limit); run again to resume")  # fmt: skip
+                        why = "--stop-at" if at_stop else "signal or time limit"
+                        print(f"\nstopped at step {self.step} ({why}); run again to resume")
                     return False
                 if self.step % cfg.ckpt_every == 0 and self.step < cfg.steps:
                     self.save()
@@ -283,10 +297,16 @@ class TrainerCommon:
         }
 
 
-def run_trainer(trainer: TrainerCommon, resume: Path | None, time_limit_min: float | None) -> int:
-    """The end of a `livegen train …` command: resume if asked, train, say where it stopped,
-    leave the DDP process group. Returns the exit status."""
+def run_trainer(
+    trainer: TrainerCommon,
+    resume: Path | None,
+    time_limit_min: float | None,
+    stop_at: int | None = None,
+) -> int:
+    """The end of a `livegen train …` command: resume if asked, train (to `stop_at` at most),
+    say where it stopped, leave the DDP process group. Returns the exit status."""
     dist = trainer.dist
+    trainer.stop_at = stop_at
     if resume is not None:
         trainer.load(resume)
         if dist.main:

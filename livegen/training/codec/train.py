@@ -93,4 +93,4 @@ def run(args: argparse.Namespace) -> int:
         )
     dist = setup_dist(args.device)
     trainer = Trainer(train_cfg, codec_cfg, args.run_dir, args.corpus, dist, not args.no_progress)
-    return run_trainer(trainer, resume, args.time_limit)
+    return run_trainer(trainer, resume, args.time_limit, args.stop_at)

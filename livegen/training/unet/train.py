@@ -218,4 +218,4 @@ def run(args: argparse.Namespace) -> int:
         step = trainer.init_from(init, args.init)
         if dist.main:
             print(f"starting from the weights of {args.init} (its step {step})")
-    return run_trainer(trainer, resume, args.time_limit)
+    return run_trainer(trainer, resume, args.time_limit, args.stop_at)

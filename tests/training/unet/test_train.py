@@ -59,6 +59,26 @@ def test_resume_gives_the_same_weights_as_an_uninterrupted_run(tmp_path, cache):
     )
 
 
+def test_stop_at_keeps_the_schedule_and_resumes_to_the_same_weights(tmp_path, cache):
+    """--stop-at N: a checkpoint at step N of the full schedule (a recipe that continued from
+    part of a run), not a shorter schedule; run again without it, it ends as a straight run."""
+    straight = tiny_trainer(cache, tmp_path / "a")
+    straight.fit()
+    first = tiny_trainer(cache, tmp_path / "b")
+    first.stop_at = 4
+    assert not first.fit()["finished"] and first.step == 4
+    assert read_checkpoint(tmp_path / "b")["train_config"]["steps"] == 6
+    again = tiny_trainer(cache, tmp_path / "b")
+    again.load(tmp_path / "b" / CHECKPOINT_NAME)
+    again.stop_at = 4
+    assert not again.fit()["finished"] and again.step == 4  # already there: nothing to do
+    again.stop_at = None
+    assert again.fit()["finished"] and again.step == 6
+    a, b = straight.ema.state_dict(), again.ema.state_dict()
+    for k in a:
+        torch.testing.assert_close(a[k], b[k], rtol=0, atol=0, msg=k)
+
+
 def test_checkpoint_holds_configs_and_data_provenance(tmp_path, cache):
     tiny_trainer(cache, tmp_path).fit()
     ckpt = read_checkpoint(tmp_path)
