@@ -61,17 +61,34 @@ def load_named(module: torch.nn.Module, tensors: dict[str, np.ndarray]) -> list[
     return guessed
 
 
-def unet_from_package(model_dir: Path) -> tuple[torch.nn.Module, dict[str, Any]]:
-    """The package's generator UNet as a torch module (eval mode) and its manifest section."""
+def unet_from_package(
+    model_dir: Path, section_name: str = "generator"
+) -> tuple[torch.nn.Module, dict[str, Any]]:
+    """The package's UNet (`generator`, or `stem_generator`) as a torch module (eval mode) and its
+    manifest section."""
     from livegen.training.unet.config import UNetConfig
     from livegen.training.unet.model import UNet1d
 
     manifest = load_manifest(Path(model_dir))
-    section = manifest.section("generator")
+    section = manifest.section(section_name)
     model = UNet1d(UNetConfig.from_dict(section["config"]))
     _, tensors = _graph_tensors(manifest.root / section["unet"])
     load_named(model, tensors)
     return model.eval(), section
+
+
+def unet_checkpoint_from_package(model_dir: Path, section_name: str = "generator") -> dict:
+    """A checkpoint dict that `Trainer.init_from` takes, holding the package's UNet weights. The
+    package keeps the EMA weights a run exported, so starting here is starting from that run's
+    checkpoint (init_from takes its EMA weights and a fresh optimiser either way)."""
+    from livegen.training.unet.trainer import CHECKPOINT_FORMAT
+
+    model, section = unet_from_package(model_dir, section_name)
+    state = {k: v.clone() for k, v in model.state_dict().items()}
+    step = int((section.get("training") or {}).get("step") or 0)
+    config = model.cfg.to_dict()  # type: ignore[operator,union-attr]
+    return {"format": CHECKPOINT_FORMAT, "config": config, "ema": state, "model": state,
+            "step": step}  # fmt: skip
 
 
 def _unpolyphase(w2: np.ndarray, c_in: int, c_out: int, kernel: int, stride: int) -> np.ndarray:

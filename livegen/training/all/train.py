@@ -193,18 +193,13 @@ def stage_unet(args: argparse.Namespace, run: Run) -> dict[str, Any]:
     """The shipped UNet's weights as a checkpoint `train unet --init` takes, then `train unet`."""
     import torch
 
-    from livegen.training.all.onnx_weights import unet_from_package
+    from livegen.training.all.onnx_weights import unet_checkpoint_from_package
     from livegen.training.common import save_checkpoint
     from livegen.training.unet import train as train_unet
-    from livegen.training.unet.trainer import CHECKPOINT_FORMAT
 
     init = run.dir / "init.pt"
     if not init.is_file():
-        model, section = unet_from_package(args.model)
-        config = model.cfg.to_dict()  # type: ignore[operator,union-attr]
-        state = {k: v.clone() for k, v in model.state_dict().items()}
-        save_checkpoint({"format": CHECKPOINT_FORMAT, "config": config, "ema": state,
-                         "model": state, "step": int(section["training"]["step"])}, init)  # fmt: skip
+        save_checkpoint(unet_checkpoint_from_package(args.model), init)
     parser = argparse.ArgumentParser()
     train_unet.add_arguments(parser)
     argv = [

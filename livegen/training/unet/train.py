@@ -56,8 +56,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--init",
         type=Path,
-        help="start a new run from this checkpoint's weights (its architecture; fresh optimiser, "
-        "step 0, this run's schedule): fine-tune after the concept encoder changed",
+        help="start a new run from this checkpoint's weights, or from a model package's UNet "
+        "(a folder with manifest.json; its stem generator for a stem preset): its architecture, "
+        "fresh optimiser, step 0, this run's schedule. Fine-tunes and continued trainings",
     )
     g = add_run_arguments(parser)
     g.add_argument("--batch-size", type=int)
@@ -135,6 +136,17 @@ def load_data(args: argparse.Namespace, cache, concepts, train_cfg, keyed: bool 
     return bank, valid, info
 
 
+def read_init(path: Path, stems: bool) -> dict:
+    """`--init`: a checkpoint (or run folder), or a model package whose UNet a run continues."""
+    from livegen.training.unet.trainer import read_checkpoint
+
+    if (Path(path) / "manifest.json").is_file():
+        from livegen.training.all.onnx_weights import unet_checkpoint_from_package
+
+        return unet_checkpoint_from_package(path, "stem_generator" if stems else "generator")
+    return read_checkpoint(path)
+
+
 def run(args: argparse.Namespace) -> int:
     from livegen.training.codec.model import setup_torch
     from livegen.training.common import resumed_configs, run_trainer
@@ -145,7 +157,7 @@ def run(args: argparse.Namespace) -> int:
     setup_torch(args.threads)
     unet_cfg, train_cfg = PRESETS[args.preset]
     resume = resume_path(args.run_dir, args.resume, args.fresh)
-    init = read_checkpoint(args.init) if args.init and resume is None else None
+    init = read_init(args.init, bool(unet_cfg.stems)) if args.init and resume is None else None
     if init is not None:  # the architecture is the checkpoint's; the weights come below
         unet_cfg = UNetConfig.from_dict(init["config"])
     if resume is not None:

@@ -54,3 +54,31 @@ def test_unpolyphase_inverts_the_exports_polyphase_weights():
     _make_polyphase(module)
     w = _unpolyphase(module.poly_weight.numpy(), 6, 4, 10, 4)
     assert np.array_equal(w, conv.weight.detach().numpy())
+
+
+def test_stem_unet_from_its_graph_matches_the_graph_and_inits_a_run():
+    """The stem generator reads back too (key input included), and `train unet --init PACKAGE`
+    takes it as a checkpoint: the weights it starts from are the graph's."""
+    import torch
+
+    from livegen.training.unet.train import read_init
+
+    model, section = unet_from_package(MODEL, "stem_generator")
+    rng = np.random.default_rng(2)
+    t = 131
+    feeds = {
+        "x": rng.standard_normal((2, section["config"]["latent_dim"], t)).astype(np.float32),
+        "alpha": np.array([0.1, 0.9], np.float32),
+        "phase": rng.standard_normal((2, 6, t)).astype(np.float32),
+        "concept": rng.standard_normal((2, section["config"]["concept_dim"])).astype(np.float32),
+        "key": np.eye(14, dtype=np.float32)[[3, 12]],
+    }
+    assert parity(model, load_manifest(MODEL).root / section["unet"], feeds) < 1e-5
+    ckpt = read_init(load_manifest(MODEL).root, stems=True)
+    assert ckpt["step"] == section["training"]["step"]
+    assert ckpt["config"]["stems"] == section["config"]["stems"]
+    state = model.state_dict()
+    assert set(ckpt["ema"]) == set(state)
+    assert all(torch.equal(ckpt["ema"][k], state[k]) for k in state)
+    mix = read_init(load_manifest(MODEL).root, stems=False)  # a mix preset gets the mix UNet
+    assert "stems" not in mix["config"] or not mix["config"]["stems"]
