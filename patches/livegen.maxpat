@@ -3063,6 +3063,77 @@
      ],
      "text": "key played"
     }
+   },
+   {
+    "box": {
+     "id": "obj-168",
+     "maxclass": "comment",
+     "numinlets": 1,
+     "numoutlets": 0,
+     "patching_rect": [
+      20,
+      1010,
+      760,
+      20
+     ],
+     "text": "key guidance (a stem model): how hard the next bars are pushed to the key, 0..20; higher finds the key more often; default: the model's own"
+    }
+   },
+   {
+    "box": {
+     "id": "obj-169",
+     "maxclass": "flonum",
+     "numinlets": 1,
+     "numoutlets": 2,
+     "patching_rect": [
+      20,
+      1035,
+      60,
+      22
+     ],
+     "outlettype": [
+      "",
+      ""
+     ],
+     "minimum": 0.0,
+     "maximum": 20.0
+    }
+   },
+   {
+    "box": {
+     "id": "obj-170",
+     "maxclass": "newobj",
+     "numinlets": 1,
+     "numoutlets": 1,
+     "patching_rect": [
+      90,
+      1035,
+      190,
+      22
+     ],
+     "outlettype": [
+      ""
+     ],
+     "text": "prepend /livegen/key_guidance"
+    }
+   },
+   {
+    "box": {
+     "id": "obj-171",
+     "maxclass": "message",
+     "numinlets": 2,
+     "numoutlets": 1,
+     "patching_rect": [
+      300,
+      1035,
+      200,
+      22
+     ],
+     "outlettype": [
+      ""
+     ],
+     "text": "/livegen/key_guidance default"
+    }
    }
   ],
   "lines": [
@@ -4874,6 +4945,42 @@
      ],
      "destination": [
       "obj-166",
+      0
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "source": [
+      "obj-169",
+      0
+     ],
+     "destination": [
+      "obj-170",
+      0
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "source": [
+      "obj-170",
+      0
+     ],
+     "destination": [
+      "obj-2",
+      0
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "source": [
+      "obj-171",
+      0
+     ],
+     "destination": [
+      "obj-2",
       0
      ]
     }

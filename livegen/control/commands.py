@@ -161,6 +161,13 @@ class SetKey:
 
 
 @dataclass(frozen=True)
+class SetKeyGuidance:
+    """How hard a stem generator pushes to the key, on its own scale (None: the model's own)."""
+
+    value: float | None
+
+
+@dataclass(frozen=True)
 class SetKeyRoot:
     """A new root (pitch class 0..11, e.g. from a MIDI note) for the key; the mode stays, minor
     when no key was set."""
@@ -202,6 +209,7 @@ Command = (
     | StemMute
     | Drop
     | SetKey
+    | SetKeyGuidance
     | SetKeyRoot
     | StatusRequest
     | Subscribe

@@ -3,6 +3,7 @@
     [session]                      # where the set starts (command-line options win)
     prompts = { "dark acid techno" = 0.7, "dub chords" = 0.3 }   # or: prompt = "minimal techno"
     guidance = 3.0
+    key_guidance = 6.0             # a stem model's push to the key (leave out: the model's own)
     steps = 8
     slots = ["minimal techno", "dub chords", "acid bassline", "industrial noise"]
 
@@ -53,6 +54,7 @@ from livegen.control.words import definable, normalize
 
 SETTINGS = {  # config key → (OSC address whose first argument gives the range, whole number)
     "guidance": ("/livegen/guidance", False),
+    "key_guidance": ("/livegen/key_guidance", False),  # a stem model's; a mix model ignores it
     "steps": ("/livegen/steps", True),
     "seed": ("/livegen/seed", True),
     "variation": ("/livegen/variation", False),
@@ -299,7 +301,7 @@ def _check_slot(key: str, name: str, n_slots: int) -> int | None:
 
 def _cc(key: str, name: str, value: Any, n_slots: int) -> CcMap:
     if name not in CC_TARGETS:
-        known = "guidance, steps, variation, gain, slot0..slot7, stem.drums, mute.drums, ..."
+        known = "guidance, key_guidance, steps, variation, gain, slot0..slot7, stem.drums, ..."
         raise ConfigError(f"unknown key {key} (known here: {known})")
     _check_slot(key, name, n_slots)
     if not isinstance(value, dict):

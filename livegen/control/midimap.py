@@ -3,8 +3,9 @@
 - A control change (CC) mapped to a target scales its value 0..127 linearly onto the mapping's
   range (0 gives `lo`, 127 gives `hi` exactly; steps are rounded to whole numbers): `guidance`,
   `steps`, `variation`, `gain`, or `slotN`, the weight of prompt slot N (0-based); for a stem
-  model `stem.drums` (bass, music), the stem's gain, heard at once as a fader's should be, and
-  `mute.drums`, a mute at the next downbeat (64..127 mutes, 0..63 unmutes).
+  model `key_guidance`, the push to the key, `stem.drums` (bass, music), the stem's gain, heard
+  at once as a fader's should be, and `mute.drums`, a mute at the next downbeat (64..127 mutes,
+  0..63 unmutes).
 - A note-on (velocity > 0) mapped to slot N makes that slot alone the prompt; note-offs are
   ignored.
 - With `program_change`, program change P recalls scene P.
@@ -58,10 +59,13 @@ def _osc_range(address: str, index: int = 0) -> tuple[float, float]:
 
 def _targets() -> dict[str, Target]:
     # Defaults narrower than the OSC range where the full range is unmusical on a knob: gain
-    # stops at unity (a knob at its end must not mean +12 dB), guidance at 10, steps at 32.
+    # stops at unity (a knob at its end must not mean +12 dB), guidance and key guidance at 10,
+    # steps at 32.
     targets = {
         "guidance": Target(*_osc_range("/livegen/guidance"), (0.0, 10.0), False,
                            lambda v: cmd.SetGuidance(v)),
+        "key_guidance": Target(*_osc_range("/livegen/key_guidance"), (0.0, 10.0), False,
+                               lambda v: cmd.SetKeyGuidance(v)),
         "steps": Target(*_osc_range("/livegen/steps"), (1.0, 32.0), True,
                         lambda v: cmd.SetSteps(int(v))),
         "variation": Target(*_osc_range("/livegen/variation"), (0.0, 1.0), False,
@@ -238,9 +242,8 @@ def learn_targets(spec: str, slots: int) -> tuple[str, ...]:
         if not name:
             continue
         if name not in LEARN_TARGETS:
-            known = ", ".join(
-                [*knobs[:4], "slotN", "stem.drums", "mute.drums", f"{NOTE_PREFIX}slotN", "all"]
-            )
+            others = ["slotN", "key_guidance", "stem.drums", "mute.drums", f"{NOTE_PREFIX}slotN"]
+            known = ", ".join([*knobs[:4], *others, "all"])
             raise ValueError(f"--midi-learn: unknown target {raw.strip()!r} (known: {known})")
         slot = _slot_of(name.removeprefix(NOTE_PREFIX))
         if slot is not None and slot >= slots:

@@ -58,7 +58,8 @@ class Address:
     build: Callable[..., cmd.Command]
     description: str
     # Parses the whole argument list itself, for the addresses of any length: /livegen/prompt
-    # ((s [f]) repeated) and /livegen/word (s, then any words).
+    # ((s [f]) repeated) and /livegen/word (s, then any words); and for /livegen/key_guidance,
+    # whose one argument is a number or the word "default".
     variadic: Callable[[str, Sequence[Any]], cmd.Command] | None = None
 
 
@@ -163,6 +164,23 @@ def _key(text: str) -> cmd.Command:
         raise OscError("/livegen/key", str(exc)) from None
 
 
+KEY_GUIDANCE = Arg("key_guidance", "f", 0, 20)  # the generator's MAX_GUIDANCE, as guidance
+
+
+def _key_guidance(address: str, args: Sequence[Any]) -> cmd.Command:
+    """A number, or "default" to go back to the model's own (None): one address, two types."""
+    if len(args) != 1:
+        raise OscError(address, f"expects f (or s 'default'), got {len(args)} arguments")
+    value = args[0]
+    if isinstance(value, str):
+        if value.strip().lower() == "default":
+            return cmd.SetKeyGuidance(None)
+        raise OscError(
+            address, f"key_guidance must be a number or 'default', got {_describe(value)}"
+        )
+    return cmd.SetKeyGuidance(float(_number(address, KEY_GUIDANCE, value)))
+
+
 STEM_GAIN = Arg("gain", "f", 0, cmd.MAX_STEM_GAIN)
 NOW = Arg("now", "i", 0, 1, 0, "1: within one audio block; 0 (default): at the next downbeat")
 
@@ -210,6 +228,9 @@ ADDRESSES: dict[str, Address] = {
                 "mute stem s (default drums) now, bring it back at the next downbeat"),
         Address("/livegen/key", (Arg("key", "s"),), _key,
                 "key of the next bars: 'F minor', 'A#m', 'Eb major' or 'none'"),
+        Address("/livegen/key_guidance", (KEY_GUIDANCE,), cmd.SetKeyGuidance,
+                "push to the key on its own scale (stem model); s 'default': the model's own",
+                variadic=_key_guidance),
         Address("/livegen/status", (), cmd.StatusRequest, "reply /livegen/status key value ..."),
         Address("/livegen/subscribe", (Arg("on", "i", 0, 1, 1),), lambda v: cmd.Subscribe(bool(v)),
                 "1 = send /livegen/beat i i and /livegen/bar i to the sender"),

@@ -15,7 +15,9 @@ Stems and key: `stem_gains` and `stem_mutes` are where each stem ends up once th
 for have landed (a mute sent for the next downbeat is in the session at once; the audio callback
 switches at the downbeat, `live.audio.stems`); a drop leaves its stem unmuted, as it will be from
 the next downbeat. `model_stems` and `model_keys` say what the loaded model can do (set by the
-daemon): stem and key commands for a model without them are refused here.
+daemon): stem and key commands (the key guidance too) for a model without them are refused here.
+`key_guidance` None follows the model's own push to the key (`model_key_guidance`, from its
+manifest; None there: the concept's `guidance`).
 """
 
 from __future__ import annotations
@@ -52,6 +54,7 @@ class Scene:
     name: str = ""
     prompts: Prompts | None = None
     guidance: float | None = None
+    key_guidance: float | None = None  # a number only: a scene cannot ask for the model's own
     steps: int | None = None
     seed: int | None = None
     variation: float | None = None
@@ -83,12 +86,23 @@ class Session:
     stem_gains: tuple[float, ...] = (1.0,) * len(cmd.STEMS)  # linear, in `cmd.STEMS` order
     stem_mutes: tuple[bool, ...] = (False,) * len(cmd.STEMS)
     key: Key | None = None  # the key asked for (None: no key)
+    key_guidance: float | None = None  # the push to the key asked for (None: the model's own)
     model_stems: tuple[str, ...] = ()  # the loaded model's stems (empty: it makes one mix)
     model_keys: bool = False  # the loaded model takes a key
+    model_key_guidance: float | None = None  # its own push to the key (None: `guidance`)
 
     def prompts_at(self, bar: int) -> Prompts:
         """The mix song bar `bar` plays (the morph's step there, or `prompts`)."""
         return self.prompts if self.morph is None else self.morph.prompts_at(bar)
+
+    @property
+    def key_guidance_in_use(self) -> float:
+        """The push to the key the next bars are made with: the one asked for, else the
+        model's own, else the concept's guidance (`Generator.latents`)."""
+        for value in (self.key_guidance, self.model_key_guidance):
+            if value is not None:
+                return float(value)
+        return float(self.guidance)
 
     @property
     def prompt_text(self) -> str:
@@ -168,8 +182,13 @@ def apply(session: Session, command: cmd.Command, next_bar: int = 0) -> Session 
         case cmd.SetKey() | cmd.SetKeyRoot() if not session.model_keys:
             reason = "the model has no key input (start livegen serve with --stems)"
             return Refused("/livegen/key", reason)
+        case cmd.SetKeyGuidance() if not session.model_keys:
+            reason = "the model has no key input (start livegen serve with --stems)"
+            return Refused("/livegen/key_guidance", reason)
         case cmd.SetKey(key):
             return replace(session, key=key)
+        case cmd.SetKeyGuidance(value):
+            return replace(session, key_guidance=value)
         case cmd.SetKeyRoot(root):
             mode = "minor" if session.key is None else session.key.mode
             return replace(session, key=Key(int(root) % 12, mode))
@@ -209,9 +228,10 @@ def _morph(session: Session, target: Prompts, start: int, bars: int) -> Session:
 
 def _recall(session: Session, scene: Scene, next_bar: int, index: int) -> Session:
     changes: dict[str, Any] = {"scene": index}
-    for name in ("guidance", "steps", "seed", "variation", "gain"):
+    for name in ("guidance", "key_guidance", "steps", "seed", "variation", "gain"):
         value = getattr(scene, name)
-        if value is not None:
+        # one config serves stem and mix models: a mix model has no key to push to
+        if value is not None and (name != "key_guidance" or session.model_keys):
             changes[name] = value
     session = replace(session, **changes)
     if scene.prompts is None:
@@ -246,6 +266,7 @@ def status_args(session: Session, live: dict[str, Any]) -> tuple[Any, ...]:
         ("underruns", int(live.get("underruns", 0))),
         ("key", "none" if session.key is None else session.key.name),
         ("key_played", str(live.get("key_played") or "none")),
+        ("key_guidance", session.key_guidance_in_use),
     ]
     for i, stem in enumerate(cmd.STEMS if session.model_stems else ()):
         pairs.append((f"{stem}_gain", float(session.stem_gains[i])))

@@ -109,7 +109,10 @@ class Daemon:
             gain=gain,
             model_stems=self.stems,
             model_keys=bool(getattr(source, "keys", False)),
+            model_key_guidance=getattr(source, "key_guidance", None),
         )
+        if not session.model_keys:  # a config's key guidance means nothing to a mix model
+            session = replace(session, key_guidance=None)
         self.mixer = None
         if self.stems:
             order = [STEMS.index(stem) for stem in self.stems]
@@ -254,6 +257,7 @@ class Daemon:
             "key_played": self.key_played(session.key),
             "steps": session.steps,
             "guidance": session.guidance,
+            "key_guidance": session.key_guidance_in_use,
             "gen_ms": None if last is None else last.gen_ms,
             "budget_ms": budget * 1e3,
             "bar_ms": bar_s * 1e3,

@@ -67,6 +67,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     s.add_argument("--prompt", help="first text prompt (default minimal techno); a key phrase "
                    "in it (\"... in F minor\") sets the key, as on /livegen/prompt")  # fmt: skip
     s.add_argument("--key", type=key_option, help='first key with --stems, e.g. "F minor", "A#m"')
+    s.add_argument("--key-guidance", type=option("/livegen/key_guidance"), metavar="W",
+                   help="push to the key with --stems (0-20, default: the model's own)")  # fmt: skip
     # Every option with an OSC twin takes that address's kind and range (`option`).
     s.add_argument(
         "--steps", type=option("/livegen/steps"), help="deblending steps per bar (1-64, default 8)"
@@ -110,8 +112,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def first_prompt_and_key(args: argparse.Namespace, stems: bool) -> tuple[str | None, Key | None]:
-    """--prompt without its key phrase, and the key (--key wins over the phrase); a key needs
-    a stem generator (ValueError otherwise)."""
+    """--prompt without its key phrase, and the key (--key wins over the phrase); a key, and
+    --key-guidance, need a stem generator (ValueError otherwise)."""
     prompt, key = args.prompt, getattr(args, "key", None)
     if prompt is not None:
         rest, found = split_key(prompt)
@@ -119,4 +121,6 @@ def first_prompt_and_key(args: argparse.Namespace, stems: bool) -> tuple[str | N
             prompt, key = rest or None, key or found
     if key is not None and not stems:
         raise ValueError(f"key {key.name}: the mix generator has no key input; add --stems")
+    if getattr(args, "key_guidance", None) is not None and not stems:
+        raise ValueError("--key-guidance: the mix generator has no key input; add --stems")
     return prompt, key

@@ -4,6 +4,7 @@
         --seed 1 --variation 0.2 --out loop.wav --sample-rate 48000
     livegen render --audio-prompt my_loop.wav --weight 1 --bars 4 --out like_my_loop.wav
     livegen render --stems --key "A minor" --bars 8 --out x.wav   # + x_drums, x_bass, x_music
+    livegen render --stems --key "A minor" --key-guidance 8 --out x.wav   # pushed to the key
 
 Exact timing: bar k starts at sample round(k · 240/BPM · rate) of the output (rational
 arithmetic, no accumulated rounding), so any number of bars lasts exactly
@@ -17,9 +18,10 @@ bar k. Joins: the daemon's `BarPlayer` places the bars and crossfades (4 ms, lin
 downbeat, so a render is sample for sample what the daemon plays for the same settings from bar 0
 (tests/live/test_render_equals_daemon.py).
 
-Stems (`--stems`: the package's stem generator, which also takes `--key`): each bar's stems are
-fitted together and played as the player's layers, mixed by the daemon's own `StemMixer` at unity
-gain; the mix goes to `--out` and each stem beside it (x.wav → x_drums.wav, x_bass.wav,
+Stems (`--stems`: the package's stem generator, which also takes `--key` and `--key-guidance`, the
+push to the key that `/livegen/key_guidance` sets; default: the model's own): each bar's stems
+are fitted together and played as the player's layers, mixed by the daemon's own `StemMixer` at
+unity gain; the mix goes to `--out` and each stem beside it (x.wav → x_drums.wav, x_bass.wav,
 x_music.wav), all mono, sample-aligned, the mix their sum.
 """
 
@@ -162,6 +164,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "beside it (x.wav: x_drums.wav, x_bass.wav, x_music.wav)",
     )
     parser.add_argument("--key", type=key_option, help='key, e.g. "A minor", "F#m" (--stems)')
+    parser.add_argument("--key-guidance", type=option("/livegen/key_guidance"), metavar="W",
+                        help="push to the key, 0-20 (--stems; default: the model's own)")  # fmt: skip
     parser.add_argument("--out", type=Path, required=True, help="output .wav (or .flac)")
     parser.add_argument("--sample-rate", type=int, default=24_000, help="output rate (Hz)")
     parser.add_argument("--device", choices=("auto", "cpu", "cuda"), default="auto")
@@ -271,6 +275,8 @@ def run(args: argparse.Namespace) -> int:
     prompt_key(args)
     if getattr(args, "key", None) is not None and not getattr(args, "stems", False):
         raise ValueError("--key: the mix generator has no key input; add --stems")
+    if getattr(args, "key_guidance", None) is not None and not getattr(args, "stems", False):
+        raise ValueError("--key-guidance: the mix generator has no key input; add --stems")
     # an unwritable --out fails before any work
     paths = [args.out]
     if getattr(args, "stems", False):
@@ -298,6 +304,7 @@ def _render(args: argparse.Namespace, outs: list[Any]) -> int:
     manifest = load_manifest(args.model)
     stems = bool(getattr(args, "stems", False))
     key = getattr(args, "key", None)
+    wk = getattr(args, "key_guidance", None)
     gen = Generator.load(
         args.model, args.device, args.threads, manifest=manifest, warm=False, stems=stems
     )
@@ -307,7 +314,9 @@ def _render(args: argparse.Namespace, outs: list[Any]) -> int:
     )
     concept = embed_prompts(args)
     # Validate the whole request (bpm range, steps, guidance, variation, seed) before any work.
-    gen.check(BarRequest(args.bpm, concept, steps, args.guidance, args.seed, args.variation, key))
+    gen.check(
+        BarRequest(args.bpm, concept, steps, args.guidance, args.seed, args.variation, key, wk)
+    )
     gen.warm_up()
     starts = bar_starts(args.bars, args.bpm, args.sample_rate)
     times: list[float] = []
@@ -316,7 +325,7 @@ def _render(args: argparse.Namespace, outs: list[Any]) -> int:
         prev, prev_bar = None, None
         for k in range(args.bars):
             req = BarRequest(
-                args.bpm, concept, steps, args.guidance, args.seed + k, args.variation, key
+                args.bpm, concept, steps, args.guidance, args.seed + k, args.variation, key, wk
             )
             if prev_bar is not None and args.variation == 0.0:
                 bar = prev_bar  # the same noise and conditions make the same bar: skip the work
@@ -349,6 +358,9 @@ def _render(args: argparse.Namespace, outs: list[Any]) -> int:
             else f" in {key.name}"
             + (f" (played as {played.name})" if played != key and played is not None else "")
         )
+        if key is not None and gen.spec.guide_key:
+            pushed = gen.spec.key_guidance if wk is None else wk
+            keyed += f", key guidance {args.guidance if pushed is None else pushed:g}"
         names = ", ".join(str(stem_path(args.out, s)) for s in gen.stems)
         print(f"stems{keyed}: {names}")
     print(

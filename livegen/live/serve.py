@@ -239,6 +239,7 @@ def _open(
         session = config.make_session(
             prompts=None if prompt is None else ((prompt, 1.0),),
             key=key,
+            key_guidance=getattr(args, "key_guidance", None),
             steps=args.steps,
             guidance=args.guidance,
             seed=args.seed,

@@ -137,6 +137,15 @@ def set_key(key):
     _send("/livegen/key", [str(key)])
 
 
+def set_key_guidance(value=None):
+    """How hard the next bars are pushed to the key, 0..20 (a stem model only): higher finds
+    the key more often. None (or "default"): back to the model's own."""
+    if value is None or str(value).strip().lower() == "default":
+        _send("/livegen/key_guidance", ["default"])
+    else:
+        _send("/livegen/key_guidance", [_clamp(value, 0.0, 20.0)])
+
+
 def play():
     _send("/livegen/play")
 
@@ -169,6 +178,8 @@ PARAMETERS = {
     "Prompt": send_prompt,
     "Scene": recall_scene,
     "Key": set_key,  # a Menu parameter whose items are KEYS (or a Str parameter)
+    "Keyguidance": set_key_guidance,  # a Float 0..20
+    "Keyguidancedefault": lambda pulse: set_key_guidance(None),  # a Pulse parameter
     "Drop": lambda pulse: drop(),  # a Pulse parameter
 }
 for _name in STEMS:  # "Drumsgain", "Bassmute", ...: a Float 0..2 and a Toggle per stem

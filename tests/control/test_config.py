@@ -21,16 +21,36 @@ def test_the_example_config_loads_and_makes_a_session():
     assert config.scenes[1] == Scene("dub", (("dub chords", 0.7), ("minimal techno", 0.3)),
                                      guidance=2.5, morph=8)  # fmt: skip
     assert config.scenes[2].prompts is None and config.scenes[3].gain == 1.2
+    assert config.scenes[3].key_guidance == 8.0 and config.scenes[1].key_guidance is None
+    assert CcMap("key_guidance", 28) in config.midi.cc
     assert config.midi.channel == 1 and config.midi.program_change
     assert CcMap("guidance", 21, None, 1.0, 8.0) in config.midi.cc
     assert NoteMap(3, 39, 10) in config.midi.notes
     session = config.make_session()
     assert session.slots[1] == "dub chords" and session.slot_weights == (1.0, 0.0, 0.0, 0.0)
     assert session.variation == 0.1 and session.scenes == config.scenes
+    assert session.key_guidance == 3.0
     assert session.words == (("low-end", "deep bassline"), ("tb-303", "acid line"))
     # the command line wins over [session]; None means "not given"
     session = config.make_session(guidance=4.0, steps=None, prompts=(("acid", 1.0),))
     assert session.guidance == 4.0 and session.steps == 8 and session.prompts == (("acid", 1.0),)
+    assert config.make_session(key_guidance=9.5).key_guidance == 9.5  # --key-guidance
+    assert config.make_session(key_guidance=None).key_guidance == 3.0
+
+
+def test_a_scene_sets_key_guidance_on_a_stem_model_and_leaves_it_on_a_mix_model():
+    from livegen.control import commands as cmd
+    from livegen.control.state import apply
+
+    config = loads("[[scene]]\nkey_guidance = 8\n[[scene]]\nguidance = 2.0\n")
+    assert Config().make_session().key_guidance is None  # no config: the model's own
+    keyed = config.make_session(model_keys=True, key_guidance=4.0)
+    recalled = apply(keyed, cmd.RecallScene(0))
+    assert isinstance(recalled, type(keyed)) and recalled.key_guidance == 8.0
+    other = apply(recalled, cmd.RecallScene(1))  # a scene without it leaves it
+    assert isinstance(other, type(keyed)) and other.key_guidance == 8.0 and other.guidance == 2.0
+    mix = apply(config.make_session(), cmd.RecallScene(0))
+    assert isinstance(mix, type(keyed)) and mix.key_guidance is None and mix.scene == 0
 
 
 def test_no_config_gives_the_built_in_session_with_one_slot():
@@ -57,6 +77,11 @@ def test_no_config_gives_the_built_in_session_with_one_slot():
         ("[[scene]]\nmorph = 4", "scene[0].morph: the scene has no prompt"),
         ("[[scene]]\nname = 'a'\n[[scene]]\nvariation = 2", "scene[1].variation must be in [0, 1]"),
         ("[[scene]]\nbpm = 120", "unknown key scene[0].bpm"),
+        ("[session]\nkey_guidance = 21", "session.key_guidance must be in [0, 20], got 21"),
+        ("[session]\nkey_guidance = -1", "session.key_guidance must be in [0, 20], got -1"),
+        ("[[scene]]\nkey_guidance = 'default'", "scene[0].key_guidance must be a number"),
+        ("[session]\nkey_guidence = 3", "unknown key session.key_guidence"),
+        ("[midi.cc]\nkey_guidance = { cc = 7, max = 25 }", "midi.cc.key_guidance.max must be in"),
         ("[midi]\nchannel = 17", "midi.channel must be in [1, 16]"),
         ("[midi]\nprogram_change = 1", "midi.program_change must be true or false"),
         ("[midi.cc]\nloudness = 7", "unknown key midi.cc.loudness"),

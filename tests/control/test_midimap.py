@@ -64,6 +64,11 @@ def test_cc_to_commands_with_ranges_and_channels():
     assert m.commands(cc(24, 127, channel=1)) == []  # its own channel wins over the map's
     assert m.commands(cc(21, 127, channel=3)) == []  # the map's channel
     assert m.commands(cc(99, 127)) == []
+    knob = MidiMap((CcMap("key_guidance", 28), CcMap("key_guidance", 29, lo=2.0, hi=20.0)))
+    assert knob.commands(cc(28, 0)) == [cmd.SetKeyGuidance(0.0)]
+    assert knob.commands(cc(28, 127)) == [cmd.SetKeyGuidance(10.0)]  # stops at 10, as guidance
+    assert knob.commands(cc(29, 127)) == [cmd.SetKeyGuidance(20.0)]  # the whole OSC range
+    assert knob.commands(cc(29, 0)) == [cmd.SetKeyGuidance(2.0)]
     omni = MidiMap((CcMap("variation", 1),))
     assert omni.commands(cc(1, 127, channel=16)) == [cmd.SetVariation(1.0)]
 

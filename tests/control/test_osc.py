@@ -9,7 +9,7 @@ from pythonosc.osc_message_builder import OscMessageBuilder
 
 from livegen.control import commands as cmd
 from livegen.control.osc import ADDRESSES, MAX_TEXT, encode, handle_packet, parse
-from livegen.control.state import Session, apply, status_args
+from livegen.control.state import Refused, Session, apply, status_args
 
 ME = ("127.0.0.1", 57120)
 NOW = 1_800_000_000.0
@@ -42,6 +42,7 @@ def test_every_documented_address_parses_with_good_arguments():
         "/livegen/mute": ("drums", 1, 1),
         "/livegen/drop": (),
         "/livegen/key": ("F minor",),
+        "/livegen/key_guidance": (8.0,),
         "/livegen/status": (),
         "/livegen/subscribe": (),
     }
@@ -121,6 +122,15 @@ def test_ints_and_floats_are_interchangeable():
         ("/livegen/word", ("low end", "bass"), "not one word"),
         ("/livegen/word", (808, "kick"), "word must be a string"),
         ("/livegen/word", ("x", "y" * (MAX_TEXT + 1)), "characters"),
+        ("/livegen/key_guidance", (-0.5,), "key_guidance must be in [0, 20], got -0.5"),
+        ("/livegen/key_guidance", (20.5,), "key_guidance must be in [0, 20], got 20.5"),
+        ("/livegen/key_guidance", (float("nan"),), "key_guidance must be a number, got nan"),
+        ("/livegen/key_guidance", (float("inf"),), "key_guidance must be a number"),
+        ("/livegen/key_guidance", ("loud",), "must be a number or 'default', got 'loud'"),
+        ("/livegen/key_guidance", ("",), "must be a number or 'default', got ''"),
+        ("/livegen/key_guidance", (), "expects f (or s 'default'), got 0 arguments"),
+        ("/livegen/key_guidance", (4.0, 8.0), "expects f (or s 'default'), got 2 arguments"),
+        ("/livegen/key_guidance", ("default", 4.0), "got 2 arguments"),
     ],
 )
 def test_bad_messages_get_a_reason_and_no_command(address, args, reason):
@@ -130,6 +140,40 @@ def test_bad_messages_get_a_reason_and_no_command(address, args, reason):
     err = errors[0]
     assert err.address == "/livegen/error" and err.to == ME
     assert err.args[0] == address and reason in err.args[1], err.args
+
+
+def test_key_guidance_is_a_number_or_the_models_own():
+    assert parse("/livegen/key_guidance", [8]) == cmd.SetKeyGuidance(8.0)
+    assert parse("/livegen/key_guidance", [0.0]) == cmd.SetKeyGuidance(0.0)
+    assert parse("/livegen/key_guidance", [20.0]) == cmd.SetKeyGuidance(20.0)
+    assert isinstance(parse("/livegen/key_guidance", [8]).value, float)
+    for word in ("default", " Default ", "DEFAULT"):
+        assert parse("/livegen/key_guidance", [word]) == cmd.SetKeyGuidance(None)
+    # the bound is the generator's: a value OSC takes is never refused by `BarRequest`'s check
+    from livegen.runtime.generator import MAX_GUIDANCE
+
+    arg = ADDRESSES["/livegen/key_guidance"].args[0]
+    assert (arg.lo, arg.hi) == (0, MAX_GUIDANCE) == (0, ADDRESSES["/livegen/guidance"].args[0].hi)
+
+
+def test_key_guidance_in_the_session_and_its_status():
+    keyed = Session(model_keys=True, guidance=2.5)
+    assert keyed.key_guidance is None and keyed.key_guidance_in_use == 2.5  # the model's: w
+    assert Session(model_keys=True, model_key_guidance=6.0).key_guidance_in_use == 6.0
+    s = apply(keyed, cmd.SetKeyGuidance(8.0))
+    assert s.key_guidance == 8.0 and s.key_guidance_in_use == 8.0
+    assert apply(s, cmd.SetKeyGuidance(0.0)).key_guidance_in_use == 0.0  # 0 is a value, not None
+    assert apply(s, cmd.SetKeyGuidance(None)).key_guidance is None
+    args = status_args(s, {})
+    pairs = dict(zip(args[::2], args[1::2], strict=True))
+    assert pairs["key_guidance"] == 8.0
+    assert list(pairs).index("key_guidance") == list(pairs).index("key_played") + 1
+    # a mix model has no key: refused like /livegen/key, and nothing changes
+    mix = Session()
+    refused = apply(mix, cmd.SetKeyGuidance(8.0))
+    assert refused == Refused(
+        "/livegen/key_guidance", "the model has no key input (start livegen serve with --stems)"
+    )
 
 
 def test_garbage_packets_never_raise():
@@ -186,6 +230,7 @@ def test_session_apply_and_status():
     pairs = dict(zip(args[::2], args[1::2], strict=True))
     expected_keys = ["bpm", "bar", "beat", "playing", "clock", "prompt", "steps", "guidance"]
     expected_keys += ["seed", "gen_ms", "late_bars", "underruns", "key", "key_played"]
+    expected_keys += ["key_guidance"]
     assert list(pairs) == expected_keys  # a model without stems: no stem pairs
     assert pairs["bpm"] == 128.0 and pairs["bar"] == 12 and pairs["playing"] == 0
     encode("/livegen/status", args)  # every value is an OSC type

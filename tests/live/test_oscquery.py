@@ -107,6 +107,7 @@ def test_the_known_addresses_in_detail():
     expect = {  # path: (TYPE, ACCESS, RANGE)
         "/livegen/prompt": ("sf", 3, [None, {"MIN": 0.0, "MAX": 10.0}]),
         "/livegen/guidance": ("f", 3, [{"MIN": 0.0, "MAX": 20.0}]),
+        "/livegen/key_guidance": ("f", 3, [{"MIN": 0.0, "MAX": 20.0}]),  # or s "default"
         "/livegen/steps": ("i", 3, [{"MIN": 1, "MAX": 64}]),
         "/livegen/seed": ("i", 3, [{"MIN": 0, "MAX": 2147483647}]),
         "/livegen/hold": ("i", 3, [{"MIN": 0, "MAX": 1}]),

@@ -71,3 +71,21 @@ def test_a_session_with_a_key_still_serves_the_other_values():
     tree = namespace(s)
     assert find(tree, "/livegen/guidance")["VALUE"] == [5.0]  # type: ignore[index]
     assert find(tree, "/livegen/key")["VALUE"] == ["C major"]  # type: ignore[index]
+
+
+def test_key_guidance_shows_the_push_in_use_with_its_range():
+    model = replace(STEM_MODEL, guidance=2.5)
+    n = node(model, "/livegen/key_guidance")
+    assert (n["TYPE"], n["ACCESS"], n["RANGE"], n["CLIPMODE"]) == (
+        "f", 3, [{"MIN": 0.0, "MAX": 20.0}], ["both"])  # fmt: skip
+    assert n["VALUE"] == [2.5]  # a manifest without its own: as hard as the guidance
+    own = replace(model, model_key_guidance=6.0)
+    assert node(own, "/livegen/key_guidance")["VALUE"] == [6.0]  # the model's own
+    pushed = apply(own, cmd.SetKeyGuidance(8.0))
+    assert isinstance(pushed, Session)
+    assert respond("/livegen/key_guidance?VALUE", pushed, INFO).body == {"VALUE": [8.0]}
+    # what it shows is what /livegen/key_guidance reads back; "default" goes back to 6
+    shown = node(pushed, "/livegen/key_guidance")["VALUE"]
+    assert parse("/livegen/key_guidance", shown) == cmd.SetKeyGuidance(8.0)
+    back = apply(pushed, parse("/livegen/key_guidance", ["default"]))
+    assert isinstance(back, Session) and node(back, "/livegen/key_guidance")["VALUE"] == [6.0]

@@ -56,3 +56,20 @@ def test_serve_reads_the_first_prompts_key_phrase_and_needs_stems_for_a_key():
     with pytest.raises(ValueError, match="add --stems"):
         first_prompt_and_key(parser.parse_args(["--key", "F#m"]), stems=False)
     assert first_prompt_and_key(parser.parse_args(["--prompt", "acid"]), False) == ("acid", None)
+
+
+def test_serve_key_guidance_takes_the_osc_range_and_needs_stems():
+    from livegen.live.options import add_arguments, first_prompt_and_key
+
+    parser = argparse.ArgumentParser()
+    add_arguments(parser)
+    assert parser.parse_args([]).key_guidance is None  # the model's own (or the config's)
+    args = parser.parse_args(["--key-guidance", "7.5", "--key", "A minor"])
+    assert args.key_guidance == 7.5
+    assert first_prompt_and_key(args, stems=True) == (None, Key(9, "minor"))
+    alone = parser.parse_args(["--key-guidance", "0"])  # 0 is a value: still needs --stems
+    with pytest.raises(ValueError, match="--key-guidance: the mix generator has no key input"):
+        first_prompt_and_key(alone, stems=False)
+    for bad in ("-1", "20.5", "nan", "default"):
+        with pytest.raises(SystemExit):
+            parser.parse_args(["--key-guidance", bad])

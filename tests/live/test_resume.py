@@ -11,6 +11,10 @@ import soundfile as sf
 
 from livegen.clock.events import TICKS_PER_BAR
 from livegen.clock.sources import InternalClock
+from livegen.control import commands as cmd
+from livegen.control.keys import Key
+from livegen.control.osc import Incoming
+from livegen.control.state import Session
 from livegen.live import resume
 from livegen.live.audio.recorder import Recorder
 from livegen.live.audio.watchdog import AudioWatch
@@ -57,3 +61,33 @@ def test_the_recording_is_appended_to(tmp_path):
 def test_the_command_line_is_kept_without_the_old_resume():
     argv = ["--clock", "internal", "--resume", "/tmp/x.json", "--bpm", "130"]
     assert resume.serve_argv(argv) == ["--clock", "internal", "--bpm", "130"]
+
+
+def test_the_key_and_its_key_guidance_come_back_after_a_resume(rig_factory):
+    """Saved as JSON, restored into a fresh daemon (a new process: the built-in session), and
+    the first bars it asks for are in that key with that push."""
+    rig = rig_factory(channels=8, stems=("drums", "bass", "music"))
+    me = ("127.0.0.1", 9999)
+    for command in (cmd.SetKey(Key(5, "minor")), cmd.SetKeyGuidance(7.5)):
+        assert rig.controller.handler.apply(Incoming(command, me)) is None
+    state = resume.load_state(resume.save_state(rig.daemon, None, rig.vt.t))
+    assert state["session"]["key_guidance"] == 7.5 and state["key"] == "F minor"
+    fresh = rig.build()
+    assert fresh.controller.session.key_guidance is None and fresh.controller.session.key is None
+    resume.restore_session(fresh, state)
+    fresh.prepare()
+    session = fresh.controller.session
+    assert session.key_guidance == 7.5 and session.key == Key(5, "minor")
+    assert fresh.controller.settings.key_guidance == 7.5
+    rig.run_until(rig.t0 + 4.0)
+    assert rig.source.calls and {s.key_guidance for s in rig.source.calls} == {7.5}
+    # "default" (None) comes back as None over the command line's --key-guidance; a state
+    # saved before key guidance existed leaves the command line's
+    rig.controller.handler.apply(Incoming(cmd.SetKeyGuidance(None), me))
+    state = resume.load_state(resume.save_state(rig.daemon, None, rig.vt.t))
+    assert state["session"]["key_guidance"] is None
+    old = {**state, "session": {k: v for k, v in state["session"].items() if k != "key_guidance"}}
+    for saved, expected in ((state, None), (old, 3.0)):
+        again = rig.build(Session(prompts=(("a", 1.0),), key_guidance=3.0))
+        resume.restore_session(again, saved)
+        assert again.controller.session.key_guidance == expected

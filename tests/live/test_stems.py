@@ -201,6 +201,64 @@ def test_bad_stems_and_keys_are_refused_and_the_music_plays_on(rig):
     assert rig.daemon.late_bars == 0 and rig.controller.session.stem_gains == (1.0, 1.0, 1.0)
 
 
+def status(rig) -> dict:
+    args = rig.controller.status()
+    return dict(zip(args[::2], args[1::2], strict=True))
+
+
+def test_key_guidance_reaches_the_next_bars_request_and_default_goes_back(rig):
+    from livegen.control.osc import ADDRESSES
+    from livegen.live.desk.oscquery import value
+
+    rig.source.key_guidance = 6.0  # the model's own push (a stem generator's manifest)
+    rig.build(osc=rig.osc)
+    assert status(rig)["key_guidance"] == 6.0
+    rig.run_until(rig.t0 + 2.0)
+    send(rig, "/livegen/key", "F minor")
+    asked = len(rig.source.calls)
+    send(rig, "/livegen/key_guidance", 8)
+    assert rig.controller.session.key_guidance == 8.0 and status(rig)["key_guidance"] == 8.0
+    node = ADDRESSES["/livegen/key_guidance"]
+    assert value(node, rig.controller.session) == [8.0]  # OSCQuery shows it too
+    rig.run_until(rig.t0 + 6.0)
+    pushed = [spec.key_guidance for spec in rig.source.calls]
+    assert pushed[:asked] == [None] * asked  # the model's own until it was sent
+    assert pushed[asked:] and set(pushed[asked:]) == {8.0}
+    assert {spec.key for spec in rig.source.calls[asked:]} == {Key(5, "minor")}
+    assert rig.settings.key_guidance == 8.0
+    asked = len(rig.source.calls)
+    send(rig, "/livegen/key_guidance", "default")
+    rig.run_until(rig.t0 + 10.0)
+    pushed = [spec.key_guidance for spec in rig.source.calls]
+    assert pushed[asked:] and set(pushed[asked:]) == {None}
+    assert status(rig)["key_guidance"] == 6.0 and value(node, rig.controller.session) == [6.0]
+    assert errors(rig) == [] and rig.daemon.late_bars == 0
+
+
+def test_bad_key_guidance_is_refused_changes_nothing_and_the_music_plays_on(rig):
+    rig.run_until(rig.t0 + 2.0)
+    send(rig, "/livegen/key_guidance", 4.0)
+    rig.run_until(rig.t0 + 5.0)
+    version = rig.settings.version
+    sent = send(rig, "/livegen/key_guidance", -1.0)
+    for bad in (20.5, float("nan"), "loud"):
+        send(rig, "/livegen/key_guidance", bad)
+    send(rig, "/livegen/key_guidance")
+    rig.run_until(rig.t0 + 9.0)
+    reasons = errors(rig)
+    assert [a for a, _ in reasons] == ["/livegen/key_guidance"] * 5
+    assert "must be in [0, 20], got -1" in reasons[0][1]
+    assert "must be in [0, 20], got 20.5" in reasons[1][1]
+    assert "must be a number" in reasons[2][1]
+    assert "must be a number or 'default', got 'loud'" in reasons[3][1]
+    assert "expects f (or s 'default')" in reasons[4][1]
+    assert rig.controller.session.key_guidance == 4.0 and rig.settings.version == version
+    assert {spec.key_guidance for spec in rig.source.calls[-2:]} == {4.0}
+    o = out(rig)
+    assert np.allclose(o[sent:, MIX], o[sent - 1, MIX], rtol=1e-6) and o[-1, MIX] > 0
+    assert rig.daemon.late_bars == 0
+
+
 def test_a_mix_model_refuses_stems_and_keys(rig_factory):
     rig = rig_factory()
     rig.osc = FakeOsc()
@@ -209,10 +267,13 @@ def test_a_mix_model_refuses_stems_and_keys(rig_factory):
     sent = send(rig, "/livegen/mute", "drums", 1, 1)
     send(rig, "/livegen/key", "A minor")
     send(rig, "/livegen/drop")
+    send(rig, "/livegen/key_guidance", 8.0)  # as /livegen/key: the model has no key to push to
     rig.run_until(rig.t0 + 3.0)
     reasons = errors(rig)
-    assert [a for a, _ in reasons] == ["/livegen/mute", "/livegen/key", "/livegen/drop"]
+    assert [a for a, _ in reasons] == ["/livegen/mute", "/livegen/key", "/livegen/drop",
+                                       "/livegen/key_guidance"]  # fmt: skip
     assert "no stems (start livegen serve with --stems)" in reasons[0][1]
     assert reasons[1][1] == "the model has no key input (start livegen serve with --stems)"
+    assert reasons[3][1] == reasons[1][1] and rig.controller.session.key_guidance is None
     audio = rig.audio()
     assert np.allclose(audio[sent:], audio[sent - 1], rtol=1e-6) and audio[sent] > 0

@@ -25,6 +25,7 @@ from livegen.live import render
 from livegen.live.daemon import Daemon
 from livegen.live.pipeline.source import GeneratorSource
 from livegen.runtime.generator import Generator
+from livegen.runtime.models import resolve_model
 from livegen.units import bar_starts
 from tests.support.fakes import FakeOsc
 from tests.support.models import tiny_package_one_thread
@@ -54,15 +55,15 @@ class Requests:
         return self.gen.bar(request, prev_noise)
 
 
-def run(pkg, key: Key | None, seconds: float, during=None):
+def run(pkg, key: Key | None, seconds: float, during=None, key_guidance=None):
     vt = VirtualTime(100.0)
     latency = BLOCK / RATE
     clock = InternalClock(str(BPM), vt, playing=False)
     clock.start(vt.t + 1.0)
     gen = Requests(Generator.load(pkg, "cpu", 1, stems=True))
     osc = FakeOsc()
-    daemon = Daemon(GeneratorSource(gen), clock, Session(prompts=(), key=key, **SETTINGS), RATE,
-                    osc=osc, now=vt, channels=8)  # fmt: skip
+    session = Session(prompts=(), key=key, key_guidance=key_guidance, **SETTINGS)
+    daemon = Daemon(GeneratorSource(gen), clock, session, RATE, osc=osc, now=vt, channels=8)
     daemon.prepare()
     audio = VirtualAudio(daemon.engine.callback, vt, RATE, BLOCK, latency, channels=8)
     run_daemon(daemon, vt, audio, vt.t + 1.0 + 0.6 * 240 / BPM)
@@ -73,17 +74,22 @@ def run(pkg, key: Key | None, seconds: float, during=None):
     return daemon, audio.output(), first, gen, osc
 
 
-def test_render_stems_write_what_the_daemon_plays_on_its_stem_channels(pkg, tmp_path):
-    daemon, live, first, gen, _ = run(pkg, Key(9, "minor"), (BARS - 0.1) * 240 / BPM)
+@pytest.mark.parametrize("key_guidance", [None, 8.0])
+def test_render_stems_write_what_the_daemon_plays_on_its_stem_channels(pkg, tmp_path, key_guidance):
+    daemon, live, first, gen, _ = run(
+        pkg, Key(9, "minor"), (BARS - 0.1) * 240 / BPM, key_guidance=key_guidance
+    )
     assert daemon.stems == ("drums", "bass", "music")
     assert {r.key for r in gen.requests} == {Key(9, "minor")}
+    assert {r.key_guidance for r in gen.requests} == {key_guidance}
+    pushed = [] if key_guidance is None else ["--key-guidance", str(key_guidance)]
     parser = argparse.ArgumentParser()
     render.add_arguments(parser)
     out = tmp_path / "x.wav"
     args = parser.parse_args(
         ["--model", str(pkg), "--threads", "1", "--bpm", str(BPM), "--bars", str(BARS),
          "--sample-rate", str(RATE), "--out", str(out), "--stems", "--key", "A minor"]
-        + [f"--{k}={v}" for k, v in SETTINGS.items()]
+        + [f"--{k}={v}" for k, v in SETTINGS.items()] + pushed
     )  # fmt: skip
     assert render.run(args) == 0
     n = bar_starts(BARS, BPM, RATE)[-1]
@@ -119,3 +125,55 @@ def test_a_key_sent_over_osc_reaches_the_next_bars_request(pkg):
     print(f"\nC major is played as {played.name}; {len(after)} bar(s) after the change")
     live = daemon.live()
     assert live["key"] == Key(0, "major") and live["key_played"] == played
+
+
+def render_args(model, out, *extra: str) -> argparse.Namespace:
+    parser = argparse.ArgumentParser()
+    render.add_arguments(parser)
+    return parser.parse_args(
+        ["--model", str(model), "--threads", "1", "--bpm", str(BPM), "--bars", "1",
+         "--sample-rate", str(RATE), "--out", str(out), *extra]
+        + [f"--{k}={v}" for k, v in SETTINGS.items()]
+    )  # fmt: skip
+
+
+SHIPPED = resolve_model("default")
+
+
+@pytest.mark.skipif(
+    not (SHIPPED / "generator_stems.onnx").is_file(), reason="needs the shipped stem generator"
+)
+def test_render_key_guidance_pushes_to_the_key_and_needs_one(tmp_path, capsys):
+    """On the shipped stem generator (the tiny one barely learned the key): --key-guidance 8
+    and 0 make different bars in A minor; without a key it changes nothing, to the bit (there
+    is no key branch to push)."""
+    mixes = {}
+    for name, extra in {
+        "w8": ["--key", "A minor", "--key-guidance", "8"],
+        "w0": ["--key", "A minor", "--key-guidance", "0"],
+        "nokey": [],
+        "nokey_w8": ["--key-guidance", "8"],
+    }.items():
+        assert render.run(render_args(SHIPPED, tmp_path / f"{name}.wav", "--stems", *extra)) == 0
+        mixes[name], _ = sf.read(tmp_path / f"{name}.wav", dtype="float64")
+    assert "in A minor, key guidance 8:" in capsys.readouterr().out
+    rms = {name: float(np.sqrt(np.mean(mix**2))) for name, mix in mixes.items()}
+    assert min(rms.values()) > 1e-3, rms
+    apart = float(np.sqrt(np.mean((mixes["w8"] - mixes["w0"]) ** 2))) / rms["w8"]
+    assert apart > 0.2, apart  # measured 0.89 (2 steps, w = 1, seed 4)
+    assert np.array_equal(mixes["nokey"], mixes["nokey_w8"])
+    print(f"\nA minor, key guidance 8 vs 0: the mixes differ by {apart:.2f} of the RMS")
+
+
+def test_render_refuses_key_guidance_without_stems(pkg, tmp_path, capsys):
+    out = tmp_path / "mix.wav"
+    with pytest.raises(ValueError, match="--key-guidance: the mix generator has no key input; "
+                       "add --stems"):  # fmt: skip
+        render.run(render_args(pkg, out, "--key-guidance", "8"))
+    assert not out.exists()
+    # the command says so in one line, as it does for --key
+    code = render.main(["--model", str(pkg), "--out", str(out), "--key-guidance", "8"])
+    assert code == 1 and "add --stems" in capsys.readouterr().err
+    with pytest.raises(SystemExit):  # out of the OSC address's range: argparse says why
+        render_args(pkg, out, "--stems", "--key-guidance", "21")
+    assert "key_guidance must be in [0, 20], got 21" in capsys.readouterr().err

@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from livegen.control.commands import SetKeyGuidance
 from livegen.control.keys import Key, parse_key
 from livegen.control.osc import ADDRESSES, OscError, parse
 from tests.support import pdfile
@@ -59,7 +60,7 @@ def test_pd_every_oscformat_sends_an_accepted_message(pd_patch):
 
 def test_pd_covers_the_performer_controls(pd_patch):
     wanted = {"/livegen/" + a for a in "prompt guidance steps variation gain seed hold play stop "
-              "subscribe status scene morph word stem mute drop key clock".split()}  # fmt: skip
+              "subscribe status scene morph word stem mute drop key key_guidance clock".split()}  # fmt: skip
     assert wanted <= set(pd_sends(pd_patch))
 
 
@@ -94,6 +95,19 @@ def test_pd_key_selector_offers_the_24_keys_and_none(pd_patch):
     assert len(keys) == 25
     parsed = {parse_key(k) for k in keys}
     assert parsed == {Key(r, m) for r in range(12) for m in ("major", "minor")} | {None}
+
+
+def test_pd_key_guidance_spans_its_range_and_goes_back_to_the_default(pd_patch):
+    sends = pd_sends(pd_patch)["/livegen/key_guidance"]
+    commands = {parse("/livegen/key_guidance", args) for args in sends}
+    arg = ADDRESSES["/livegen/key_guidance"].args[0]
+    assert commands == {SetKeyGuidance(arg.lo), SetKeyGuidance(arg.hi), SetKeyGuidance(None)}
+    (atom,) = [b for b in pd_patch.boxes if b.kind == "floatatom" and "lg-key-guidance" in b.atoms]
+    assert "/livegen/key_guidance" in _pd_address_of(pd_patch, atom)
+
+
+def _pd_address_of(patch: pdfile.Patch, box: pdfile.Box) -> list[str]:
+    return ["/" + "/".join(t.atoms[1:]) for t in patch.targets(box.index) if t.name == "oscformat"]
 
 
 def test_pd_four_weighted_slots_send_one_prompt_message(pd_patch):
@@ -187,7 +201,7 @@ def test_max_every_send_is_an_accepted_message(max_patch):
                 for args in _max_examples(src, max_patch):
                     accept(address, fixed + args)
     wanted = {"/livegen/" + a for a in "prompt guidance steps variation gain seed hold play stop "
-              "subscribe status scene morph word stem mute drop key".split()}  # fmt: skip
+              "subscribe status scene morph word stem mute drop key key_guidance".split()}  # fmt: skip
     assert wanted <= seen
 
 
@@ -256,6 +270,12 @@ def test_max_stems_and_key_controls(max_patch):
     assert {parse_key(k) for k in keys} == {
         Key(r, m) for r in range(12) for m in ("major", "minor")
     } | {None}
+    # key guidance: a number box over the address's whole range, and a message for the default
+    assert "/livegen/key_guidance default" in texts
+    (prepend,) = [b for b in boxes.values() if b.get("text") == "prepend /livegen/key_guidance"]
+    fed = [e for src in _max_sources(prepend, max_patch) for e in _max_examples(src, max_patch)]
+    arg = ADDRESSES["/livegen/key_guidance"].args[0]
+    assert sorted(fed) == [[arg.lo], [arg.hi]]
     # the status reply's key and mutes are shown, not sent back
     (status,) = [b for b in boxes.values() if b.get("text", "").startswith("route bpm gen_ms")]
     assert status["text"] == "route bpm gen_ms key drums_mute bass_mute music_mute"
@@ -305,7 +325,8 @@ def test_td_sends_only_known_addresses_and_covers_the_controls():
                  and n.value.startswith("/livegen/")}  # fmt: skip
     assert addresses <= set(ADDRESSES), addresses - set(ADDRESSES)
     wanted = {"/livegen/" + a for a in "prompt guidance steps variation gain seed hold play stop "
-              "subscribe status bpm scene morph slot word stem mute drop key".split()}  # fmt: skip
+              "subscribe status bpm scene morph slot word stem mute drop key key_guidance"
+              .split()}  # fmt: skip
     assert wanted <= addresses
 
 
@@ -360,6 +381,10 @@ def test_td_stems_and_key_send_what_the_daemon_accepts():
     td["set_key"]("F minor")
     td["set_key"](0)  # a menu's index: "none"
     td["set_key"](24)  # the last: "B minor"
+    td["set_key_guidance"](8)
+    td["set_key_guidance"](25.0)  # clamped to 20
+    td["set_key_guidance"]()  # the model's own
+    td["set_key_guidance"]("Default")
     assert sent == [
         ("/livegen/stem", ["drums", 0.5, 1]),
         ("/livegen/stem", ["bass", 2.0, 0]),
@@ -369,6 +394,10 @@ def test_td_stems_and_key_send_what_the_daemon_accepts():
         ("/livegen/key", ["F minor"]),
         ("/livegen/key", ["none"]),
         ("/livegen/key", ["B minor"]),
+        ("/livegen/key_guidance", [8.0]),
+        ("/livegen/key_guidance", [20.0]),
+        ("/livegen/key_guidance", ["default"]),
+        ("/livegen/key_guidance", ["default"]),
     ]
     for address, args in sent:
         accept(address, args)
@@ -380,4 +409,12 @@ def test_td_stems_and_key_send_what_the_daemon_accepts():
     sent.clear()
     td["PARAMETERS"]["Bassmute"](1)
     td["PARAMETERS"]["Musicgain"](0.25)
-    assert sent == [("/livegen/mute", ["bass", 1, 0]), ("/livegen/stem", ["music", 0.25, 1])]
+    td["PARAMETERS"]["Keyguidance"](-3)  # clamped to 0
+    td["PARAMETERS"]["Keyguidancedefault"](1)
+    assert sent == [
+        ("/livegen/mute", ["bass", 1, 0]),
+        ("/livegen/stem", ["music", 0.25, 1]),
+        ("/livegen/key_guidance", [0.0]),
+        ("/livegen/key_guidance", ["default"]),
+    ]
+    assert parse(*sent[-1]) == SetKeyGuidance(None)

@@ -31,13 +31,13 @@ pytestmark = pytest.mark.skipif(
 ROOT = Path(__file__).parents[2]
 
 
-def _daemon(free_port_fn, conditioner=None, source=None):
+def _daemon(free_port_fn, conditioner=None, source=None, extra=()):
     osc, reply = free_port_fn(), free_port_fn()
     parser = argparse.ArgumentParser()
     serve.add_arguments(parser)
     args = parser.parse_args(["--source", "loops", "--quiet", "--clock", "internal", "--bpm", "124",
                               "--osc-port", str(osc), "--reply", f"127.0.0.1:{reply}",
-                              "--config", str(ROOT / "docs" / "example.toml")])  # fmt: skip
+                              "--config", str(ROOT / "docs" / "example.toml"), *extra])  # fmt: skip
     server = serve.start(args, source=source or LoopSource(), conditioner=conditioner)
     try:
         yield server, osc, reply
@@ -56,7 +56,7 @@ def stem_daemon(jack_server, free_port_fn):
     (the key reaches the source; the loops do not follow it)."""
     source = LoopSource(stems=True)
     source.keys = True  # type: ignore[misc]
-    yield from _daemon(free_port_fn, source=source)
+    yield from _daemon(free_port_fn, source=source, extra=("--key-guidance", "5"))
 
 
 @pytest.fixture
@@ -211,11 +211,13 @@ def test_the_pd_patch_mutes_a_stem_moves_a_fader_and_sets_the_key(stem_daemon):
     server, osc, reply = stem_daemon
     controller = server.daemon.controller
     assert controller.session.model_stems == ("drums", "bass", "music")
+    assert controller.session.key_guidance == 5.0  # --key-guidance wins over the config's 3
     with running_pd(
         f"livegen-ports {osc} {reply}",
         "lg-drums-mute 1",
         "lg-bass-gain 0.5",
         "lg-key symbol Fm",
+        "lg-key-guidance 8",
     ) as pd:
         assert wait_until(lambda: controller.session.stem_mutes == (True, False, False), 5.0), (
             controller.session
@@ -225,3 +227,5 @@ def test_the_pd_patch_mutes_a_stem_moves_a_fader_and_sets_the_key(stem_daemon):
         # the status poll (once a second) shows it; Pd prints the symbol's space escaped
         pd.wait_for("KEY: symbol F\\ minor", timeout=3.0)
         assert controller.settings.key == Key(5, "minor")  # the next bars are asked for in it
+        # --key-guidance 5 (over the config's 3) was the start; the patch's number box sets 8
+        assert wait_until(lambda: controller.settings.key_guidance == 8.0, 2.0), controller.session

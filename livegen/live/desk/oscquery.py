@@ -67,7 +67,8 @@ def value(spec: Address, session: Session) -> list[Any] | None:
 
     Addresses named after a session field (/livegen/guidance → `Session.guidance`) have one;
     /livegen/prompt shows the first prompt and its weight (`/livegen/status` has the whole mix),
-    /livegen/key the key's name ("F minor", "none").
+    /livegen/key the key's name ("F minor", "none"), /livegen/key_guidance the push in use (the
+    model's own until one is sent: `Session.key_guidance_in_use`).
     """
     field = _field(spec)
     if field is None:
@@ -75,6 +76,8 @@ def value(spec: Address, session: Session) -> list[Any] | None:
     raw = getattr(session, field)
     if field == "key":
         raw = "none" if raw is None else raw.name
+    if field == "key_guidance":
+        raw = session.key_guidance_in_use
     if field == "prompts":
         raw = raw[0] if raw else None
     if raw is None and field == "audio_prompt":

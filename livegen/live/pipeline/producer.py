@@ -52,6 +52,7 @@ class Settings:
     morph: PromptMorph | None = None  # `prompts`/`concept` are its target
     morph_concepts: tuple[np.ndarray | None, ...] = ()  # the concept of each step k = 0..bars
     key: Key | None = None  # the key to play in (a stem generator's)
+    key_guidance: float | None = None  # the push to that key (None: the model's own)
 
     def at_bar(self, bar: int) -> tuple[tuple[tuple[str, float], ...], np.ndarray | None]:
         """The prompts and concept song bar `bar` is generated from (a morph moves per bar)."""
@@ -182,7 +183,8 @@ class Producer:
     # --- internals --------------------------------------------------------------------------
     def _spec(self, bar: int, bpm: float, s: Settings) -> BarSpec:
         prompts, concept = s.at_bar(bar)
-        return BarSpec(bar, bpm, prompts, concept, s.steps, s.guidance, s.seed, s.variation, s.key)
+        return BarSpec(bar, bpm, prompts, concept, s.steps, s.guidance, s.seed, s.variation, s.key,
+                       s.key_guidance)  # fmt: skip
 
     def _produce(self, job: Job, settings: Settings) -> tuple[Rendered | None, bool]:
         if settings.hold and self.previous is not None:

@@ -8,7 +8,8 @@ source deliberately slow (fault tests, the benchmark's slow-model row).
 
 Stems: a source whose `stems` names are not empty (a stem generator, `LoopSource(stems=True)`)
 renders each bar's stems too (`Rendered.stems`, [stems, n], summing to `audio`); the producer
-then queues them as the bar's layers. `keys` says whether `BarSpec.key` means anything to it.
+then queues them as the bar's layers. `keys` says whether `BarSpec.key` (and its
+`key_guidance`) means anything to it; a keyed source's `key_guidance` is the model's own push.
 
 A source is called from the producer thread only, one bar at a time; `render` may take long (it is
 the generation), but must not touch the audio callback's state.
@@ -45,6 +46,7 @@ class BarSpec:
         concept: the mixed concept vector [D] (None: unconditioned, or no conditioner).
         steps, guidance, seed, variation: the sampler settings (see docs/osc.md).
         key: the key to play in (None: none; sources without a key input ignore it).
+        key_guidance: the push to the key (None: the model's own; ignored as `key` is).
     """
 
     bar: int
@@ -56,6 +58,7 @@ class BarSpec:
     seed: int = 0
     variation: float = 0.0
     key: Key | None = None
+    key_guidance: float | None = None
 
 
 @dataclass(frozen=True, eq=False)
@@ -116,6 +119,7 @@ class GeneratorSource:
         self.warm = False  # `Generator.load` warms up already
         self.stems: tuple[str, ...] = tuple(getattr(generator, "stems", ()))
         self.keys = bool(getattr(spec, "key_dim", 0))
+        self.key_guidance: float | None = getattr(spec, "key_guidance", None)
 
     @classmethod
     def load(
@@ -145,6 +149,7 @@ class GeneratorSource:
             seed=(int(spec.seed) + spec.bar) % SEED_LIMIT,  # fresh noise per bar, as render
             variation=float(spec.variation),
             key=spec.key if self.keys else None,
+            key_guidance=spec.key_guidance if self.keys else None,
         )
         bar = self.generator.bar(request, None if previous is None else previous.state)
         stems = getattr(bar, "stems", None)
@@ -230,6 +235,7 @@ class Delayed:
         self.sample_rate = inner.sample_rate
         self.stems: tuple[str, ...] = tuple(getattr(inner, "stems", ()))
         self.keys = bool(getattr(inner, "keys", False))
+        self.key_guidance: float | None = getattr(inner, "key_guidance", None)
         self._delay = delay if callable(delay) else (lambda _spec, d=float(delay): d)
         self._sleep = sleep
 
