@@ -349,12 +349,17 @@ def run(args: argparse.Namespace) -> int:
     try:
         try:
             server = start(args, status=status)
-        except (AudioDeviceError, MidiPortError, OSError, ValueError) as exc:
-            print(f"livegen serve: {exc}", file=sys.stderr)
-            return 1
         except _Interrupted:
             print("livegen serve: stopped while starting", file=sys.stderr)
             return 0
+        except Exception as exc:
+            if stop.is_set():  # the signal landed in a library's import, which wrapped _Interrupted
+                print("livegen serve: stopped while starting", file=sys.stderr)
+                return 0
+            if isinstance(exc, (AudioDeviceError, MidiPortError, OSError, ValueError)):
+                print(f"livegen serve: {exc}", file=sys.stderr)
+                return 1
+            raise
         starting[0] = False
         d, info = server.daemon, server.output.info
         osc = d.osc.address if d.osc else None

@@ -44,9 +44,9 @@ def test_frontend_matches_librosa_fixture():
     ours = mn.log_mel(audio)
     ref = data["log_mel"]
     assert ours.shape == ref.shape == (1 + len(audio) // mn.HOP, mn.N_MELS)
-    # float16 rounding may flip one unit in the last place at a boundary: ≤ 3e-4 after the log.
-    assert np.abs(ours - ref).max() < 1e-3
-    assert (np.abs(ours - ref) > 0).mean() < 1e-3
+    # The same float32 arithmetic up to the last place (numpy's SIMD kernels differ by CPU): values
+    # reach 6.2, whose unit in the last place is 4.8e-7; a wrong filter or scaling is far above.
+    assert np.abs(ours - ref).max() < 2e-6
 
 
 def test_mel_filters_are_slaney():

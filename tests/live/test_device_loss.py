@@ -187,3 +187,25 @@ def test_sigterm_while_starting_ends_the_daemon_within_2_s(after):
         server.stop()
     assert took < 2.0 and proc.returncode in (0, -signal.SIGTERM), out
     assert "Traceback" not in out
+
+
+def test_a_signal_that_a_library_wraps_while_starting_is_still_a_clean_stop(monkeypatch, capsys):
+    """SIGTERM inside `import onnxruntime` surfaced as ImportError("initialization failed") from
+    our _Interrupted (seen on a slower machine): still a clean stop, exit 0, no traceback."""
+    import argparse
+
+    import livegen.live.serve as serve
+
+    def start(args, status):
+        try:
+            os.kill(os.getpid(), signal.SIGTERM)
+            time.sleep(1.0)  # the handler raises here, as it did inside the extension's init
+        except BaseException as exc:
+            raise ImportError("initialization failed") from exc
+        raise AssertionError("the signal handler did not run")
+
+    monkeypatch.setattr(serve, "start", start)
+    before = signal.getsignal(signal.SIGTERM)
+    assert serve.run(argparse.Namespace(quiet=True)) == 0
+    assert "stopped while starting" in capsys.readouterr().err
+    assert signal.getsignal(signal.SIGTERM) == before  # the daemon's handlers are gone again

@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# The CPU recipe of the shipped stem generator (models/default/generator_stems.onnx), one command,
+# resumable: run it again after any stop and every stage continues where it stopped (a corpus is
+# kept once finished; each training resumes from its run folder). Two stages, as it was trained:
+#   1. 4,000 loops in minor keys (seed 0): `--preset stems-cpu` on a 16,000-step schedule,
+#      stopped at step 4,272 (where the first sitting ended; --stop-at keeps that schedule),
+#   2. 4,000 loops, half of them in major keys (`--modes both`, seed 0): 12,000 steps from stage
+#      1's averaged weights,
+# then exports stage 2 beside the mix generator with its default key guidance (KEY_GUIDANCE).
+# Wall time on 2 cores: about 2 h (stage 2's training alone 54 min at ~0.27 s/step; each corpus
+# ~5 min to synthesise and ~10 min to encode; a busy machine is 2-3x slower); ~2 GB under OUT.
+# To continue from the shipped weights instead: `livegen train unet --preset stems-cpu --init
+# models/default ...` (the package's UNet is read back from its graph).
+# Usage: bash scripts/train_stems_cpu.sh [OUT]   env: WORKERS (2), MODEL (models/default),
+#   KEY_GUIDANCE (6, README "The stem generator"), EXPORT (models/default; "" to skip), PYTHON.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+OUT=${1:-runs/stems_cpu}
+W=${WORKERS:-2}
+MODEL=${MODEL:-models/default}
+KEY_GUIDANCE=${KEY_GUIDANCE:-6}
+EXPORT=${EXPORT-models/default}
+PY=${PYTHON:-python3}
+export PYTHONPATH=$PWD${PYTHONPATH:+:$PYTHONPATH}
+L=("$PY" -m livegen)
+corpus() {  # OUT_DIR N SEED [--modes both]
+    [ -f "$1/manifest.jsonl" ] || "${L[@]}" corpus make --out "$1" --n "$2" --seed "$3" \
+        --workers "$W" --no-progress "${@:4}"
+}
+train() {  # CORPUS RUN [options]
+    "${L[@]}" train unet --preset stems-cpu --corpus "$1" --model "$MODEL" \
+        --bars "$1.stem_bars.npz" --run-dir "$2" --workers "$W" --no-progress "${@:3}"
+}
+corpus "$OUT/corpus_minor" 4000 0
+train "$OUT/corpus_minor" "$OUT/run_minor" --steps 16000 --stop-at 4272
+corpus "$OUT/corpus_both" 4000 0 --modes both
+train "$OUT/corpus_both" "$OUT/run_both" --init "$OUT/run_minor/checkpoint.pt" --steps 12000
+if [ -n "$EXPORT" ]; then
+    "${L[@]}" export unet --checkpoint "$OUT/run_both" --out "$EXPORT" --key-guidance "$KEY_GUIDANCE"
+fi

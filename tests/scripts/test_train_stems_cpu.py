@@ -1,0 +1,52 @@
+"""scripts/train_stems_cpu.sh, the shipped stem generator's CPU recipe: its stages in order, with
+the options that reproduce the training, corpora kept once written (a rerun resumes). Python is
+replaced by a recorder (the real stages take hours; each command is tested on its own)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+RECORDER = """#!/usr/bin/env bash
+echo "$*" >> "$LOG"
+if [ "$3" = corpus ]; then
+    while [ $# -gt 0 ]; do [ "$1" = --out ] && mkdir -p "$2" && touch "$2/manifest.jsonl"; shift; done
+fi
+"""
+
+
+def run(tmp_path: Path) -> list[str]:
+    fake = tmp_path / "python"
+    fake.write_text(RECORDER)
+    fake.chmod(0o755)
+    log = tmp_path / "log"
+    log.write_text("")
+    env = {**os.environ, "PYTHON": str(fake), "LOG": str(log), "KEY_GUIDANCE": "7"}
+    subprocess.run(
+        ["bash", str(ROOT / "scripts/train_stems_cpu.sh"), str(tmp_path / "out")],
+        check=True,
+        env=env,
+        timeout=30,
+    )
+    return log.read_text().splitlines()
+
+
+def test_the_recipe_runs_its_two_stages_then_exports_and_a_rerun_keeps_the_corpora(tmp_path):
+    first = run(tmp_path)
+    kinds = [" ".join(line.split()[2:4]) for line in first]
+    assert kinds == ["corpus make", "train unet"] * 2 + ["export unet"]
+    corpora = [line for line in first if " corpus make " in line]
+    assert "--n 4000 --seed 0" in corpora[0] and "--modes" not in corpora[0]
+    assert "--n 4000 --seed 0" in corpora[1] and corpora[1].endswith("--modes both")
+    trains = [line for line in first if " train unet " in line]
+    assert all("--preset stems-cpu" in t for t in trains)
+    assert trains[0].endswith("--steps 16000 --stop-at 4272")
+    assert "--init " + str(tmp_path / "out/run_minor/checkpoint.pt") in trains[1]
+    assert trains[1].endswith("--steps 12000")
+    assert first[-1].endswith(
+        f"--checkpoint {tmp_path}/out/run_both --out models/default --key-guidance 7"
+    )
+    again = run(tmp_path)  # corpora written: only the (resuming) trainings and the export again
+    assert [" ".join(line.split()[2:4]) for line in again] == ["train unet"] * 2 + ["export unet"]
