@@ -38,6 +38,7 @@ import signal
 import sys
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -332,8 +333,20 @@ class _Interrupted(BaseException):
     """SIGINT/SIGTERM while `start` runs (a BaseException: nothing on the way catches it)."""
 
 
-def run(args: argparse.Namespace) -> int:
-    """`livegen serve`: run until SIGINT or SIGTERM; 0 on a clean stop, 1 if it cannot start."""
+def _stopped_while_starting(halt: Callable[[int], Any]) -> int:
+    """A signal while `start` ran: what it opened is closed, but a library whose import or init
+    the signal cut short can crash in its finalisers at exit (SIGSEGV after an interrupted
+    `import onnxruntime`), so the process ends without running them."""
+    print("livegen serve: stopped while starting", file=sys.stderr)
+    sys.stdout.flush()
+    sys.stderr.flush()
+    halt(0)
+    return 0
+
+
+def run(args: argparse.Namespace, halt: Callable[[int], Any] = os._exit) -> int:
+    """`livegen serve`: run until SIGINT or SIGTERM; 0 on a clean stop, 1 if it cannot start.
+    `halt` ends the process when a signal left a library half-loaded (tests pass a recorder)."""
     from livegen.clock.midi_io import MidiPortError
 
     status = StatusLine(enabled=not args.quiet)
@@ -349,17 +362,15 @@ def run(args: argparse.Namespace) -> int:
     try:
         try:
             server = start(args, status=status)
-        except _Interrupted:
-            print("livegen serve: stopped while starting", file=sys.stderr)
-            return 0
         except Exception as exc:
-            if stop.is_set():  # the signal landed in a library's import, which wrapped _Interrupted
-                print("livegen serve: stopped while starting", file=sys.stderr)
-                return 0
-            if isinstance(exc, (AudioDeviceError, MidiPortError, OSError, ValueError)):
-                print(f"livegen serve: {exc}", file=sys.stderr)
-                return 1
-            raise
+            if not stop.is_set():  # else the signal landed in a library that wrapped _Interrupted
+                if isinstance(exc, (AudioDeviceError, MidiPortError, OSError, ValueError)):
+                    print(f"livegen serve: {exc}", file=sys.stderr)
+                    return 1
+                raise
+            return _stopped_while_starting(halt)
+        except _Interrupted:
+            return _stopped_while_starting(halt)
         starting[0] = False
         d, info = server.daemon, server.output.info
         osc = d.osc.address if d.osc else None
