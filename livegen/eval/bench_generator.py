@@ -29,7 +29,7 @@ from typing import Any
 import numpy as np
 
 from livegen.control.keys import Key, key_option
-from livegen.runtime.models import add_model_argument
+from livegen.runtime.models import add_model_argument, model_arg
 
 
 def _stats(ms: np.ndarray, bar_ms: float) -> dict[str, float]:
@@ -155,7 +155,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--baseline",
-        type=Path,
+        type=model_arg,  # a folder, or a name found along the model search path, as --model
         help="another model package timed bar by bar in turn with --model (e.g. the previous "
         "default), for a ratio measured in one run",
     )

@@ -39,3 +39,19 @@ def test_a_keyed_stem_bar_is_timed_with_its_key_guidance(tmp_path):
     assert "stems in A minor, key guidance 8.0" in text
     assert "p99 against the baseline" in text
     assert r["steps"]["2"]["baseline"]["p99_ms"] > 0
+
+
+def test_baseline_is_found_by_name_like_the_model():
+    """`--baseline default` (the README's command) is the shipped package, not ./default."""
+    import argparse
+
+    import pytest
+
+    from livegen.eval.bench_generator import add_arguments
+
+    parser = argparse.ArgumentParser()
+    add_arguments(parser)
+    got = parser.parse_args(["--baseline", "default"]).baseline
+    assert (got / "manifest.json").is_file() and got.resolve().name == "default"
+    with pytest.raises(SystemExit):
+        parser.parse_args(["--baseline", "no-such-model-anywhere"])
