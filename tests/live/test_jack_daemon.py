@@ -28,6 +28,7 @@ import pytest
 from pythonosc.udp_client import SimpleUDPClient
 
 from livegen.live import serve
+from livegen.live.audio.output import REWATCH, WATCH
 from livegen.live.pipeline.source import BarSpec, Rendered
 from livegen.units import bar_samples
 from tests.support.performer import Listener, free_port, jack_run, wait_for_port
@@ -46,6 +47,9 @@ TONES = {"A": 500.0, "B": 1000.0}
 # More xruns than this in one performance: the CPU is taken by something else (no real-time
 # scheduling here), and timing below a period cannot be judged; those checks skip and say so.
 OVERLOAD = 12
+# Frames after an xrun during which the engine may still be finding how many frames it lost:
+# its longest watch (every rewatch) in blocks of the server's 256-frame period.
+SETTLE = WATCH * (REWATCH + 1) * 256
 
 
 class ClickSource:
@@ -249,16 +253,24 @@ def test_loop_starts_align_with_the_clocks_downbeats_within_2_ms(performance):
     # The daemon's frame of each of those bars, to say which come after an xrun.
     starts = {p.plan.bar: p.plan.start for p in log["placed"]}
     bars = np.round((clean[ok] - beats[0]) / (beats[1] - beats[0])).astype(int)
-    first_xrun = log["underflow_frames"].min() if len(log["underflow_frames"]) else np.inf
-    after = np.array([starts.get(b, np.inf) >= first_xrun for b in bars], dtype=bool)
+    xruns = log["underflow_frames"]
+    first_xrun = xruns.min() if len(xruns) else np.inf
+    bar_starts = np.array([starts.get(b, np.inf) for b in bars], dtype=float)
+    after = bar_starts >= first_xrun
+    # A bar that starts while the engine still watches the stream time after an xrun (it waits
+    # for the lateness to settle before it jumps its counter) cannot be placed yet: judged are the
+    # bars outside those windows. (Seen once on a starved 2-core CI machine: -17 ms on such a bar,
+    # the next bars within 0.8 ms.)
+    settling = np.array([np.any((s > xruns) & (s <= xruns + SETTLE)) for s in bar_starts], bool)
     print(f"\nalignment error over {len(errors_ms)} bars (ms): {np.round(errors_ms, 3)}")
-    print(f"after the first xrun: {after.tolist()} (underruns in the run: {log['underruns']}, "
-          f"MIDI ticks lost: {log['ticks_lost']})")  # fmt: skip
+    print(f"after the first xrun: {after.tolist()}, while settling: {settling.tolist()} "
+          f"(underruns in the run: {log['underruns']}, MIDI ticks lost: {log['ticks_lost']})")  # fmt: skip
     assert len(errors_ms) >= 3
-    if log["underruns"] > OVERLOAD:
+    if log["underruns"] > OVERLOAD or np.count_nonzero(~settling) < 3:
         pytest.skip(f"CPU overloaded: {log['underruns']} xruns; alignment not judged")
-    # Seen: <= 0.5 ms.
-    assert np.all(np.abs(errors_ms) <= 2.0), (errors_ms, after, log["underruns"])
+    # Seen: <= 0.8 ms.
+    judged = errors_ms[~settling]
+    assert np.all(np.abs(judged) <= 2.0), (errors_ms, after, settling, log["underruns"])
 
 
 def test_a_prompt_change_sent_in_time_is_heard_at_that_downbeat(performance):
