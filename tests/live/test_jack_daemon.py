@@ -266,9 +266,13 @@ def test_loop_starts_align_with_the_clocks_downbeats_within_2_ms(performance):
     print(f"after the first xrun: {after.tolist()}, while settling: {settling.tolist()} "
           f"(underruns in the run: {log['underruns']}, MIDI ticks lost: {log['ticks_lost']})")  # fmt: skip
     assert len(errors_ms) >= 3
-    if log["underruns"] > OVERLOAD or np.count_nonzero(~settling) < 3:
-        pytest.skip(f"CPU overloaded: {log['underruns']} xruns; alignment not judged")
-    # Seen: <= 0.8 ms.
+    # Outside those windows the count of xruns does not matter (seen within 1.2 ms at 26 xruns),
+    # unless the MIDI input also found ticks missing on a CPU this starved: whether they were lost
+    # or only very late cannot be told then (once seen: 2 "lost" at 18 xruns, bars a tick late).
+    if np.count_nonzero(~settling) < 3 or (log["ticks_lost"] and log["underruns"] > OVERLOAD):
+        pytest.skip(f"CPU overloaded: {log['underruns']} xruns, {log['ticks_lost']} ticks lost; "
+                    "alignment not judged")  # fmt: skip
+    # Seen: <= 1.2 ms.
     judged = errors_ms[~settling]
     assert np.all(np.abs(judged) <= 2.0), (errors_ms, after, settling, log["underruns"])
 
