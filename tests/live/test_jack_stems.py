@@ -101,15 +101,21 @@ def test_the_drums_port_carries_the_drums(played):
     mix = sf.read(folder / "set.wav", dtype="float32")[0][:, 0]
     nonzero = np.flatnonzero(captured)
     assert len(nonzero) > 48_000, "nothing came through livegen:drums_L"
-    probe = nonzero[0] + 24_000
-    window = captured[probe : probe + 24_000]
-    assert np.abs(window).max() > 0.01
+    # Windows of 0.25 s from 0.5 s after the first sound: an xrun (a period the recorder or the
+    # server skipped, common on 2 shared cores) breaks the one window it falls in, so the drums
+    # must be found in some window and the mix in none (seen: 1-3 windows of 6 broken here).
+    starts = range(nonzero[0] + 24_000, len(captured) - 12_000, 36_000)
+    windows = [captured[i : i + 12_000] for i in starts][:6]
+    windows = [w for w in windows if np.abs(w).max() > 0.01]
+    assert len(windows) >= 3
 
-    def found_in(track: np.ndarray) -> bool:
+    def found_in(track: np.ndarray, window: np.ndarray) -> bool:
         for j in np.flatnonzero(track == window[0]):
             if np.array_equal(track[j : j + len(window)], window):
                 return True
         return False
 
-    assert found_in(drums)
-    assert not found_in(mix)
+    in_drums = [found_in(drums, w) for w in windows]
+    in_mix = [found_in(mix, w) for w in windows]
+    print(f"\nwindows found in the drums stem: {in_drums}, in the mix: {in_mix}")
+    assert any(in_drums) and not any(in_mix)
