@@ -47,7 +47,7 @@ def test_the_command_runs_records_and_stops_cleanly_on_sigint(jack_server, tmp_p
         reap(proc)
     assert proc.returncode == 0, out
     print(f"\nstartup to first audible bar: {first_bar} s")
-    # The 3 s goal is a benchmark figure (scripts/bench_startup.py: 2.0-3.1 s on this 2-core
+    # The 3 s goal is a benchmark figure (the demo source: 2.0-3.2 s after start on this 2-core
     # machine); 4 s still fails a daemon that lets its first bar go by (4.3 s: one bar later).
     assert first_bar is not None and first_bar <= 4.0
 
