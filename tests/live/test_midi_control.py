@@ -71,6 +71,17 @@ class Sender:
     def send(self, *message: int) -> None:
         self.out.send_message(list(message))
 
+    def until(self, condition: Callable[[], bool], *message: int, timeout: float = 5.0) -> bool:
+        """Send an idempotent message again every 0.5 s until `condition` holds: the JACK graph
+        drops a cycle's MIDI when a client misses its deadline (seen once in CI: the first note
+        of a test never arrived on a starved 2-core machine), and a DAW's controls resend too."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            self.send(*message)
+            if wait_until(condition, timeout=min(0.5, max(0.0, deadline - time.monotonic()))):
+                return True
+        return condition()
+
     def close(self) -> None:
         self.out.close_port()
         self.out.delete()
@@ -101,14 +112,14 @@ def test_ccs_notes_and_program_changes_on_the_clock_port_under_the_internal_cloc
         # The MIDI clock's port, open (parked) on the internal clock too: one cable from a DAW.
         assert server.daemon.midi.port.name == "lgc:clock_in"  # type: ignore[attr-defined]
         sender = Sender("lgc:clock_in")
-        sender.send(0xB0, 21, 127)
-        sender.send(0xB0, 22, 0)
-        assert wait_until(lambda: controller.session.guidance == 8.0), controller.session
-        assert wait_until(lambda: controller.session.steps == 1)
-        sender.send(0x90, 37, 100)
-        assert wait_until(lambda: controller.session.prompts == (("dub chords", 1.0),))
-        sender.send(0xC0, 0)
-        assert wait_until(lambda: controller.session.steps == 6 and controller.session.scene == 0)
+        assert sender.until(lambda: controller.session.guidance == 8.0, 0xB0, 21, 127), (
+            controller.session
+        )
+        assert sender.until(lambda: controller.session.steps == 1, 0xB0, 22, 0)
+        assert sender.until(lambda: controller.session.prompts == (("dub chords", 1.0),),
+                            0x90, 37, 100)  # fmt: skip
+        assert sender.until(lambda: controller.session.steps == 6 and controller.session.scene == 0,
+                            0xC0, 0)  # fmt: skip
     finally:
         if sender is not None:
             sender.close()
@@ -125,13 +136,14 @@ def test_control_shares_the_clock_port_and_learns_into_the_config(jack_server, t
         assert midi is not None and midi.port.shared  # type: ignore[attr-defined]
         controller = server.daemon.controller
         sender = Sender("lgclk:clock_in")  # the DAW's one cable: clock, notes and CCs
-        sender.send(0xB2, 30, 64)  # channel 3: learned for guidance
-        assert wait_until(config.exists)
+        # channel 3: learned for guidance (a resend is not learned twice: that control is used)
+        assert sender.until(config.exists, 0xB2, 30, 64)
         assert load(config).midi.cc == (CcMap("guidance", 30, 3),)
-        sender.send(0xB2, 30, 127)
-        assert wait_until(lambda: controller.session.guidance == 10.0), controller.session
-        sender.send(0x99, 40, 90)  # a pad on channel 10: learned for slot 0
-        assert wait_until(lambda: bool(load(config).midi.notes))
+        assert sender.until(lambda: controller.session.guidance == 10.0, 0xB2, 30, 127), (
+            controller.session
+        )
+        # a pad on channel 10: learned for slot 0
+        assert sender.until(lambda: bool(load(config).midi.notes), 0x99, 40, 90)
         assert midi.learner is not None and midi.learner.done
         assert "guidance = { cc = 30, channel = 3 }" in config.read_text()
     finally:
@@ -156,17 +168,19 @@ def test_a_held_note_on_the_key_channel_sets_the_root_and_ccs_drive_the_stems(
         controller = server.daemon.controller
         assert controller.session.key is None
         sender = Sender("lgkey:clock_in")
-        sender.send(0x9F, 53, 100)  # F3 on channel 16: F, minor (no key was set)
-        assert wait_until(lambda: controller.session.key == Key(5, "minor")), controller.session
+        # F3 on channel 16: F, minor (no key was set)
+        assert sender.until(lambda: controller.session.key == Key(5, "minor"), 0x9F, 53, 100), (
+            controller.session
+        )
         sender.send(0x9F, 57, 100)  # A3 above it: F stays the root
-        sender.send(0x9F, 50, 100)  # D3 below it: D
-        assert wait_until(lambda: controller.session.key == Key(2, "minor"))
+        # D3 below it: D
+        assert sender.until(lambda: controller.session.key == Key(2, "minor"), 0x9F, 50, 100)
         sender.send(0x8F, 50, 0)  # released: the root stays D
         sender.send(0x90, 48, 100)  # channel 1: not the key channel
-        sender.send(0xB0, 20, 0)  # the bass fader down
-        sender.send(0xB0, 21, 127)  # the drums muted at the next downbeat
-        assert wait_until(lambda: controller.session.stem_mutes == (True, False, False))
-        assert controller.session.stem_gains == (1.0, 0.0, 1.0)
+        # the bass fader down, then the drums muted at the next downbeat
+        assert sender.until(lambda: controller.session.stem_gains == (1.0, 0.0, 1.0), 0xB0, 20, 0)
+        assert sender.until(lambda: controller.session.stem_mutes == (True, False, False),
+                            0xB0, 21, 127)  # fmt: skip
         assert controller.session.key == Key(2, "minor")
         assert controller.settings.key == Key(2, "minor")
     finally:
@@ -180,10 +194,10 @@ def test_midi_control_opens_an_existing_port_by_name(jack_server):
     port = MidiControlPort.open("jack", "lg-pads", "livegen")
     try:
         assert port.name == "lg-pads:out" and not port.shared
-        sender.send(0xB0, 1, 2)
         sender.send(0xF8)  # not control: dropped
-        assert wait_until(lambda: len(port.queue) == 1)
-        assert port.drain(8) == [[0xB0, 1, 2]]
+        assert sender.until(lambda: len(port.queue) >= 1, 0xB0, 1, 2)
+        drained = port.drain(8)
+        assert drained and all(m == [0xB0, 1, 2] for m in drained), drained
     finally:
         port.close()
         sender.close()
