@@ -30,6 +30,7 @@ import numpy as np
 
 from livegen.control.keys import Key, key_option
 from livegen.runtime.models import add_model_argument, model_arg
+from livegen.runtime.sampler import interval_arg
 
 
 def _stats(ms: np.ndarray, bar_ms: float) -> dict[str, float]:
@@ -125,6 +126,11 @@ def report(r: dict[str, Any]) -> str:
         "",
         f"  {'steps':>5} {'engine':<12} {'median ms':>10} {'p99 ms':>8} {'median':>8} {'p99':>8}",
     ]
+    if r.get("guidance_interval"):
+        lo, hi = r["guidance_interval"]
+        lines.insert(
+            2, f"  guidance only on steps with alpha in [{lo:g}, {hi:g}), the rest batch 1"
+        )
     if r.get("key"):  # a stem generator in a key: three branches per step when it guides apart
         kg = r.get("key_guidance")
         lines.insert(2, f"  stems in {r['key']}, key guidance {'= w' if kg is None else kg}")
@@ -163,7 +169,17 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--stems", action="store_true", help="time the package's stem generator (3 decodes)"
     )
     parser.add_argument(
+        "--baseline-stems",
+        action="store_true",
+        help="time the baseline's stem generator (default: its mix generator)",
+    )
+    parser.add_argument(
         "--key", type=key_option, default=Key(9, "minor"), help="--stems: the key asked for"
+    )
+    parser.add_argument(
+        "--guidance-interval",
+        type=interval_arg,
+        help="LO,HI: guide only the steps with alpha in [LO, HI) (default: the manifest's)",
     )
     parser.add_argument("--json", type=Path, help="also write the figures here")
 
@@ -175,6 +191,7 @@ def run(args: argparse.Namespace) -> int:
         raise ValueError(f"--runs must be at least 1, got {args.runs}")
     steps_list = [int(s) for s in args.steps_list.split(",") if s]
     gen = Generator.load(args.model, args.device, args.threads, stems=args.stems)
+    gen.use_interval(args.guidance_interval)
     torch_denoiser = None
     if args.unet_checkpoint is not None:
         import torch
@@ -186,10 +203,18 @@ def run(args: argparse.Namespace) -> int:
         torch.set_flush_denormal(True)
         model, _ = load_unet(args.unet_checkpoint)
         torch_denoiser = TorchDenoiser(model)
-    baseline = Generator.load(args.baseline, args.device, args.threads) if args.baseline else None
+    baseline = None
+    if args.baseline:
+        baseline = Generator.load(
+            args.baseline, args.device, args.threads, stems=args.baseline_stems
+        )
     key = args.key if gen.spec.key_dim else None
     r = bench(gen, args.bpm, steps_list, args.guidance, args.runs, torch_denoiser, baseline, key)
     r["stems"] = list(gen.stems)
+    r["guidance_interval"] = gen.spec.guidance_interval
+    if baseline is not None:
+        r["baseline_stems"] = list(baseline.stems)
+        r["baseline_guidance_interval"] = baseline.spec.guidance_interval
     if key is not None:
         r["key"], r["key_guidance"] = str(key), gen.spec.key_guidance
     if args.baseline:

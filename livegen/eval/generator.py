@@ -44,6 +44,7 @@ from typing import Any
 import numpy as np
 
 from livegen.runtime.models import add_model_argument
+from livegen.runtime.sampler import interval_arg
 
 
 def report(r: dict[str, Any]) -> str:
@@ -60,15 +61,14 @@ def report(r: dict[str, Any]) -> str:
             f"(median {k['median_db']:.1f} dB, p10 {k['p10_db']:.1f} dB)",
             "",
         ]
-    if "tempo" not in r:
-        return "\n".join(lines)
-    t = r["tempo"]
-    lines.append(
-        f"tempo adherence (±2 %, {t['bars']} bars at {t['bpm_range'][0]:g}-"
-        f"{t['bpm_range'][1]:g} BPM, {t['steps']} steps, w={t['guidance']:g})"
-    )
-    for k, v in t["accuracy"].items():
-        lines.append(f"  {k:<24} {100 * v:6.1f} %")
+    t = r.get("tempo")
+    if t:
+        lines.append(
+            f"tempo adherence (±2 %, {t['bars']} bars at {t['bpm_range'][0]:g}-"
+            f"{t['bpm_range'][1]:g} BPM, {t['steps']} steps, w={t['guidance']:g})"
+        )
+        for k, v in t["accuracy"].items():
+            lines.append(f"  {k:<24} {100 * v:6.1f} %")
     p = r.get("prompts") or {}
     if p:
         ws = list(p["mean"])
@@ -185,6 +185,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         action="store_true",
         help="judge the package's stem generator (its mix: the sum of the stems, no key)",
     )
+    parser.add_argument(
+        "--guidance-interval",
+        type=interval_arg,
+        help="LO,HI: guide only the steps with alpha in [LO, HI) (default: the manifest's)",
+    )
     parser.add_argument("--no-progress", action="store_true")
 
 
@@ -205,6 +210,7 @@ def run(args: argparse.Namespace) -> int:
     skip = set(args.skip.split(","))
     progress = not args.no_progress
     gen = Generator.load(args.model, "cpu", args.threads, stems=args.stems)
+    gen.use_interval(args.guidance_interval)
     codec = Codec.load(args.model, "cpu", args.threads, with_encoder=True, warm=False)
     cond = load_conditioner("livegen-clap", model_dir=args.model, threads=args.threads)
     held = HeldOut.load(
@@ -266,19 +272,9 @@ def _write(r: dict[str, Any], out_dir: Path, skip: set[str]) -> None:
     """report.json, the figure when the studies it draws ran, and a summary on stdout."""
     out_dir.mkdir(parents=True, exist_ok=True)
     (out_dir / "report.json").write_text(json.dumps(r, indent=2, default=float) + "\n")
+    print(report(r))
     if {"tempo", "steps"} <= r.keys():
-        print(report(r))
         plot(r, out_dir / "generator_eval.png")
-    elif {"outside", "kick"} & r.keys():
-        print(report(r))
-    else:
-        print(
-            json.dumps(
-                {k: v for k, v in r.items() if isinstance(v, dict)},
-                indent=1,
-                default=lambda x: float(np.asarray(x)),
-            )
-        )
     print(
         f"\nwrote {out_dir}/report.json"
         + ("" if skip & {"tempo", "steps"} else f" and {out_dir}/generator_eval.png")

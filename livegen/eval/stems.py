@@ -37,7 +37,7 @@ from livegen.dsp.resample import fit_bar
 from livegen.eval.key import chroma, estimate_key
 from livegen.eval.kick import beat_low_db
 from livegen.runtime.models import add_model_argument
-from livegen.runtime.sampler import noise
+from livegen.runtime.sampler import interval_arg, noise
 from livegen.units import bar_frames, bar_samples
 
 SR = 24_000
@@ -68,7 +68,7 @@ def measures(stems: np.ndarray) -> dict[str, np.ndarray]:
 
 def key_study(gen, held, per_key: int, steps, guidance, seed: int, progress=True, wk=None):
     """Tonic found in bars asked for each of the 24 keys (see the module docstring)."""
-    rows = []
+    rows, offsets = [], []
     total = per_key * len(KEYS)
     for i in tqdm(range(total), desc="keys", disable=not progress):
         key = KEYS[i % len(KEYS)]
@@ -77,6 +77,7 @@ def key_study(gen, held, per_key: int, steps, guidance, seed: int, progress=True
         est = estimate_key(stems[1] + stems[2], SR)
         played = gen.key_played(key)
         rows.append((key.mode, est.tonic == key.root, est.tonic == played.root, est.mode))
+        offsets.append((est.tonic - played.root) % 12)
     wk = gen.spec.key_guidance if wk is None else wk
     out: dict[str, Any] = {"per_key": per_key, "steps": steps, "guidance": guidance}
     out["key_guidance"] = guidance if wk is None else wk
@@ -88,18 +89,37 @@ def key_study(gen, held, per_key: int, steps, guidance, seed: int, progress=True
             "tonic_played": float(np.mean([x[2] for x in r])),
         }
     out["all"] = {"n": len(rows), "tonic_asked": float(np.mean([x[1] for x in rows]))}
+    # Where the estimate lands, in semitones above the tonic played: a neighbour (+1, -1) is a
+    # smeared or detuned pitch, +7/+5 a fifth, +3/+9 a relative key.
+    out["all"]["offsets"] = np.bincount(offsets, minlength=12).tolist()
     out["modes_trained"] = list(gen.spec.modes)
     return out
 
 
-def corpus_keys(corpus: Path, entries: list[dict]) -> dict[str, Any]:
+def corpus_keys(corpus: Path, entries: list[dict], codec=None) -> dict[str, Any]:
     """The estimator on the corpus's own bass + music stems of these loops (the ceiling, as
-    `livegen eval key` scores it)."""
+    `livegen eval key` scores it) and, with a `codec` (an encoder too), on the same stems through
+    its round trip, each stem on its own as the stem generator's latents are: the ceiling a
+    generator that gets the latents right can reach."""
+    from livegen.corpus.make import load_stems
+    from livegen.eval.key import key_of
     from livegen.eval.key_corpus import score_entry
 
     scored = (score_entry(corpus, e, ("stems",)) for e in entries)
     hits = [s["stems"][0] for s in scored if "stems" in s]
-    return {"n": len(hits), "tonic": float(np.mean(hits)) if hits else float("nan")}
+    out = {"n": len(hits), "tonic": float(np.mean(hits)) if hits else float("nan")}
+    if codec is None:
+        return out
+    trips = []
+    for e in entries:
+        stems = load_stems(corpus, e) if e.get("key") else None
+        if stems is None or not np.any(stems["bass"] + stems["music"]):
+            continue
+        pair = np.stack([stems["bass"], stems["music"]])
+        back = codec.decode(codec.encode(pair), n_samples=pair.shape[1]).sum(0)
+        trips.append(estimate_key(back, SR).tonic == key_of(e["key"], e["scale"])[0])
+    out["round_trip_tonic"] = float(np.mean(trips)) if trips else float("nan")
+    return out
 
 
 def purity_study(gen, held, corpus: Path, n: int, steps, guidance, seed, progress=True, wk=None):
@@ -139,6 +159,12 @@ def report(r: dict[str, Any]) -> str:
         f"key played {100 * k['major']['tonic_played']:.1f} % (n = {k['major']['n']})",
         f"  all 24 keys: {100 * k['all']['tonic_asked']:.1f} %; corpus stems (ceiling): "
         f"{100 * c['tonic']:.1f} % (n = {c['n']}); chance 8.3 %",
+        *_offsets_line(k["all"].get("offsets")),
+        *(
+            [f"  corpus stems through the codec: {100 * c['round_trip_tonic']:.1f} %"]
+            if "round_trip_tonic" in c
+            else []
+        ),
         f"purity (medians over {r['purity']['n']} bars; generated | corpus)",
         f"  {'stem':<7} {'kick share dB':>22} {'transience':>18} {'tonality':>16}",
     ]
@@ -150,6 +176,16 @@ def report(r: dict[str, Any]) -> str:
         ]
         lines.append(f"  {name:<7} {row[0]:>22} {row[1]:>18} {row[2]:>16}")
     return "\n".join(lines)
+
+
+def _offsets_line(offsets: list[int] | None) -> list[str]:
+    if not offsets:
+        return []
+    pct = [100 * c / sum(offsets) for c in offsets]
+    return [
+        f"  estimate vs tonic played: +1 semitone {pct[1]:.1f} %, -1 semitone {pct[11]:.1f} %, "
+        f"a fifth up {pct[7]:.1f} %"
+    ]
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -166,15 +202,23 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--threads", type=int, help="onnxruntime threads (default: all cores)")
     parser.add_argument("--json", type=Path, help="also write the results here")
+    parser.add_argument(
+        "--guidance-interval",
+        type=interval_arg,
+        help="LO,HI: guide only the steps with alpha in [LO, HI) (default: the manifest's)",
+    )
     parser.add_argument("--no-progress", action="store_true")
 
 
 def run(args: argparse.Namespace) -> int:
     from livegen.eval.studies import HeldOut
+    from livegen.runtime.codec import Codec
     from livegen.runtime.concept import load_conditioner
     from livegen.runtime.generator import Generator
 
     gen = Generator.load(args.model, "cpu", args.threads, stems=True)
+    codec = Codec.load(args.model, "cpu", args.threads)
+    gen.use_interval(args.guidance_interval)
     cond = load_conditioner("livegen-clap", model_dir=args.model, threads=args.threads)
     n = max(args.bars, min(args.per_key * len(KEYS), 200))
     held = HeldOut.load(args.corpus, args.split, n, cond, gen.spec.bpm_min, gen.spec.bpm_max)
@@ -186,7 +230,7 @@ def run(args: argparse.Namespace) -> int:
         "key": key_study(
             gen, held, args.per_key, args.steps, args.guidance, args.seed, progress, wk
         ),
-        "corpus_key": corpus_keys(Path(args.corpus), held.entries),
+        "corpus_key": corpus_keys(Path(args.corpus), held.entries, codec),
         "purity": purity_study(
             gen,
             held,

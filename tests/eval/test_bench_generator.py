@@ -55,3 +55,27 @@ def test_baseline_is_found_by_name_like_the_model():
     assert (got / "manifest.json").is_file() and got.resolve().name == "default"
     with pytest.raises(SystemExit):
         parser.parse_args(["--baseline", "no-such-model-anywhere"])
+
+
+def test_the_command_times_an_interval_beside_the_same_stems_guided_throughout(tmp_path):
+    """`--guidance-interval` applies to --model only; `--baseline-stems` times the baseline's
+    stem generator (not its mix generator), so the two differ by the interval alone."""
+    import argparse
+    import json
+
+    from livegen.eval import bench_generator
+
+    pkg = tiny_package_one_thread(tmp_path / "pkg", stems=True)
+    parser = argparse.ArgumentParser()
+    bench_generator.add_arguments(parser)
+    out = tmp_path / "bench.json"
+    args = parser.parse_args(
+        ["--model", str(pkg), "--stems", "--baseline", str(pkg), "--baseline-stems",
+         "--guidance-interval", "0,0.5", "--steps-list", "4", "--runs", "2", "--threads", "1",
+         "--json", str(out)]
+    )  # fmt: skip
+    assert bench_generator.run(args) == 0
+    r = json.loads(out.read_text())
+    assert r["guidance_interval"] == [0.0, 0.5] and r["baseline_guidance_interval"] is None
+    assert r["stems"] == r["baseline_stems"] == ["drums", "bass", "music"]
+    assert "alpha in [0, 0.5)" in bench_generator.report(r)

@@ -221,3 +221,38 @@ def test_guidance_on_the_tempo_too_is_an_option(gen):
     )
     tempo_only = gen.latents(x0, n, None, 3, 3.0, guide_bpm=True)
     assert not np.array_equal(tempo_only, gen.latents(x0, n, None, 3, 3.0))
+
+
+def test_the_manifest_can_limit_guidance_to_an_interval(pkg, gen, tmp_path):
+    """`sampler.guidance_interval` [lo, hi] is the default of every bar; a bad one is refused."""
+    import json
+    import shutil
+
+    from livegen.runtime.manifest import ModelFileError
+
+    def package(interval) -> Path:
+        out = tmp_path / f"pkg_{len(list(tmp_path.iterdir()))}"
+        shutil.copytree(pkg, out)
+        manifest = json.loads((out / "manifest.json").read_text())
+        manifest["generator"]["sampler"]["guidance_interval"] = interval
+        (out / "manifest.json").write_text(json.dumps(manifest))
+        return out
+
+    limited = Generator.load(package([0.0, 0.2]), "cpu", 1)
+    assert limited.spec.guidance_interval == (0.0, 0.2) and gen.spec.guidance_interval is None
+    x0, n = noise(5, 8, 150), 150 * 320
+    np.testing.assert_array_equal(
+        limited.latents(x0, n, CONCEPT, 8, 3.0),
+        gen.latents(x0, n, CONCEPT, 8, 3.0, interval=(0, 0.2)),
+    )
+    assert not np.array_equal(
+        limited.latents(x0, n, CONCEPT, 8, 3.0), gen.latents(x0, n, CONCEPT, 8, 3.0)
+    )
+    gen_copy = Generator.load(pkg, "cpu", 1)
+    gen_copy.use_interval((0.0, 0.2))
+    np.testing.assert_array_equal(
+        gen_copy.latents(x0, n, CONCEPT, 8, 3.0), limited.latents(x0, n, CONCEPT, 8, 3.0)
+    )
+    for bad in ([0.5, 0.2], "0,1", [0.1]):
+        with pytest.raises(ModelFileError, match="generator section incomplete"):
+            Generator.load(package(bad), "cpu", 1)

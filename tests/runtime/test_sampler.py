@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import itertools
 
 import numpy as np
@@ -13,6 +14,8 @@ from livegen.runtime.sampler import (
     fit_noise,
     grid_steps,
     guided,
+    interval_arg,
+    interval_of,
     noise,
     phase_signal,
     sample,
@@ -106,6 +109,54 @@ def test_a_partial_branch_splits_the_push_in_one_batch_of_three():
         guided(Recorder(), cond, uncond, 2.5)(x, a),
     )
     assert same.batches == [2]
+
+
+@pytest.mark.parametrize("method", ["euler", "ab2"])
+def test_a_guidance_interval_guides_only_its_steps_and_runs_the_rest_conditional(method):
+    """α grid of shift:3 at 8 steps: 0, .045, .1, .167, .25, .357, .5, .7. [0, 0.2) guides the
+    first four steps (batch 2) and runs the last four on the conditional branch alone (batch 1);
+    [0, 1) is guidance on every step, bit for bit."""
+    cond, uncond = conds()
+    partial = {k: (v + u) / 2 for (k, v), u in zip(cond.items(), uncond.values(), strict=True)}
+    alphas = schedule(8, "shift:3")
+    full = sample(Recorder(), x0(), alphas, cond, uncond, 3.0, method)
+    den = Recorder()
+    every = sample(den, x0(), alphas, cond, uncond, 3.0, method, interval=(0.0, 1.0))
+    np.testing.assert_array_equal(every, full)
+    assert den.batches == [2] * 8
+    den = Recorder()
+    limited = sample(den, x0(), alphas, cond, uncond, 3.0, method, interval=(0.0, 0.2))
+    assert den.batches == [2] * 4 + [1] * 4
+    assert not np.allclose(limited, full)
+    # By hand: guided steps, then the conditional field, through the same update rule.
+    f_g, f_c = guided(Recorder(), cond, uncond, 3.0), guided(Recorder(), cond, None, 1.0)
+    switch = sample(
+        lambda x, a, c: (f_g if a[0] < 0.2 else f_c)(x, a), x0(), alphas, cond, method=method
+    )
+    np.testing.assert_array_equal(limited, switch)
+    # With a partial branch (the stems' key) its push stays outside: d_p + w_p (d_c − d_p).
+    den = Recorder()
+    keyed = sample(den, x0(), alphas, cond, uncond, 3.0, method, partial, 6.0, interval=(0, 0.2))
+    assert den.batches == [3] * 4 + [2] * 4
+    f_g3, f_k = (
+        guided(Recorder(), cond, uncond, 3.0, partial, 6.0),
+        guided(Recorder(), cond, partial, 6.0),
+    )
+    switch = sample(
+        lambda x, a, c: (f_g3 if a[0] < 0.2 else f_k)(x, a), x0(), alphas, cond, method=method
+    )
+    np.testing.assert_array_equal(keyed, switch)
+
+
+def test_guidance_intervals_are_checked():
+    assert interval_of(None) is None and interval_of([0, 0.2]) == (0.0, 0.2)
+    assert interval_arg("0.1,0.6") == (0.1, 0.6)
+    for bad in ([0.5, 0.2], [-0.1, 0.5], [0.0, 1.5], [0.2, 0.2]):
+        with pytest.raises(ValueError, match="0 <= lo < hi <= 1"):
+            interval_of(bad)
+    for text in ("0.5", "a,b", "0.6,0.1"):
+        with pytest.raises(argparse.ArgumentTypeError, match="LO,HI"):
+            interval_arg(text)
 
 
 def test_sampling_is_deterministic_and_seeded():

@@ -23,6 +23,7 @@ import numpy as np
 
 from livegen.runtime.manifest import ModelFileError
 from livegen.runtime.models import OUT_HELP, output_model_dir
+from livegen.runtime.sampler import interval_arg
 from livegen.training.common import check_parity, relative_error, versions
 
 UNET_FILE = "generator_unet.onnx"
@@ -406,6 +407,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         type=float,
         help="stem generators: the default push to the key, on its own scale (default: w's)",
     )
+    parser.add_argument(
+        "--guidance-interval",
+        type=interval_arg,
+        help="LO,HI: the manifest's default guidance interval (guide only alpha in [LO, HI))",
+    )
     parser.add_argument("--opset", type=int, default=OPSET)
     parser.add_argument(
         "--fp32", action="store_true", help="store float32 weights (default: float16, half size)"
@@ -430,6 +436,11 @@ def run(args: argparse.Namespace) -> int:
             "schedule": args.schedule,
             "guide_bpm": args.guide_bpm,
             **({} if args.key_guidance is None else {"key_guidance": args.key_guidance}),
+            **(
+                {}
+                if args.guidance_interval is None
+                else {"guidance_interval": list(args.guidance_interval)}
+            ),
         },
         args.opset,
         fp16=not args.fp32,

@@ -101,3 +101,25 @@ def test_key_guidance_is_refused_for_a_unet_without_a_key_input(tiny_pkg: Path, 
     shutil.copytree(tiny_pkg, pkg)
     with pytest.raises(ValueError, match="no key input"):
         export_unet(tiny_pkg.parent / "run", pkg, {"key_guidance": 8.0})
+
+
+def test_export_stores_a_guidance_interval_the_runtime_reads(tiny_pkg: Path, tmp_path):
+    import argparse
+
+    from livegen.runtime.generator import Generator
+    from livegen.training.unet import export
+
+    pkg = tmp_path / "pkg"
+    shutil.copytree(tiny_pkg, pkg)
+    parser = argparse.ArgumentParser()
+    export.add_arguments(parser)
+    run = str(tiny_pkg.parent / "run")
+    args = parser.parse_args(
+        ["--checkpoint", run, "--out", str(pkg), "--guidance-interval", "0,0.2"]
+    )
+    assert export.run(args) == 0
+    sampler = load_manifest(pkg).section("generator")["sampler"]
+    assert sampler["guidance_interval"] == [0.0, 0.2]
+    assert Generator.load(pkg, "cpu", 1).spec.guidance_interval == (0.0, 0.2)
+    with pytest.raises(SystemExit):
+        parser.parse_args(["--out", str(pkg), "--guidance-interval", "0.3,0.1"])
