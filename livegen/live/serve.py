@@ -87,7 +87,7 @@ class Server:
         if self.oscquery is not None:
             self.oscquery.close()
         self.daemon.stop()
-        if self.daemon.audio.lost:
+        if self.daemon.audio.lost and not self._plays_again():
             # A stream whose device went away cannot be stopped (PortAudio's JACK host waits
             # minutes for a callback that will not come): leave it, and PortAudio's exit handler
             # too, which would close it the same way.
@@ -98,6 +98,19 @@ class Server:
         if self.clocks is not None:
             self.clocks.close()
         sys.setswitchinterval(self.switch_interval)
+
+    def _plays_again(self, wait: float = 0.8) -> bool:
+        """Whether callbacks come again within `wait` s of a loss: a device found lost may only
+        have been starved (a C call that held the GIL for a second: python-rtmidi closing a JACK
+        output waits up to 1 s for a cycle, and the loss shows after 0.5 s of it), and a stream
+        that plays is closed, not left running."""
+        blocks = self.daemon.engine.blocks
+        deadline = time.monotonic() + wait
+        while time.monotonic() < deadline:
+            if self.daemon.engine.blocks != blocks:
+                return True
+            time.sleep(0.02)
+        return False
 
 
 def load_source(args: argparse.Namespace) -> BarSource:

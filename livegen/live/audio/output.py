@@ -196,6 +196,9 @@ class StreamInfo:
     latency: float  # PortAudio's reported output latency (s)
 
 
+_ABANDONED: list[Any] = []  # streams given up on (see `Output.abandon`), never freed
+
+
 def output_devices(sd: Any) -> list[tuple[int, Any]]:
     """(index, info) of every output PortAudio knows. PortAudio lists devices once, when it
     starts: with none (a JACK server started after this process), it is restarted once."""
@@ -287,8 +290,13 @@ class AudioOutput:
 
     def abandon(self) -> None:
         """Give up a stream whose device went away without touching it (stopping or closing it
-        would wait for a callback that never comes), nor at exit (`sounddevice`'s handler)."""
+        would wait for a callback that never comes), nor at exit (`sounddevice`'s handler).
+        The stream is kept for the life of the process: PortAudio was never told to let it go,
+        and if its JACK client runs another cycle, the callback (a cffi closure the stream
+        object owns) must still be there, not freed memory (a SIGSEGV seen in CI)."""
         import atexit
+
+        _ABANDONED.append(self.stream)
 
         handler = getattr(self._sd, "_exit_handler", None)
         if handler is not None:
