@@ -196,7 +196,7 @@ class StreamInfo:
     latency: float  # PortAudio's reported output latency (s)
 
 
-_ABANDONED: list[Any] = []  # streams given up on (see `Output.abandon`), never freed
+_ABANDONED: list[Any] = []  # streams given up on (see `AudioOutput.abandon`), never freed
 
 
 def output_devices(sd: Any) -> list[tuple[int, Any]]:
