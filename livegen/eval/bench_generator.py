@@ -30,7 +30,7 @@ import numpy as np
 
 from livegen.control.keys import Key, key_option
 from livegen.runtime.models import add_model_argument, model_arg
-from livegen.runtime.sampler import interval_arg
+from livegen.runtime.sampler import add_interval_argument
 
 
 def _stats(ms: np.ndarray, bar_ms: float) -> dict[str, float]:
@@ -176,11 +176,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--key", type=key_option, default=Key(9, "minor"), help="--stems: the key asked for"
     )
-    parser.add_argument(
-        "--guidance-interval",
-        type=interval_arg,
-        help="LO,HI: guide only the steps with alpha in [LO, HI) (default: the manifest's)",
-    )
+    add_interval_argument(parser)
     parser.add_argument("--json", type=Path, help="also write the figures here")
 
 

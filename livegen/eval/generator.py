@@ -44,7 +44,7 @@ from typing import Any
 import numpy as np
 
 from livegen.runtime.models import add_model_argument
-from livegen.runtime.sampler import interval_arg
+from livegen.runtime.sampler import add_interval_argument
 
 
 def report(r: dict[str, Any]) -> str:
@@ -185,11 +185,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         action="store_true",
         help="judge the package's stem generator (its mix: the sum of the stems, no key)",
     )
-    parser.add_argument(
-        "--guidance-interval",
-        type=interval_arg,
-        help="LO,HI: guide only the steps with alpha in [LO, HI) (default: the manifest's)",
-    )
+    add_interval_argument(parser)
     parser.add_argument("--no-progress", action="store_true")
 
 

@@ -37,7 +37,7 @@ from livegen.dsp.resample import fit_bar
 from livegen.eval.key import chroma, estimate_key
 from livegen.eval.kick import beat_low_db
 from livegen.runtime.models import add_model_argument
-from livegen.runtime.sampler import interval_arg, noise
+from livegen.runtime.sampler import add_interval_argument, noise
 from livegen.units import bar_frames, bar_samples
 
 SR = 24_000
@@ -202,11 +202,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--threads", type=int, help="onnxruntime threads (default: all cores)")
     parser.add_argument("--json", type=Path, help="also write the results here")
-    parser.add_argument(
-        "--guidance-interval",
-        type=interval_arg,
-        help="LO,HI: guide only the steps with alpha in [LO, HI) (default: the manifest's)",
-    )
+    add_interval_argument(parser)
     parser.add_argument("--no-progress", action="store_true")
 
 
@@ -217,7 +213,7 @@ def run(args: argparse.Namespace) -> int:
     from livegen.runtime.generator import Generator
 
     gen = Generator.load(args.model, "cpu", args.threads, stems=True)
-    codec = Codec.load(args.model, "cpu", args.threads)
+    codec = Codec.load(args.model, "cpu", args.threads, warm=False)  # the round trip only
     gen.use_interval(args.guidance_interval)
     cond = load_conditioner("livegen-clap", model_dir=args.model, threads=args.threads)
     n = max(args.bars, min(args.per_key * len(KEYS), 200))

@@ -23,6 +23,7 @@ arrays with the same batch B, and `d` estimates x1 - x0 (IADB, Heitz, Belcour & 
 
 from __future__ import annotations
 
+import argparse
 import math
 from collections.abc import Callable, Mapping
 from typing import Literal
@@ -150,8 +151,6 @@ def interval_of(value: object) -> tuple[float, float] | None:
 
 def interval_arg(text: str) -> tuple[float, float]:
     """`--guidance-interval LO,HI` (argparse type); "0,1" guides every step."""
-    import argparse
-
     try:
         lo, hi = (float(v) for v in text.split(","))
         interval = interval_of((lo, hi))
@@ -159,6 +158,15 @@ def interval_arg(text: str) -> tuple[float, float]:
         raise argparse.ArgumentTypeError(f"expected LO,HI with 0 <= LO < HI <= 1 ({exc})") from None
     assert interval is not None
     return interval
+
+
+def add_interval_argument(parser: argparse.ArgumentParser) -> None:
+    """`--guidance-interval LO,HI` for a command that runs a generator (`Generator.use_interval`)."""
+    parser.add_argument(
+        "--guidance-interval",
+        type=interval_arg,
+        help="LO,HI: guide only the steps with alpha in [LO, HI) (default: the manifest's)",
+    )
 
 
 # --- the sampler ---------------------------------------------------------------------------------
