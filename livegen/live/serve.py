@@ -39,7 +39,6 @@ import sys
 import threading
 import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -114,16 +113,6 @@ class Server:
         return False
 
 
-def load_models(args: argparse.Namespace) -> tuple[BarSource, Any | None]:
-    """The bar source and the concept encoder, loaded side by side: onnxruntime builds a session
-    without holding the GIL, so the encoder's 0.4 s hide behind the generator's 1 s (start-up).
-    The source's error, if any, is the one raised."""
-    with ThreadPoolExecutor(1, thread_name_prefix="livegen-load") as pool:
-        conditioner = pool.submit(load_conditioner, args)
-        source = load_source(args)
-        return source, conditioner.result()
-
-
 def load_source(args: argparse.Namespace) -> BarSource:
     stems = bool(getattr(args, "stems", False))
     if args.source == "loops":
@@ -183,10 +172,10 @@ def start(
     started = time.monotonic()
     switch_interval = sys.getswitchinterval()
     config = midicontrol.load_config(args)  # a bad config stops here, before anything opens
-    if source is None and conditioner is None:
-        source, conditioner = load_models(args)
-    elif source is None:
-        source = load_source(args)
+    injected = source is not None
+    source = source or load_source(args)
+    if conditioner is None and not injected:
+        conditioner = load_conditioner(args)
     conditioner = matching_conditioner(source, conditioner)
     try:
         import sounddevice as sd  # imported late: PortAudio lists the devices there are now
