@@ -9,7 +9,6 @@ images above the model's Nyquist frequency. It runs in the scheduler thread, nev
 from __future__ import annotations
 
 import numpy as np
-from scipy import fft as sfft
 
 
 def fit_bar(audio: np.ndarray, frames_out: int) -> np.ndarray:
@@ -26,14 +25,14 @@ def fit_bar(audio: np.ndarray, frames_out: int) -> np.ndarray:
         raise ValueError(f"cannot fit a bar of {n} frames into {frames_out}")
     if frames_out == n:
         return audio.astype(np.float32, copy=True)
-    spec = sfft.rfft(audio.astype(np.float64), axis=0)
+    spec = np.fft.rfft(audio.astype(np.float64), axis=0)
     keep = min(n, frames_out) // 2 + 1
     out_spec = np.zeros((frames_out // 2 + 1, *audio.shape[1:]), dtype=np.complex128)
     out_spec[:keep] = spec[:keep]
     # The Nyquist bin of an even-length input holds both halves of a folded tone; keep it real.
     if min(n, frames_out) % 2 == 0:
         out_spec[keep - 1] = out_spec[keep - 1].real * (1.0 if n == frames_out else 0.5)
-    out = sfft.irfft(out_spec, n=frames_out, axis=0) * (frames_out / n)
+    out = np.fft.irfft(out_spec, n=frames_out, axis=0) * (frames_out / n)
     return out.astype(np.float32)
 
 

@@ -39,6 +39,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from typing import Any
 
@@ -113,6 +114,24 @@ class Server:
         return False
 
 
+def load_models(args: argparse.Namespace) -> tuple[BarSource, Any | None]:
+    """The bar source and the concept encoder, loaded side by side in two worker threads:
+    onnxruntime builds a session without holding the GIL, so the encoder's 0.4 s hide behind
+    the generator's 1 s (start-up). The main thread only waits, so the exception a signal
+    raises (`run`) lands in that wait, never inside an import a worker runs (an import lock
+    left held there deadlocked the workers and the pool's join). The source's error, if any,
+    is the one raised."""
+    pool = ThreadPoolExecutor(2, thread_name_prefix="livegen-load")
+    try:
+        source = pool.submit(load_source, args)
+        conditioner = pool.submit(load_conditioner, args)
+        both: list[Future[Any]] = [source, conditioner]
+        wait(both)
+        return source.result(), conditioner.result()
+    finally:
+        pool.shutdown(wait=False, cancel_futures=True)  # an interrupted start does not join
+
+
 def load_source(args: argparse.Namespace) -> BarSource:
     stems = bool(getattr(args, "stems", False))
     if args.source == "loops":
@@ -172,10 +191,10 @@ def start(
     started = time.monotonic()
     switch_interval = sys.getswitchinterval()
     config = midicontrol.load_config(args)  # a bad config stops here, before anything opens
-    injected = source is not None
-    source = source or load_source(args)
-    if conditioner is None and not injected:
-        conditioner = load_conditioner(args)
+    if source is None and conditioner is None:
+        source, conditioner = load_models(args)
+    elif source is None:
+        source = load_source(args)
     conditioner = matching_conditioner(source, conditioner)
     try:
         import sounddevice as sd  # imported late: PortAudio lists the devices there are now

@@ -7,8 +7,10 @@ muted while the provider loads, and report which provider actually runs.
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import functools
+import threading
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -21,6 +23,9 @@ from livegen.runtime.manifest import ModelFileError
 CPU = "CPUExecutionProvider"
 CUDA = "CUDAExecutionProvider"
 LOG_ERROR, LOG_FATAL = 3, 4  # onnxruntime severities: 0 verbose … 4 fatal
+# The default logger is process-wide: sessions that may try CUDA are built one at a time, so one
+# cannot unmute it while another's provider loads (CPU-only sessions build side by side).
+_MUTED = threading.Lock()
 
 
 @functools.cache
@@ -76,14 +81,17 @@ def create_session(
     if threads:
         options.intra_op_num_threads = threads
     # Provider start-up failures are logged through the default logger: mute it meanwhile.
-    ort.set_default_logger_severity(LOG_FATAL if CUDA in providers else log_severity)
-    try:
-        session = ort.InferenceSession(str(path), options, providers=providers)
-    except Exception as exc:  # InvalidProtobuf, Fail, NoSuchFile, …: one readable line instead
-        first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        raise ModelFileError(f"{path}: onnxruntime cannot load this model ({first[:160]})") from exc
-    finally:
-        ort.set_default_logger_severity(log_severity)
+    with _MUTED if CUDA in providers else contextlib.nullcontext():
+        ort.set_default_logger_severity(LOG_FATAL if CUDA in providers else log_severity)
+        try:
+            session = ort.InferenceSession(str(path), options, providers=providers)
+        except Exception as exc:  # InvalidProtobuf, Fail, NoSuchFile, …: one readable line
+            first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+            raise ModelFileError(
+                f"{path}: onnxruntime cannot load this model ({first[:160]})"
+            ) from exc
+        finally:
+            ort.set_default_logger_severity(log_severity)
     return session
 
 

@@ -8,6 +8,7 @@ A real JACK dummy server, stopped and started by the test under its own name."""
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -164,7 +165,12 @@ def test_the_daemon_comes_back_on_the_grid_when_the_server_returns(tmp_path):
     assert took < 2.0 and proc.returncode == 0, out.text()
     audio, rate = sf.read(take, dtype="float32")
     tail = audio[-rate // 2 :]
-    assert len(audio) > 3 * rate and np.abs(tail).max() > 0.05  # appended after the return
+    # appended after the return: the file holds more than the resumed process recorded (its
+    # stop line), the part before the loss (>= 0.3 s: warm-up, lead, the first bar) too
+    out.wait_for("recorded", 5)
+    resumed = float(re.findall(r"recorded ([\d.]+) s to", out.text())[-1])
+    assert len(audio) / rate > resumed + 0.2, (len(audio) / rate, resumed)
+    assert resumed > 2.0 and np.abs(tail).max() > 0.05
 
 
 @pytest.mark.parametrize("after", [0.7, 1.2])
@@ -211,3 +217,31 @@ def test_a_signal_that_a_library_wraps_while_starting_is_still_a_clean_stop(monk
     assert halted == [0]  # without finalisers: the half-loaded library crashed in them (SIGSEGV)
     assert "stopped while starting" in capsys.readouterr().err
     assert signal.getsignal(signal.SIGTERM) == before  # the daemon's handlers are gone again
+
+
+def test_a_signal_while_the_models_load_side_by_side_stops_without_waiting_for_them(
+    monkeypatch, capsys
+):
+    """The models load in two worker threads and the main thread only waits (`load_models`):
+    a signal lands in that wait, not in an import a worker runs, and the start gives up at once
+    instead of joining workers still loading (the hang of CI on 38e7202)."""
+    import argparse
+
+    import livegen.live.serve as serve
+
+    loading = threading.Event()
+
+    def slow(*_):
+        loading.set()
+        time.sleep(3.0)
+
+    monkeypatch.setattr(serve, "load_source", slow)
+    monkeypatch.setattr(serve, "load_conditioner", slow)
+    monkeypatch.setattr(serve.midicontrol, "load_config", lambda args: None)
+    threading.Timer(0.3, lambda: loading.wait(5) and os.kill(os.getpid(), signal.SIGTERM)).start()
+    halted: list[int] = []
+    t0 = time.monotonic()
+    assert serve.run(argparse.Namespace(quiet=True), halt=halted.append) == 0
+    took = time.monotonic() - t0
+    assert halted == [0] and took < 1.0, took
+    assert "stopped while starting" in capsys.readouterr().err

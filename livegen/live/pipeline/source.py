@@ -187,6 +187,11 @@ class LoopSource:
         self._cache: OrderedDict[int, tuple[np.ndarray, np.ndarray | None]] = OrderedDict()
         self._size = cache
         self.stems: tuple[str, ...] = tuple(STEMS) if stems else ()
+        # Imported here, not in the warm-up: the synthesiser's imports (scipy.signal, ~1 s) then
+        # overlap the concept encoder's loading (`serve.load_models`).
+        from livegen.corpus.loop import make_loop
+
+        self._make_loop = make_loop
 
     def index_for(self, spec: BarSpec) -> int:
         text = "|".join(f"{t}:{w:g}" for t, w in spec.prompts)
@@ -198,9 +203,7 @@ class LoopSource:
         if index in self._cache:
             self._cache.move_to_end(index)
             return self._cache[index]
-        from livegen.corpus.loop import make_loop
-
-        loop = make_loop(self.corpus_seed, index)
+        loop = self._make_loop(self.corpus_seed, index)
         stems = np.stack([loop.stems[s] for s in self.stems]) if self.stems else None
         self._cache[index] = (loop.audio.astype(np.float32), stems)
         while len(self._cache) > self._size:

@@ -11,7 +11,6 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 import numpy.typing as npt
-import scipy.fft
 
 from livegen.dsp.mel import mel_filterbank
 from livegen.units import SAMPLE_RATE
@@ -53,6 +52,8 @@ def log_mel(audio: npt.ArrayLike, cfg: MelConfig = MelConfig()) -> Array:
     offsets = np.arange(cfg.n_fft) - cfg.n_fft // 2
     idx = (offsets[None, :] + cfg.hop * np.arange(n_frames)[:, None]) % x.size
     frames = x[idx] * _window(cfg.n_fft)[None, :]
+    import scipy.fft  # here, not on top: 0.3 s of the daemon's start, for audio prompts only
+
     spec = scipy.fft.rfft(frames, axis=1)  # [T, F] complex64; scipy's is ~5x numpy's speed
     power = spec.real**2 + spec.imag**2
     # einsum, not `@`: a small BLAS matmul took 8-24 ms when OpenBLAS threads met a busy CPU.
