@@ -8,8 +8,12 @@ of one of your training bars (the performer's "in the style of this loop"), same
   themselves on the same scale (shipped decoder, and yours if it was tuned);
 - tempo adherence: tracked tempo within ±2 % of the requested one;
 - a listening reel (held-out bar, default's bar, yours) and a spectrogram sheet of the same.
+A second pair of sets prompts each bar with the audio of the held-out bar itself: how closely each
+model follows an audio prompt of a sound of yours it never trained on.
 With a few dozen bars the FDs are noisy (a 200-d Gaussian from n bars): compare the two models at
-the same n, which is what the page does, rather than reading one figure alone.
+the same n, which is what the page does, rather than reading one figure alone, and read the paired
+bootstrap beside it (generated, held-out and training bars resampled together for both models:
+the 90 % interval of each ratio and how often yours is the closer one).
 """
 
 from __future__ import annotations
@@ -25,6 +29,7 @@ from tqdm import tqdm
 
 SAMPLE_RATE = 24_000
 PCA_DIMS = 8
+BOOTSTRAP = 1000  # paired resamples of the FD ratios
 
 
 def _bars(corpus: Path, split: str, originals_only: bool) -> tuple[list[dict], list[np.ndarray]]:
@@ -69,6 +74,27 @@ def principal(real: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
     return mean, vt[:k].T
 
 
+def paired_bootstrap(
+    default: np.ndarray, yours: np.ndarray, held: np.ndarray, train: np.ndarray, seed: int
+) -> dict[str, Any]:
+    """FD ratios (to `held`, over FD(train, held)) of both models' embeddings on the same
+    resamples: bar i of both sets shares tempo, prompt and seed, so they are drawn together."""
+    from livegen.eval.musicnn import fd_ratio
+
+    rng = np.random.default_rng(seed)
+    d, y = np.empty(BOOTSTRAP), np.empty(BOOTSTRAP)
+    for b in range(BOOTSTRAP):
+        g = rng.integers(0, len(default), len(default))
+        h, t = rng.integers(0, len(held), len(held)), rng.integers(0, len(train), len(train))
+        d[b] = fd_ratio(default[g], held[h], train[t]).ratio
+        y[b] = fd_ratio(yours[g], held[h], train[t]).ratio
+    return {
+        "default_90": np.percentile(d, [5, 95]).round(3).tolist(),
+        "yours_90": np.percentile(y, [5, 95]).round(3).tolist(),
+        "yours_closer": float(np.mean(y < d)),
+    }
+
+
 def tempo_hits(bars: list[np.ndarray], bpms: list[float]) -> float:
     from livegen.dsp.tempo import loop_tempo, within
 
@@ -93,9 +119,13 @@ def stage_eval(args: argparse.Namespace, run: Any) -> dict[str, Any]:
     rng = np.random.default_rng(args.seed)
     prompts = [train[i] for i in rng.permutation(len(train))]
     progress = not args.no_progress
+    models = (("default", args.model), ("yours", out))
     sets = {
-        name: render_set(model, bpms, prompts, args.seed, args.threads, progress)
-        for name, model in (("default", args.model), ("yours", out))
+        name: render_set(m, bpms, prompts, args.seed, args.threads, progress) for name, m in models
+    }
+    # bar i at held-out bar i's tempo (bpms above), prompted with that bar's own audio
+    own = {
+        name: render_set(m, bpms, held, args.seed, args.threads, progress)[0] for name, m in models
     }
     judge = MusicnnJudge.load(threads=args.threads)
     emb_held, _ = judge.embed(held, SAMPLE_RATE)
@@ -116,18 +146,27 @@ def stage_eval(args: argparse.Namespace, run: Any) -> dict[str, Any]:
 
     result: dict[str, Any] = {"n_generated": n, "n_held_out": len(held), "n_train": len(train),
                               "pca_dims": k}  # fmt: skip
+    embs: dict[str, dict[str, np.ndarray]] = {}
     for name, (bars, gen) in sets.items():
         emb, tags = judge.embed(bars, SAMPLE_RATE)
+        emb_own, _ = judge.embed(own[name], SAMPLE_RATE)
+        embs[name] = {"train": project(emb), "own": project(emb_own)}
         codec = Codec.load(Path(args.model if name == "default" else out), "cpu", args.threads,
                            with_encoder=True, warm=False)  # fmt: skip
         rt, _ = judge.embed(round_trip(gen, codec, held), SAMPLE_RATE)
         result[name] = {
             "fd_ratio": ratio(emb),
             "fd_ratio_vs_training_bars": learnt(emb),
+            "fd_ratio_own_prompt": ratio(emb_own),
             "codec_round_trip_fd_ratio": ratio(rt),
             "tempo_within_2pct": tempo_hits(bars, [float(np.clip(b, gen.spec.bpm_min, gen.spec.bpm_max)) for b in bpms]),
             "tags": judge.tag_profile(tags, 5),
         }  # fmt: skip
+    result["bootstrap"] = {
+        kind: paired_bootstrap(embs["default"][kind], embs["yours"][kind], project(emb_held),
+                               project(emb_train), args.seed)
+        for kind in ("train", "own")
+    }  # fmt: skip
     result["real_held_out_tempo_within_2pct"] = tempo_hits(held, [float(e["bpm"]) for e in held_e])
     write_page(page, result, held_e, held, sets)
     section = dict(load_manifest(out).section("generator"))
@@ -157,6 +196,7 @@ def write_page(page: Path, result: dict[str, Any], held_e: list[dict], held: lis
     contact_sheet(sheet_e, sheet_a, page / "sheet.png")
     (page / "eval.json").write_text(json.dumps(result, indent=1) + "\n")
     d, y = result["default"], result["yours"]
+    bt, bo = result["bootstrap"]["train"], result["bootstrap"]["own"]
     lines = [
         "# Your model against the default, on your held-out bars",
         "",
@@ -169,6 +209,14 @@ def write_page(page: Path, result: dict[str, Any], held_e: list[dict], held: lis
         "| measure | default | yours |",
         "|---|---|---|",
         f"| FD ratio, generated vs held-out | {d['fd_ratio']:.2f} | {y['fd_ratio']:.2f} |",
+        f"| 90 % interval (paired bootstrap; yours closer in {bt['yours_closer']:.0%}) | "
+        f"{bt['default_90'][0]:.2f}-{bt['default_90'][1]:.2f} | "
+        f"{bt['yours_90'][0]:.2f}-{bt['yours_90'][1]:.2f} |",
+        f"| FD ratio, each bar prompted with the held-out bar's own audio | "
+        f"{d['fd_ratio_own_prompt']:.2f} | {y['fd_ratio_own_prompt']:.2f} |",
+        f"| 90 % interval (paired bootstrap; yours closer in {bo['yours_closer']:.0%}) | "
+        f"{bo['default_90'][0]:.2f}-{bo['default_90'][1]:.2f} | "
+        f"{bo['yours_90'][0]:.2f}-{bo['yours_90'][1]:.2f} |",
         f"| FD ratio, generated vs your training bars (floor: held-out vs training) | "
         f"{d['fd_ratio_vs_training_bars']:.2f} | {y['fd_ratio_vs_training_bars']:.2f} |",
         f"| FD ratio, codec round trip of the held-out bars | {d['codec_round_trip_fd_ratio']:.2f} "

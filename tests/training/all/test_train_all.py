@@ -81,5 +81,21 @@ def test_train_all_pauses_resumes_and_writes_a_playable_package(tmp_path, capsys
     for name in ("default", "yours"):
         assert math.isfinite(result[name]["fd_ratio"]) and result[name]["fd_ratio"] > 0
         assert 0.0 <= result[name]["tempo_within_2pct"] <= 1.0
+        assert math.isfinite(result[name]["fd_ratio_own_prompt"])
+    for kind in ("train", "own"):
+        boot = result["bootstrap"][kind]
+        assert boot["default_90"][0] <= boot["default_90"][1] and 0 <= boot["yours_closer"] <= 1
     assert (page / "reel.wav").stat().st_size > 24_000 and (page / "sheet.png").is_file()
     assert "| FD ratio, generated vs held-out |" in (page / "index.md").read_text()
+
+
+def test_the_paired_bootstrap_says_which_model_is_closer_and_how_surely():
+    from livegen.training.all.report import paired_bootstrap
+
+    rng = np.random.default_rng(0)
+    held, train = rng.normal(0, 1, (16, 4)), rng.normal(0, 1, (40, 4))
+    near, far = rng.normal(0, 1, (48, 4)), rng.normal(1.5, 1, (48, 4))
+    boot = paired_bootstrap(far, near, held, train, seed=0)
+    assert boot["yours_closer"] > 0.95 and boot["yours_90"][1] < boot["default_90"][0]
+    same = paired_bootstrap(near, near, held, train, seed=0)
+    assert same["yours_closer"] == 0.0 and same["yours_90"] == same["default_90"]
