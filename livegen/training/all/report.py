@@ -75,9 +75,9 @@ def principal(real: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
 
 
 def paired_bootstrap(
-    default: np.ndarray, yours: np.ndarray, held: np.ndarray, train: np.ndarray, seed: int
+    default: np.ndarray, yours: np.ndarray, ref: np.ndarray, other: np.ndarray, seed: int
 ) -> dict[str, Any]:
-    """FD ratios (to `held`, over FD(train, held)) of both models' embeddings on the same
+    """FD ratios (to `ref`, over FD(other, ref)) of both models' embeddings on the same
     resamples: bar i of both sets shares tempo, prompt and seed, so they are drawn together."""
     from livegen.eval.musicnn import fd_ratio
 
@@ -85,9 +85,9 @@ def paired_bootstrap(
     d, y = np.empty(BOOTSTRAP), np.empty(BOOTSTRAP)
     for b in range(BOOTSTRAP):
         g = rng.integers(0, len(default), len(default))
-        h, t = rng.integers(0, len(held), len(held)), rng.integers(0, len(train), len(train))
-        d[b] = fd_ratio(default[g], held[h], train[t]).ratio
-        y[b] = fd_ratio(yours[g], held[h], train[t]).ratio
+        r, o = rng.integers(0, len(ref), len(ref)), rng.integers(0, len(other), len(other))
+        d[b] = fd_ratio(default[g], ref[r], other[o]).ratio
+        y[b] = fd_ratio(yours[g], ref[r], other[o]).ratio
     return {
         "default_90": np.percentile(d, [5, 95]).round(3).tolist(),
         "yours_90": np.percentile(y, [5, 95]).round(3).tolist(),
@@ -162,11 +162,16 @@ def stage_eval(args: argparse.Namespace, run: Any) -> dict[str, Any]:
             "tempo_within_2pct": tempo_hits(bars, [float(np.clip(b, gen.spec.bpm_min, gen.spec.bpm_max)) for b in bpms]),
             "tags": judge.tag_profile(tags, 5),
         }  # fmt: skip
+    held_p, train_p = project(emb_held), project(emb_train)
     result["bootstrap"] = {
-        kind: paired_bootstrap(embs["default"][kind], embs["yours"][kind], project(emb_held),
-                               project(emb_train), args.seed)
+        kind: paired_bootstrap(
+            embs["default"][kind], embs["yours"][kind], held_p, train_p, args.seed
+        )
         for kind in ("train", "own")
-    }  # fmt: skip
+    }  # to the held-out bars; to the training bars (the floor: held-out vs training) too:
+    result["bootstrap"]["vs_training"] = paired_bootstrap(
+        embs["default"]["train"], embs["yours"]["train"], train_p, held_p, args.seed
+    )
     result["real_held_out_tempo_within_2pct"] = tempo_hits(held, [float(e["bpm"]) for e in held_e])
     write_page(page, result, held_e, held, sets)
     section = dict(load_manifest(out).section("generator"))
@@ -196,7 +201,7 @@ def write_page(page: Path, result: dict[str, Any], held_e: list[dict], held: lis
     contact_sheet(sheet_e, sheet_a, page / "sheet.png")
     (page / "eval.json").write_text(json.dumps(result, indent=1) + "\n")
     d, y = result["default"], result["yours"]
-    bt, bo = result["bootstrap"]["train"], result["bootstrap"]["own"]
+    bt, bo, bv = (result["bootstrap"][k] for k in ("train", "own", "vs_training"))
     lines = [
         "# Your model against the default, on your held-out bars",
         "",
@@ -219,6 +224,9 @@ def write_page(page: Path, result: dict[str, Any], held_e: list[dict], held: lis
         f"{bo['yours_90'][0]:.2f}-{bo['yours_90'][1]:.2f} |",
         f"| FD ratio, generated vs your training bars (floor: held-out vs training) | "
         f"{d['fd_ratio_vs_training_bars']:.2f} | {y['fd_ratio_vs_training_bars']:.2f} |",
+        f"| 90 % interval (paired bootstrap; yours closer in {bv['yours_closer']:.0%}) | "
+        f"{bv['default_90'][0]:.2f}-{bv['default_90'][1]:.2f} | "
+        f"{bv['yours_90'][0]:.2f}-{bv['yours_90'][1]:.2f} |",
         f"| FD ratio, codec round trip of the held-out bars | {d['codec_round_trip_fd_ratio']:.2f} "
         f"| {y['codec_round_trip_fd_ratio']:.2f} |",
         f"| tempo within ±2 % | {d['tempo_within_2pct']:.0%} | {y['tempo_within_2pct']:.0%} |",

@@ -236,6 +236,19 @@ def stage_export(args: argparse.Namespace, run: Run) -> dict[str, Any]:
     return {"package": str(args.out)}
 
 
+def replay_share(text: str) -> float:
+    """`--replay`: a share of the training bars, so below 1 (1.0 would ask for endless loops)."""
+    try:
+        share = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not 0.0 <= share <= 0.95:
+        raise argparse.ArgumentTypeError(
+            f"{share:g} is not a share in 0-0.95 (0.5: as many replayed loops as bars of yours)"
+        )
+    return share
+
+
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--corpus", type=Path, required=True, help="your imported loops")
     parser.add_argument("--out", type=output_model_dir, required=True, help=OUT_HELP)
@@ -248,9 +261,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--variants", type=int, default=5, help="tempos per training bar")
     parser.add_argument(
         "--replay",
-        type=float,
+        type=replay_share,
         default=0.5,
-        help="share of the training bars that are synthesised corpus loops (keeps tempo lock)",
+        help="share of the training bars that are synthesised corpus loops, 0-0.95 (keeps tempo "
+        "lock; 0.75 = three replayed loops per bar of yours)",
     )
     parser.add_argument("--codec-steps", type=int, default=600, help="decoder steps if it is poor")
     parser.add_argument("--unet-steps", type=int, default=1200, help="UNet fine-tuning steps")

@@ -82,7 +82,7 @@ def test_train_all_pauses_resumes_and_writes_a_playable_package(tmp_path, capsys
         assert math.isfinite(result[name]["fd_ratio"]) and result[name]["fd_ratio"] > 0
         assert 0.0 <= result[name]["tempo_within_2pct"] <= 1.0
         assert math.isfinite(result[name]["fd_ratio_own_prompt"])
-    for kind in ("train", "own"):
+    for kind in ("train", "own", "vs_training"):
         boot = result["bootstrap"][kind]
         assert boot["default_90"][0] <= boot["default_90"][1] and 0 <= boot["yours_closer"] <= 1
     assert (page / "reel.wav").stat().st_size > 24_000 and (page / "sheet.png").is_file()
@@ -99,3 +99,14 @@ def test_the_paired_bootstrap_says_which_model_is_closer_and_how_surely():
     assert boot["yours_closer"] > 0.95 and boot["yours_90"][1] < boot["default_90"][0]
     same = paired_bootstrap(near, near, held, train, seed=0)
     assert same["yours_closer"] == 0.0 and same["yours_90"] == same["default_90"]
+
+
+@pytest.mark.parametrize("bad", ["1.0", "1", "-0.1", "lots"])
+def test_a_replay_share_that_would_never_end_is_refused_before_anything_runs(bad, capsys, tmp_path):
+    with pytest.raises(SystemExit) as stop:
+        main(["train", "all", "--corpus", str(tmp_path), "--out", str(tmp_path / "m"),
+              "--replay", bad])  # fmt: skip
+    assert stop.value.code == 2
+    err = capsys.readouterr().err
+    assert "--replay" in err and ("0-0.95" in err or "not a number" in err)
+    assert not (tmp_path / "m").exists()
