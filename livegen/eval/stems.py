@@ -17,7 +17,10 @@ the same measure on the corpus's own stems of the same held-out loops (the ceili
   - transience: the onset envelope's 95th percentile over its median (`dsp.onset`): drums are
     spiky, pads are flat;
   - tonality: the largest pitch-class share of the chroma (`eval.key.chroma`): 1/12 is no pitch,
-    1 one pitch class; bass and music are tonal, drums much less.
+    1 one pitch class; bass and music are tonal, drums much less;
+  - in tune: the share of the peak power within ±15 cents of the tempered grid
+    (`eval.key.in_tune`): about 0.30 for pitch unrelated to it, near 1 for sustained tempered
+    notes; it reads the music stem's chords and pads (short bass notes smear into sidebands).
   Each reported as the median over bars, generated beside corpus.
 """
 
@@ -34,7 +37,7 @@ from tqdm import tqdm
 from livegen.control.keys import MODES, PITCH_CLASSES, Key, key_of_scale
 from livegen.dsp.onset import onset_envelope
 from livegen.dsp.resample import fit_bar
-from livegen.eval.key import chroma, estimate_key
+from livegen.eval.key import chroma, estimate_key, in_tune
 from livegen.eval.kick import beat_low_db
 from livegen.runtime.models import add_model_argument
 from livegen.runtime.sampler import add_interval_argument, noise
@@ -63,7 +66,9 @@ def measures(stems: np.ndarray) -> dict[str, np.ndarray]:
         trans.append(float(np.percentile(env, 95)) / med if med > 1e-12 else np.nan)
         c = chroma(s, SR)
         tonal.append(float(c.max()) if c.sum() > 0 else np.nan)
-    return {"kick_db": low - low[0], "transience": np.array(trans), "tonality": np.array(tonal)}
+    tuned = np.array([in_tune(s, SR) for s in stems])
+    return {"kick_db": low - low[0], "transience": np.array(trans), "tonality": np.array(tonal),
+            "in_tune": tuned}  # fmt: skip
 
 
 def key_study(gen, held, per_key: int, steps, guidance, seed: int, progress=True, wk=None):
@@ -166,15 +171,19 @@ def report(r: dict[str, Any]) -> str:
             else []
         ),
         f"purity (medians over {r['purity']['n']} bars; generated | corpus)",
-        f"  {'stem':<7} {'kick share dB':>22} {'transience':>18} {'tonality':>16}",
+        f"  {'stem':<7} {'kick share dB':>22} {'transience':>18} {'tonality':>16} {'in tune':>16}",
     ]
     g, real = r["purity"]["generated"], r["purity"]["corpus"]
+    columns = (("kick_db", 9, 1, 22), ("transience", 7, 2, 18), ("tonality", 6, 2, 16),
+               ("in_tune", 6, 2, 16))  # fmt: skip
     for name in g:
-        row = [
+        cells = [
             f"{g[name][m]:{w}.{p}f} | {real.get(name, {}).get(m, float('nan')):<{w - 2}.{p}f}"
-            for m, w, p in (("kick_db", 9, 1), ("transience", 7, 2), ("tonality", 6, 2))
-        ]
-        lines.append(f"  {name:<7} {row[0]:>22} {row[1]:>18} {row[2]:>16}")
+            .rjust(width)
+            for m, w, p, width in columns
+            if m in g[name]  # results written before "in tune" was measured
+        ]  # fmt: skip
+        lines.append(f"  {name:<7} " + " ".join(cells))
     return "\n".join(lines)
 
 

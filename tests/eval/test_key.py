@@ -7,7 +7,7 @@ from livegen import SAMPLE_RATE as SR
 from livegen.cli import main
 from livegen.corpus.loop import make_loop
 from livegen.corpus.make import CorpusConfig, make_corpus
-from livegen.eval.key import PITCH_CLASSES, chroma, estimate_key, key_of
+from livegen.eval.key import PITCH_CLASSES, chroma, estimate_key, in_tune, key_of
 
 MAJOR_SCALE = (0, 2, 4, 5, 7, 9, 11)
 MINOR_SCALE = (0, 2, 3, 5, 7, 8, 10)
@@ -77,3 +77,14 @@ def test_cli_eval_key(tmp_path, capsys):
     out = capsys.readouterr().out
     assert "bass+music stems" in out and "mix" in out and "tonic+mode" in out
     assert (tmp_path / "k.json").is_file()
+
+
+def test_in_tune_tells_tempered_chords_from_detuned_and_unrelated_pitch():
+    chord = [57, 60, 64, 69]  # A minor, sustained for a 2 s loop
+    n = 2 * SR
+    assert in_tune(sum(_tone(m, n) for m in chord), SR) > 0.95
+    assert in_tune(sum(_tone(m + 0.4, n) for m in chord), SR) < 0.05  # 40 cents sharp
+    rng = np.random.default_rng(0)
+    scattered = [in_tune(sum(_tone(m, n) for m in rng.uniform(55, 80, 4)), SR) for _ in range(40)]
+    assert 0.15 < np.mean(scattered) < 0.45  # pitch unrelated to the grid: about 0.30
+    assert np.isnan(in_tune(np.zeros(n), SR))

@@ -36,6 +36,7 @@ def test_the_measures_tell_the_corpus_stems_apart(corpus):
     assert med["tonality"][music] > med["tonality"][drums] + 0.15
     assert med["tonality"][bass] > med["tonality"][drums] + 0.15
     assert med["transience"][drums] > 2 * med["transience"][music]
+    assert med["in_tune"][music] > 0.8  # chords and pads on the tempered grid
 
 
 def test_the_estimator_finds_the_corpus_keys(corpus):
