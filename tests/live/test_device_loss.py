@@ -238,10 +238,20 @@ def test_a_signal_while_the_models_load_side_by_side_stops_without_waiting_for_t
     monkeypatch.setattr(serve, "load_source", slow)
     monkeypatch.setattr(serve, "load_conditioner", slow)
     monkeypatch.setattr(serve.midicontrol, "load_config", lambda args: None)
-    threading.Timer(0.3, lambda: loading.wait(5) and os.kill(os.getpid(), signal.SIGTERM)).start()
+    running = threading.Event()  # the signal only while `run` has its handlers installed
+
+    def interrupt() -> None:
+        if loading.wait(5) and running.is_set():
+            os.kill(os.getpid(), signal.SIGTERM)
+
+    threading.Timer(0.3, interrupt).start()
     halted: list[int] = []
     t0 = time.monotonic()
-    assert serve.run(argparse.Namespace(quiet=True), halt=halted.append) == 0
+    running.set()
+    try:
+        assert serve.run(argparse.Namespace(quiet=True), halt=halted.append) == 0
+    finally:
+        running.clear()
     took = time.monotonic() - t0
     assert halted == [0] and took < 1.0, took
     assert "stopped while starting" in capsys.readouterr().err
