@@ -23,6 +23,7 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from fractions import Fraction
+from pathlib import Path
 from typing import Any
 
 from livegen.clock.events import ClockEvent, parse_message
@@ -174,13 +175,22 @@ def _explain(api: str, exc: Exception) -> str:
     return f"cannot open MIDI ({text})"
 
 
+ALSA_SEQ = Path("/dev/snd/seq")
+
+
 def _open_midi_in(api: str, client_name: str) -> Any:
-    """A MidiIn on `api`; 'auto' tries the platform default, then JACK."""
+    """A MidiIn on `api`; 'auto' tries the platform default, then JACK. On Linux without an ALSA
+    sequencer device (containers, no sound card) 'auto' goes straight to JACK: libasound would
+    print its own "open /dev/snd/seq failed" line to stderr at every start, which we cannot
+    catch and which reads like an error although JACK then works."""
     rtmidi = _rtmidi()
     candidates = [api] if api != "auto" else ["auto"]
+    errors = []
     if api == "auto" and sys.platform.startswith("linux"):
         candidates.append("jack")  # no ALSA sequencer (containers, no sound card): try JACK
-    errors = []
+        if not ALSA_SEQ.exists():
+            candidates = ["jack"]
+            errors.append(f"no ALSA sequencer ({ALSA_SEQ} does not exist)")
     for name in candidates:
         try:
             return rtmidi.MidiIn(_api_constant(rtmidi, name), client_name)

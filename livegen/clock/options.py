@@ -66,7 +66,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--midi-api",
         choices=API_NAMES,
         default="auto",
-        help="MIDI system (default auto: the platform's, then JACK on Linux)",
+        help="MIDI system (default auto: the platform's, then JACK on Linux; JACK alone where "
+        "there is no /dev/snd/seq)",
     )
     group.add_argument(
         "--midi-latency-ms",

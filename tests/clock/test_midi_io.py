@@ -173,3 +173,14 @@ def test_inputs_close_while_a_clock_streams_without_freezing_the_process(jack):
     assert rc == 0 and lines[-1:] == ["done"], f"rc {rc} after {len(lines)} of {rounds} rounds"
     received = [int(line.split()[-1]) for line in lines[:-1]]
     assert len(received) == rounds and min(received) >= 5  # each input heard the clock
+
+
+@pytest.mark.skipif(Path("/dev/snd/seq").exists(), reason="this machine has an ALSA sequencer")
+def test_auto_without_an_alsa_sequencer_goes_to_jack_without_libasound_noise(jack):
+    """Before: every start printed libasound's "open /dev/snd/seq failed" on a JACK-only
+    machine (ALSA tried first), although the JACK ports then worked."""
+    code = "from livegen.clock.midi_io import list_input_ports; print(list_input_ports('auto'))"
+    done = subprocess.run([sys.executable, "-c", code], env=jack, capture_output=True, text=True,
+                          timeout=30)  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert "ALSA" not in done.stderr and done.stdout.startswith("["), done.stderr
