@@ -102,6 +102,14 @@ def outside_study(
         bars.append(render(gen, float(e["bpm"]), c, seed + i, steps, guidance)[0])
     emb_g, tags_g = judge.embed(bars, gen.sample_rate)
     ratio = fd_ratio(emb_g, emb_a, emb_b)
+    # pitch: the loops with chords or a pad, real beside generated (`eval.key.in_tune`)
+    tonal = [i for i, e in enumerate(entries) if {"stabs", "pad"} & set(e.get("instruments", {}))]
+    real_a = loops(split_a)
+    in_tune = {
+        "n": len(tonal),
+        "real": _median_in_tune([real_a[i] for i in tonal]),
+        "generated": _median_in_tune([bars[i] for i in tonal]),
+    }
     return {
         "judge": "MSD_musicnn penultimate (200-d), one embedding per bar",
         "n": n,
@@ -112,12 +120,20 @@ def outside_study(
         "generated": {"fd": ratio.fd_gen, "ratio": ratio.ratio},
         "codec_round_trip_unpaired": _ratio(fd_ratio(rt_b, emb_a, emb_b)),
         "codec_round_trip_paired": _ratio(fd_ratio(rt_a, emb_a, emb_b)),
+        "in_tune": in_tune,
         "tags": {
             "A": judge.tag_profile(tags_a),
             "B": judge.tag_profile(tags_b),
             "generated": judge.tag_profile(tags_g),
         },
     }
+
+
+def _median_in_tune(bars: list[np.ndarray]) -> float:
+    from livegen.eval.key import in_tune
+
+    values = [in_tune(b, 24_000) for b in bars]
+    return float(np.nanmedian(values)) if values and not np.all(np.isnan(values)) else float("nan")
 
 
 def _ratio(r) -> dict[str, float]:
@@ -134,6 +150,14 @@ def report(r: dict[str, Any]) -> str:
             f"  generated vs A              {r['generated']['ratio']:6.2f}   (FD {r['generated']['fd']:.2f})",
             f"  codec round trip of B vs A  {r['codec_round_trip_unpaired']['ratio']:6.2f}   (the codec's ceiling)",
             f"  codec round trip of A vs A  {r['codec_round_trip_paired']['ratio']:6.2f}   (paired)",
+            *(
+                [
+                    f"  in tune (±15 cents; {t['n']} loops with chords or a pad; 0.30 = no pitch): "
+                    f"generated {t['generated']:.2f}, real {t['real']:.2f}"
+                ]
+                if (t := r.get("in_tune")) and t["n"]
+                else []
+            ),
             f"  tags A:         {tags('A')}",
             f"  tags generated: {tags('generated')}",
         ]

@@ -86,6 +86,11 @@ def test_outside_study_scores_generated_bars_and_caches_the_references(
     assert calls[5:] == [2]  # the references came from the cache
     assert again["fd_floor"] == r["fd_floor"]
     assert "outside judge" in outside.report(r)
+    held = outside.held_out(corpus, "test", 2, gen.spec.bpm_min, gen.spec.bpm_max)
+    tonal = sum(bool({"stabs", "pad"} & set(e["instruments"])) for e in held)
+    assert r["in_tune"]["n"] == tonal
+    if tonal:  # the corpus's chords and pads sit on the grid (0.30 = no pitch)
+        assert r["in_tune"]["real"] > 0.5 and 0 <= r["in_tune"]["generated"] <= 1
 
 
 def test_held_out_says_how_many_loops_it_lacks(corpus):
