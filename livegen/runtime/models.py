@@ -132,6 +132,9 @@ def _provenance(section: dict[str, Any]) -> dict[str, Any]:
         "corpus": corpus,
         "steps": training.get("step") or training.get("steps"),
     }
+    if isinstance(section.get("source"), str):  # a converted third-party model (the judge)
+        out["source"] = section["source"] + (f", {section['licence']} licence"
+                                             if section.get("licence") else "")  # fmt: skip
     figures = dict(section.get("figures") or {})
     parity = section.get("parity") or {}
     if "max_relative_error" in parity:
@@ -159,7 +162,8 @@ def list_models() -> list[dict[str, Any]]:
                 k: _provenance(v) for k, v in data.items() if isinstance(v, dict) and k != "files"
             }
             found.append({"name": name, "path": str(manifest.parent), "where": where,
-                          "shadowed": name in seen, "sections": sections})  # fmt: skip
+                          "shadowed": name in seen, "sections": sections,
+                          "playable": "generator" in sections})  # fmt: skip
             seen.add(name)
     return found
 
@@ -171,11 +175,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def _describe(model: dict[str, Any]) -> list[str]:
     hidden = " (shadowed by the one above: not used by name)" if model["shadowed"] else ""
-    lines = [f"{model['name']}  [{model['where']}] {model['path']}{hidden}"]
+    role = "" if model.get("playable", True) else " (no generator: not for --model)"
+    lines = [f"{model['name']}  [{model['where']}] {model['path']}{role}{hidden}"]
     for section, prov in model["sections"].items():
         bits = [f"exported {prov['exported'][:10]}" if "exported" in prov else "",
                 f"corpus {prov['corpus']}" if "corpus" in prov else "",
-                f"{prov['steps']} steps" if "steps" in prov else ""]  # fmt: skip
+                f"{prov['steps']} steps" if "steps" in prov else "",
+                prov.get("source", "")]  # fmt: skip
         figures = ", ".join(f"{k} {v:.3g}" if isinstance(v, float) else f"{k} {v}"
                             for k, v in prov.get("figures", {}).items())  # fmt: skip
         text = "; ".join(b for b in [*bits, figures] if b)

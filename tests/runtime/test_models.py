@@ -110,7 +110,12 @@ def test_livegen_models_lists_provenance(
     assert (
         "generator: exported 2026-12-04; corpus data/my-loops; 1500 steps; fd_musicnn 41.5" in out
     )
-    assert "default  [shipped]" in out
+    assert (
+        "default  [shipped]" in out
+        and "default  [shipped] " + str(models.shipped_models_dir() / "default") + "\n" in out
+    )
+    assert "judge  [shipped]" in out and "(no generator: not for --model)" in out
+    assert "musicnn: musicnn 0.1.0 (PyPI)" in out and "ISC licence" in out
     assert models.main(["--json"]) == 0
     listed = json.loads(capsys.readouterr().out)["models"]
     assert listed[0]["sections"]["generator"]["figures"] == {
