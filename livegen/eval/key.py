@@ -12,6 +12,10 @@ partials, the bass's fundamentals, should lead. The notes fold onto 12 pitch cla
 Key: the Pearson correlation of that chroma with the 24
 rotations of the Krumhansl-Kessler major and minor profiles (Krumhansl 1990, the
 Krumhansl-Schmuckler algorithm); confidence is the best correlation minus the runner-up's.
+`profiles="albrecht-shanahan"` runs the same algorithm with Albrecht & Shanahan's (2013) corpus
+profiles: on the bass + music stems of 3 x ~240 corpus loops (seeds 31337, 2718, 0) they find the
+tonic in 85.1 / 83.5 / 82.4 % against 81.7 / 73.3 / 78.3 % (most misses of the probe-tone
+profiles are a fifth up).
 
 Scales beyond major and minor map into the 24 keys by their third, with the same tonic:
 dorian, phrygian, aeolian and locrian are minor; lydian and mixolydian are major.
@@ -28,6 +32,19 @@ from livegen.control.keys import MODE_OF_SCALE, MODES, PITCH_CLASSES
 # Krumhansl & Kessler (1982) probe-tone ratings, tonic first.
 MAJOR_PROFILE = np.array([6.35, 2.23, 3.48, 2.33, 4.38, 4.09, 2.52, 5.19, 2.39, 3.66, 2.29, 2.88])
 MINOR_PROFILE = np.array([6.33, 2.68, 3.52, 5.38, 2.60, 3.53, 2.54, 4.75, 3.98, 2.69, 3.34, 3.17])
+# Albrecht & Shanahan (2013), Music Perception 31(1): profiles counted in a corpus of 490 pieces;
+# they weigh the fourth and the leading note further from the tonic and fifth than the probe-tone
+# ratings do, so a tonic is less often taken for its dominant. Same algorithm, other profiles.
+AS_MAJOR_PROFILE = np.array(
+    [0.238, 0.006, 0.111, 0.006, 0.137, 0.094, 0.016, 0.214, 0.009, 0.080, 0.008, 0.081]
+)
+AS_MINOR_PROFILE = np.array(
+    [0.220, 0.006, 0.104, 0.123, 0.019, 0.103, 0.012, 0.214, 0.062, 0.022, 0.061, 0.052]
+)
+PROFILES = {
+    "krumhansl": (MAJOR_PROFILE, MINOR_PROFILE),
+    "albrecht-shanahan": (AS_MAJOR_PROFILE, AS_MINOR_PROFILE),
+}
 FMIN_HZ = 52.0  # just under A1 (55 Hz), the lowest bass note of the corpus
 FMAX_HZ = 2000.0
 HARMONIC_STEPS = (
@@ -130,21 +147,24 @@ def in_tune(
     return float(power[100.0 * np.abs(midi - np.round(midi)) <= cents].sum() / power.sum())
 
 
-def key_scores(chroma_12: np.ndarray) -> np.ndarray:
-    """Pearson correlation [2, 12] of a chroma with each mode's profile rotated to each tonic."""
+def key_scores(chroma_12: np.ndarray, profiles: str = "krumhansl") -> np.ndarray:
+    """Pearson correlation [2, 12] of a chroma with each mode's profile rotated to each tonic
+    (`profiles`: a key of `PROFILES`)."""
     c = np.asarray(chroma_12, dtype=np.float64)
     scores = np.zeros((2, 12))
     if np.ptp(c) == 0:
         return scores
-    for m, profile in enumerate((MAJOR_PROFILE, MINOR_PROFILE)):
+    for m, profile in enumerate(PROFILES[profiles]):
         for tonic in range(12):
             scores[m, tonic] = np.corrcoef(c, np.roll(profile, tonic))[0, 1]
     return scores
 
 
-def estimate_key(audio: np.ndarray, sample_rate: int, periodic: bool = True) -> KeyEstimate:
+def estimate_key(
+    audio: np.ndarray, sample_rate: int, periodic: bool = True, profiles: str = "krumhansl"
+) -> KeyEstimate:
     """The most likely of the 24 major/minor keys of a clip (see the module docstring)."""
-    scores = key_scores(chroma(audio, sample_rate, periodic))
+    scores = key_scores(chroma(audio, sample_rate, periodic), profiles)
     flat = np.sort(scores.ravel())
     m, tonic = np.unravel_index(int(np.argmax(scores)), scores.shape)
     return KeyEstimate(

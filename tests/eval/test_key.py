@@ -39,6 +39,15 @@ def test_synthetic_keys_all_24():
     assert right >= 22
 
 
+def test_the_albrecht_shanahan_profiles_find_the_24_keys_too():
+    right = sum(
+        estimate_key(_cadence(t, m), SR, periodic=False, profiles="albrecht-shanahan").tonic == t
+        for m in ("major", "minor")
+        for t in range(12)
+    )
+    assert right >= 22
+
+
 def test_chroma_and_silence():
     c = chroma(_tone(57, SR), SR)  # A3 and its overtones
     assert c.argmax() == PITCH_CLASSES.index("A") and c.sum() == pytest.approx(1.0)
