@@ -187,8 +187,9 @@ def _open_midi_in(api: str, client_name: str) -> Any:
     candidates = [api] if api != "auto" else ["auto"]
     errors = []
     if api == "auto" and sys.platform.startswith("linux"):
-        candidates.append("jack")  # no ALSA sequencer (containers, no sound card): try JACK
-        if not ALSA_SEQ.exists():
+        if ALSA_SEQ.exists():
+            candidates.append("jack")  # the sequencer may still fail to open: then JACK
+        else:
             candidates = ["jack"]
             errors.append(f"no ALSA sequencer ({ALSA_SEQ} does not exist)")
     for name in candidates:

@@ -23,6 +23,7 @@ dorian, phrygian, aeolian and locrian are minor; lydian and mixolydian are major
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -164,15 +165,29 @@ def estimate_key(
     audio: np.ndarray, sample_rate: int, periodic: bool = True, profiles: str = "krumhansl"
 ) -> KeyEstimate:
     """The most likely of the 24 major/minor keys of a clip (see the module docstring)."""
-    scores = key_scores(chroma(audio, sample_rate, periodic), profiles)
-    flat = np.sort(scores.ravel())
-    m, tonic = np.unravel_index(int(np.argmax(scores)), scores.shape)
-    return KeyEstimate(
-        tonic=int(tonic),
-        mode=MODES[int(m)],
-        confidence=float(flat[-1] - flat[-2]),
-        correlation=float(flat[-1]),
-    )
+    return estimate_keys(audio, sample_rate, periodic, (profiles,))[profiles]
+
+
+def estimate_keys(
+    audio: np.ndarray,
+    sample_rate: int,
+    periodic: bool = True,
+    profiles: Sequence[str] = tuple(PROFILES),
+) -> dict[str, KeyEstimate]:
+    """`estimate_key` with each of `profiles`, from one chroma of the clip."""
+    c = chroma(audio, sample_rate, periodic)
+    out = {}
+    for name in profiles:
+        scores = key_scores(c, name)
+        flat = np.sort(scores.ravel())
+        m, tonic = np.unravel_index(int(np.argmax(scores)), scores.shape)
+        out[name] = KeyEstimate(
+            tonic=int(tonic),
+            mode=MODES[int(m)],
+            confidence=float(flat[-1] - flat[-2]),
+            correlation=float(flat[-1]),
+        )
+    return out
 
 
 def key_of(key: str, scale: str) -> tuple[int, str]:

@@ -23,13 +23,10 @@ SOURCES = ("stems", "mix")  # bass + music stems; the whole mix
 
 
 def score_entry(
-    corpus_dir: Path,
-    entry: dict[str, Any],
-    sources: tuple[str, ...] = SOURCES,
-    profiles: str = "krumhansl",
+    corpus_dir: Path, entry: dict[str, Any], sources: tuple[str, ...] = SOURCES
 ) -> dict[str, tuple[bool, bool]]:
     """{source: (tonic right, tonic and mode right)} for one loop, for each of `sources` (no
-    stems key if it has none), by the estimator with `profiles`."""
+    stems key if it has none)."""
     tonic, mode = key_of(entry["key"], entry["scale"])
     clips = {"mix": load_audio(corpus_dir, entry)} if "mix" in sources else {}
     stems = load_stems(corpus_dir, entry) if "stems" in sources else None
@@ -37,7 +34,7 @@ def score_entry(
         clips["stems"] = stems["bass"] + stems["music"]
     out = {}
     for source, audio in clips.items():
-        est = estimate_key(audio, SR, profiles=profiles)
+        est = estimate_key(audio, SR)
         out[source] = (est.tonic == tonic, est.tonic == tonic and est.mode == mode)
     return out
 

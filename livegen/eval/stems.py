@@ -38,7 +38,7 @@ from tqdm import tqdm
 from livegen.control.keys import MODES, PITCH_CLASSES, Key, key_of_scale
 from livegen.dsp.onset import onset_envelope
 from livegen.dsp.resample import fit_bar
-from livegen.eval.key import chroma, estimate_key, in_tune
+from livegen.eval.key import chroma, estimate_keys, in_tune
 from livegen.eval.kick import beat_low_db
 from livegen.runtime.models import add_model_argument
 from livegen.runtime.sampler import add_interval_argument, noise
@@ -81,8 +81,8 @@ def key_study(gen, held, per_key: int, steps, guidance, seed: int, progress=True
         key = KEYS[i % len(KEYS)]
         j = (i // len(KEYS) * 7 + i) % len(held.entries)
         stems = stem_bar(gen, held.bpm[j], held.caption_vec[j], key, seed + i, steps, guidance, wk)
-        est = estimate_key(stems[1] + stems[2], SR)
-        other = estimate_key(stems[1] + stems[2], SR, profiles=OTHER)
+        ests = estimate_keys(stems[1] + stems[2], SR, profiles=("krumhansl", OTHER))
+        est, other = ests["krumhansl"], ests[OTHER]
         played = gen.key_played(key)
         rows.append((key.mode, est.tonic == key.root, est.tonic == played.root, est.mode,
                      other.tonic == key.root))  # fmt: skip
@@ -107,33 +107,32 @@ def key_study(gen, held, per_key: int, steps, guidance, seed: int, progress=True
 
 
 def corpus_keys(corpus: Path, entries: list[dict], codec=None) -> dict[str, Any]:
-    """The estimator on the corpus's own bass + music stems of these loops (the ceiling, as
-    `livegen eval key` scores it) and, with a `codec` (an encoder too), on the same stems through
-    its round trip, each stem on its own as the stem generator's latents are: the ceiling a
-    generator that gets the latents right can reach."""
+    """The estimator (both profiles) on the corpus's own bass + music stems of these loops (the
+    ceiling, as `livegen eval key` scores it) and, with a `codec` (an encoder too), on the same
+    stems through its round trip, each stem on its own as the stem generator's latents are: the
+    ceiling a generator that gets the latents right can reach. Each loop's stems are read once."""
     from livegen.corpus.make import load_stems
     from livegen.eval.key import key_of
-    from livegen.eval.key_corpus import score_entry
 
-    out: dict[str, Any] = {}
-    for profiles, name in (("krumhansl", "tonic"), (OTHER, f"tonic_{OTHER}")):
-        scored = (score_entry(corpus, e, ("stems",), profiles) for e in entries)
-        hits = [s["stems"][0] for s in scored if "stems" in s]
-        out |= {"n": len(hits), name: float(np.mean(hits)) if hits else float("nan")}
-    if codec is None:
-        return out
-    trips, other = [], []
+    names = {"krumhansl": "tonic", OTHER: f"tonic_{OTHER}"}
+    hits: dict[str, list[bool]] = {
+        f"{pre}{n}": [] for n in names.values() for pre in ("", "round_trip_")
+    }
     for e in entries:
         stems = load_stems(corpus, e) if e.get("key") else None
         if stems is None or not np.any(stems["bass"] + stems["music"]):
             continue
-        pair = np.stack([stems["bass"], stems["music"]])
-        back = codec.decode(codec.encode(pair), n_samples=pair.shape[1]).sum(0)
         tonic = key_of(e["key"], e["scale"])[0]
-        trips.append(estimate_key(back, SR).tonic == tonic)
-        other.append(estimate_key(back, SR, profiles=OTHER).tonic == tonic)
-    out["round_trip_tonic"] = float(np.mean(trips)) if trips else float("nan")
-    out[f"round_trip_tonic_{OTHER}"] = float(np.mean(other)) if other else float("nan")
+        clips = {"": stems["bass"] + stems["music"]}
+        if codec is not None:
+            pair = np.stack([stems["bass"], stems["music"]])
+            clips["round_trip_"] = codec.decode(codec.encode(pair), n_samples=pair.shape[1]).sum(0)
+        for pre, audio in clips.items():
+            for profiles, est in estimate_keys(audio, SR, profiles=tuple(names)).items():
+                hits[pre + names[profiles]].append(est.tonic == tonic)
+    out: dict[str, Any] = {"n": len(hits["tonic"])}
+    out |= {k: float(np.mean(v)) if v else float("nan") for k, v in hits.items()
+            if codec is not None or not k.startswith("round_trip_")}  # fmt: skip
     return out
 
 

@@ -46,9 +46,10 @@ def _bars(corpus: Path, split: str, originals_only: bool) -> tuple[list[dict], l
     return entries, [load_audio(corpus, e) for e in entries]
 
 
-def render_set(model: Path, bpms: list[float], prompts: list[np.ndarray], seed: int,
-               threads: int, progress: bool) -> tuple[list[np.ndarray], Any]:  # fmt: skip
-    """Bars of `model` at `bpms`, each prompted with the audio of `prompts[i % len]`."""
+def render_set(model: Path, bpms: list[float], prompt_sets: list[list[np.ndarray]], seed: int,
+               threads: int, progress: bool) -> tuple[list[list[np.ndarray]], Any]:  # fmt: skip
+    """For each list of prompts, bars of `model` at `bpms`, bar i prompted with the audio of
+    `prompts[i % len]` (seed + i); the model is loaded once for all the lists."""
     from livegen.eval.studies import render
     from livegen.runtime.concept import load_conditioner
     from livegen.runtime.generator import Generator
@@ -58,12 +59,15 @@ def render_set(model: Path, bpms: list[float], prompts: list[np.ndarray], seed: 
     cond = load_conditioner("livegen-clap", model_dir=model, threads=threads)
     sampler = load_manifest(model).section("generator")["sampler"]  # the daemon's defaults
     steps, guidance = int(sampler["steps"]), float(sampler["guidance"])
-    out = []
-    for i, bpm in enumerate(tqdm(bpms, desc=f"render {Path(model).name}", disable=not progress)):
-        c = cond.embed_audio(prompts[i % len(prompts)], SAMPLE_RATE).vector
-        out.append(render(gen, float(np.clip(bpm, gen.spec.bpm_min, gen.spec.bpm_max)), c,
-                          seed + i, steps, guidance)[0])  # fmt: skip
-    return out, gen
+    sets = []
+    for prompts in prompt_sets:
+        out = []
+        for i, bpm in enumerate(tqdm(bpms, desc=f"render {Path(model).name}", disable=not progress)):  # fmt: skip
+            c = cond.embed_audio(prompts[i % len(prompts)], SAMPLE_RATE).vector
+            out.append(render(gen, float(np.clip(bpm, gen.spec.bpm_min, gen.spec.bpm_max)), c,
+                              seed + i, steps, guidance)[0])  # fmt: skip
+        sets.append(out)
+    return sets, gen
 
 
 def principal(real: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
@@ -119,14 +123,12 @@ def stage_eval(args: argparse.Namespace, run: Any) -> dict[str, Any]:
     rng = np.random.default_rng(args.seed)
     prompts = [train[i] for i in rng.permutation(len(train))]
     progress = not args.no_progress
-    models = (("default", args.model), ("yours", out))
-    sets = {
-        name: render_set(m, bpms, prompts, args.seed, args.threads, progress) for name, m in models
-    }
-    # bar i at held-out bar i's tempo (bpms above), prompted with that bar's own audio
-    own = {
-        name: render_set(m, bpms, held, args.seed, args.threads, progress)[0] for name, m in models
-    }
+    sets, own = {}, {}
+    for name, model in (("default", args.model), ("yours", out)):
+        # the second list: bar i at held-out bar i's tempo (bpms above) with that bar's own audio
+        (bars, bars_own), gen = render_set(model, bpms, [prompts, held], args.seed, args.threads,
+                                           progress)  # fmt: skip
+        sets[name], own[name] = (bars, gen), bars_own
     judge = MusicnnJudge.load(threads=args.threads)
     emb_held, _ = judge.embed(held, SAMPLE_RATE)
     emb_train, _ = judge.embed(train, SAMPLE_RATE)
