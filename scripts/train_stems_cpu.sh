@@ -1,14 +1,20 @@
 #!/usr/bin/env bash
 # The CPU recipe of the shipped stem generator (models/default/generator_stems.onnx), one command,
 # resumable: run it again after any stop and every stage continues where it stopped (a corpus is
-# kept once finished; each training resumes from its run folder). Two stages, as it was trained:
+# kept once finished; each training resumes from its run folder). Four stages, as it was trained:
 #   1. 4,000 loops in minor keys (seed 0): `--preset stems-cpu` on a 16,000-step schedule,
 #      stopped at step 4,272 (where the first sitting ended; --stop-at keeps that schedule),
 #   2. 4,000 loops, half of them in major keys (`--modes both`, seed 0): 12,000 steps from stage
-#      1's averaged weights,
-# then exports stage 2 beside the mix generator with its default key guidance (KEY_GUIDANCE).
-# Wall time on 2 cores: about 2 h (stage 2's training alone 54 min at ~0.27 s/step; each corpus
-# ~5 min to synthesise and ~10 min to encode; a busy machine is 2-3x slower); ~2 GB under OUT.
+#      1's averaged weights; stages 1-2 in the codec's latent space (`--stem-norm off`),
+#   3. the same loops, 8,000 steps at lr 5e-4 from stage 2's weights, each channel of the stack
+#      standardised (`--stem-norm on`, README "The stem generator"),
+#   4. 8,000 more at lr 3e-4 from stage 3's,
+# then exports stage 4 beside the mix generator with its default key guidance (KEY_GUIDANCE).
+# (The shipped stage 3 started from the package's float16 copy of stage 2's averaged weights; here
+# it starts from the float32 ones, a 9e-4 relative difference.)
+# Wall time on 2 cores: about 3.5 h (stage 2 54 min at ~0.27 s/step, stages 3-4 ~35 min each on
+# an idle machine; each corpus ~5 min to synthesise and ~3-10 min to encode; a busy machine is
+# 2-3x slower); ~2.5 GB under OUT.
 # To continue from the shipped weights instead: `livegen train unet --preset stems-cpu --init
 # models/default ...` (the package's UNet is read back from its graph).
 # Usage: bash scripts/train_stems_cpu.sh [OUT]   env: WORKERS (2), MODEL (models/default),
@@ -32,9 +38,15 @@ train() {  # CORPUS RUN [options]
         --bars "$1.stem_bars.npz" --run-dir "$2" --workers "$W" --no-progress "${@:3}"
 }
 corpus "$OUT/corpus_minor" 4000 0
-train "$OUT/corpus_minor" "$OUT/run_minor" --steps 16000 --stop-at 4272
+train "$OUT/corpus_minor" "$OUT/run_minor" --steps 16000 --stop-at 4272 --stem-norm off
 corpus "$OUT/corpus_both" 4000 0 --modes both
-train "$OUT/corpus_both" "$OUT/run_both" --init "$OUT/run_minor/checkpoint.pt" --steps 12000
+train "$OUT/corpus_both" "$OUT/run_both" --init "$OUT/run_minor/checkpoint.pt" --steps 12000 \
+    --stem-norm off
+train "$OUT/corpus_both" "$OUT/run_norm" --init "$OUT/run_both/checkpoint.pt" --steps 8000 \
+    --lr 5e-4 --stem-norm on
+train "$OUT/corpus_both" "$OUT/run_norm2" --init "$OUT/run_norm/checkpoint.pt" --steps 8000 \
+    --lr 3e-4 --stem-norm on
 if [ -n "$EXPORT" ]; then
-    "${L[@]}" export unet --checkpoint "$OUT/run_both" --out "$EXPORT" --key-guidance "$KEY_GUIDANCE"
+    "${L[@]}" export unet --checkpoint "$OUT/run_norm2" --out "$EXPORT" \
+        --key-guidance "$KEY_GUIDANCE"
 fi

@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import math
 import time
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -102,6 +102,9 @@ class GeneratorSpec:
     key_guidance: float | None = None  # guide_key's own scale (None: the concept's w)
     # Guidance only on steps with α in [lo, hi); the rest run the conditional branch alone.
     guidance_interval: tuple[float, float] | None = None
+    # The UNet's own latent space (a stem generator's per-channel standardisation, manifest
+    # "latent_scale"): its samples are x · std + mean in the codec's normalised space. None: same.
+    scale: tuple[np.ndarray, np.ndarray] | None = field(default=None, compare=False)
 
     @classmethod
     def from_section(cls, s: dict[str, Any], where: Path) -> GeneratorSpec:
@@ -122,6 +125,7 @@ class GeneratorSpec:
                 modes=tuple(str(x) for x in s.get("modes", MODES)),
                 key_guidance=_opt_float(smp.get("key_guidance")),
                 guidance_interval=interval_of(smp.get("guidance_interval")),
+                scale=_scale(s.get("latent_scale"), int(cfg["latent_dim"])),
             )
             if spec.key_dim not in (0, len(key_vector(None))) or not set(spec.modes) <= set(MODES):
                 raise ValueError("key input")
@@ -325,7 +329,8 @@ class Generator:
         key_guidance: float | None = None,
         interval: tuple[float, float] | None = None,
     ) -> Array:
-        """Normalised latents [D, T] of a bar of `n_samples` from noise x0 [D, T].
+        """Codec-normalised latents [D, T] of a bar of `n_samples` from noise x0 [D, T] (the UNet's
+        own `latent_scale`, if any, undone).
 
         `bpm=False` drops the tempo (zero phase), as the model saw in condition dropout.
         Guidance contrasts the concept with none; with `guide_bpm` (default: the manifest's) the
@@ -378,6 +383,9 @@ class Generator:
             wk,
             interval or self.spec.guidance_interval,
         )
+        if self.spec.scale is not None:
+            mean, std = self.spec.scale
+            return (x[0] * std[:, None] + mean[:, None]).astype(np.float32)
         return x[0]
 
     def decode_period(self, z: Array) -> Array:
@@ -425,6 +433,19 @@ def _number(name: str, value: Any) -> float:
     if not math.isfinite(out):
         raise ValueError(f"{name} must be finite, got {value!r}")
     return out
+
+
+def _scale(section: Any, dim: int) -> tuple[np.ndarray, np.ndarray] | None:
+    """A manifest's "latent_scale" as (mean, std) [dim] float32; None when absent."""
+    if section is None:
+        return None
+    mean = np.asarray(section["mean"], np.float32)
+    std = np.asarray(section["std"], np.float32)
+    if mean.shape != (dim,) or std.shape != (dim,):
+        raise ValueError(f"latent_scale: mean and std must have latent_dim={dim} values")
+    if not (np.all(np.isfinite(mean)) and np.all(np.isfinite(std)) and np.all(std > 0)):
+        raise ValueError("latent_scale: finite values and a positive std")
+    return mean, std
 
 
 def _opt_float(value: Any) -> float | None:

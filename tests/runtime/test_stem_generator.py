@@ -142,3 +142,30 @@ def test_the_manifest_sets_the_default_key_guidance(pkg, tmp_path):
     np.testing.assert_array_equal(
         gen.bar(BarRequest(**req)).audio, loaded.bar(BarRequest(**req, key_guidance=8.0)).audio
     )
+
+
+def test_the_unets_own_latent_scale_is_undone_before_decoding(pkg, stems, tmp_path):
+    """A stem generator trained with per-channel standardisation (the tiny one, as the shipped
+    one) samples in its own space; `latents` maps that back to the codec's, channel by channel."""
+    import json
+    import shutil
+
+    mean, std = stems.spec.scale  # the tiny package's, from its training bars
+    assert mean.shape == std.shape == (24,) and np.all(std > 0)
+    data = json.loads((pkg / "manifest.json").read_text())
+    copy = tmp_path / "pkg"
+    shutil.copytree(pkg, copy)
+    del data["stem_generator"]["latent_scale"]
+    (copy / "manifest.json").write_text(json.dumps(data))
+    raw = Generator.load(copy, "cpu", 1, stems=True)
+    assert raw.spec.scale is None
+    n, x0 = round(240 / 124 * 24_000), stems.bar(BarRequest(bpm=124, steps=2, seed=1)).noise
+    args = (x0, n, CONCEPT, 2, 3.0)
+    np.testing.assert_allclose(
+        stems.latents(*args), raw.latents(*args) * std[:, None] + mean[:, None], atol=1e-5
+    )
+    for bad in ({"mean": [0.0] * 23, "std": [1.0] * 23}, {"mean": [0.0] * 24, "std": [0.0] * 24}):
+        data["stem_generator"]["latent_scale"] = bad
+        (copy / "manifest.json").write_text(json.dumps(data))
+        with pytest.raises(ModelFileError, match="latent_scale"):
+            Generator.load(copy, "cpu", 1, stems=True)

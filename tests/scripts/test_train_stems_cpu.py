@@ -1,4 +1,4 @@
-"""scripts/train_stems_cpu.sh, the shipped stem generator's CPU recipe: its stages in order, with
+"""scripts/train_stems_cpu.sh, the shipped stem generator's CPU recipe: its four stages in order, with
 the options that reproduce the training, corpora kept once written (a rerun resumes). Python is
 replaced by a recorder (the real stages take hours; each command is tested on its own)."""
 
@@ -33,20 +33,25 @@ def run(tmp_path: Path) -> list[str]:
     return log.read_text().splitlines()
 
 
-def test_the_recipe_runs_its_two_stages_then_exports_and_a_rerun_keeps_the_corpora(tmp_path):
+def test_the_recipe_runs_its_four_stages_then_exports_and_a_rerun_keeps_the_corpora(tmp_path):
     first = run(tmp_path)
     kinds = [" ".join(line.split()[2:4]) for line in first]
-    assert kinds == ["corpus make", "train unet"] * 2 + ["export unet"]
+    assert kinds == ["corpus make", "train unet"] * 2 + ["train unet"] * 2 + ["export unet"]
     corpora = [line for line in first if " corpus make " in line]
     assert "--n 4000 --seed 0" in corpora[0] and "--modes" not in corpora[0]
     assert "--n 4000 --seed 0" in corpora[1] and corpora[1].endswith("--modes both")
     trains = [line for line in first if " train unet " in line]
     assert all("--preset stems-cpu" in t for t in trains)
-    assert trains[0].endswith("--steps 16000 --stop-at 4272")
-    assert "--init " + str(tmp_path / "out/run_minor/checkpoint.pt") in trains[1]
-    assert trains[1].endswith("--steps 12000")
-    assert first[-1].endswith(
-        f"--checkpoint {tmp_path}/out/run_both --out models/default --key-guidance 7"
-    )
+    out = tmp_path / "out"
+    assert trains[0].endswith("--steps 16000 --stop-at 4272 --stem-norm off")
+    assert "--init " + str(out / "run_minor/checkpoint.pt") in trains[1]
+    assert trains[1].endswith("--steps 12000 --stem-norm off")
+    # then the generator's own latent space, from stage 2's weights, and on from stage 3's
+    assert f"--corpus {out}/corpus_both " in trains[2] and f"--run-dir {out}/run_norm " in trains[2]
+    assert "--init " + str(out / "run_both/checkpoint.pt") in trains[2]
+    assert trains[2].endswith("--steps 8000 --lr 5e-4 --stem-norm on")
+    assert "--init " + str(out / "run_norm/checkpoint.pt") in trains[3]
+    assert trains[3].endswith("--steps 8000 --lr 3e-4 --stem-norm on")
+    assert first[-1].endswith(f"--checkpoint {out}/run_norm2 --out models/default --key-guidance 7")
     again = run(tmp_path)  # corpora written: only the (resuming) trainings and the export again
-    assert [" ".join(line.split()[2:4]) for line in again] == ["train unet"] * 2 + ["export unet"]
+    assert [" ".join(line.split()[2:4]) for line in again] == ["train unet"] * 4 + ["export unet"]

@@ -56,6 +56,9 @@ class TrainConfig(ConfigDict):
     p_drop_bpm: float = 0.1  # independent of the concept's
     p_text: float = 0.5  # train on a caption's text vector instead of the audio vector
     p_drop_key: float = 0.2  # stem generators: key dropout ("no key" still works)
+    # stem generators: standardise each stacked channel over the training bars (see
+    # `training.unet.stems`); False: the codec's space, as the first stem generator was trained
+    stem_norm: bool = False
     concept_noise: float = 0.0  # Gaussian noise (per-dim std) added to the concept, renormalised
     # α at training: "uniform" (the paper) or "logit-normal:m,s" (SD3: α = sigmoid(N(m, s²)),
     # more of the steps where the direction is hardest to predict, mid-way)
@@ -100,7 +103,10 @@ PRESETS: dict[str, tuple[UNetConfig, TrainConfig]] = {
             log_every=50,
         ),
     ),
-    "stems-cpu": (STEM_UNET, TrainConfig(alpha_dist="logit-normal:0,1", ckpt_every=250)),
+    "stems-cpu": (
+        STEM_UNET,
+        TrainConfig(alpha_dist="logit-normal:0,1", ckpt_every=250, stem_norm=True),
+    ),
     "stems-gpu": (
         replace(WIDE_UNET, stems=STEM_UNET.stems),
         TrainConfig(
@@ -112,6 +118,7 @@ PRESETS: dict[str, tuple[UNetConfig, TrainConfig]] = {
             ckpt_every=1000,
             valid_every=1000,
             log_every=50,
+            stem_norm=True,
         ),
     ),
     "smoke": (

@@ -127,6 +127,12 @@ class BarBank:
     def __len__(self) -> int:
         return len(self.indices)
 
+    def rescale(self, mean: np.ndarray, std: np.ndarray) -> None:
+        """Standardise every channel once more: x ← (x − mean) / std, per channel [D] (a stem
+        generator's own latent space, see `livegen.training.unet.stems`)."""
+        self.x -= np.asarray(mean, np.float32)[None, :, None]
+        self.x /= np.asarray(std, np.float32)[None, :, None]
+
     @property
     def concept_dim(self) -> int:
         return self.concepts.dim if self.concepts is not None else 0

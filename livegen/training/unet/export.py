@@ -348,6 +348,17 @@ def export_unet(
             **(sampler or {}),
         },
         "stats": data["stats"],
+        **(
+            {
+                "latent_scale": {
+                    **data["latent_scale"],
+                    "space": "the UNet's x = (codec-normalised latents - mean) / std, per channel "
+                    "of the stack; the runtime maps its samples back before decoding",
+                }
+            }
+            if data.get("latent_scale")
+            else {}
+        ),
         "training": {
             "checkpoint": str(checkpoint),
             "step": ckpt["step"],

@@ -114,8 +114,13 @@ def tiny_trainer(
     bank = BarBank(cache, cache.select("train"), concepts, keys)
     valid = BarBank(cache, cache.select("valid"), concepts, keys)
     info = describe(cache, bank, valid, "synthetic", "synthetic")
+    train = train or tiny_train()
+    if unet.key_dim and train.stem_norm:
+        from livegen.training.unet.stems import standardise
+
+        standardise(bank, valid, info)
     dist = Dist(0, 1, torch.device("cpu"))
-    return Trainer(train or tiny_train(), unet, run_dir, bank, valid, dist, info, progress=False)
+    return Trainer(train, unet, run_dir, bank, valid, dist, info, progress=False)
 
 
 def tiny_codec(seed: int = 0):
@@ -151,6 +156,7 @@ def tiny_package(
     if stems:
         n = len(TINY_STEM_UNET.stems)
         stem_cache = synthetic_cache(np.tile(codec.mean, n), np.tile(codec.std, n), seed=1)
-        tiny_trainer(stem_cache, root / "run_stems", TINY_STEM_UNET, tiny_train(steps=steps)).fit()
+        train = replace(tiny_train(steps=steps), stem_norm=True)  # as the stem presets
+        tiny_trainer(stem_cache, root / "run_stems", TINY_STEM_UNET, train).fit()
         export_unet(root / "run_stems", root / "model")
     return root / "model"

@@ -72,6 +72,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     g.add_argument("--attn-heads", type=int, help="self-attention heads at the bottom (0: none)")
     g.add_argument("--alpha-dist", help="training α: uniform or logit-normal:m,s")
     g.add_argument("--ema", type=float, help="EMA decay of the exported weights")
+    g.add_argument(
+        "--stem-norm",
+        choices=("on", "off"),
+        help="stem generators: standardise each stacked channel over the training bars (the "
+        "stem presets: on; off: the codec's space, as the first stem generator)",
+    )
     g.add_argument("--p-drop-concept", type=float)
     g.add_argument("--p-drop-bpm", type=float)
     g.add_argument("--p-text", type=float)
@@ -133,6 +139,10 @@ def load_data(args: argparse.Namespace, cache, concepts, train_cfg, keyed: bool 
     valid_idx = cache.select("valid")
     valid = BarBank(cache, valid_idx, concepts, keys) if len(valid_idx) else None
     info = describe(cache, bank, valid, str(args.bars), str(corpus))
+    if keyed and train_cfg.stem_norm:  # from the training bars only: the same on a resume
+        from livegen.training.unet.stems import standardise
+
+        standardise(bank, valid, info)
     return bank, valid, info
 
 
@@ -188,6 +198,7 @@ def run(args: argparse.Namespace) -> int:
             ckpt_every=args.ckpt_every,
             alpha_dist=args.alpha_dist,
             ema=args.ema,
+            stem_norm=None if args.stem_norm is None else args.stem_norm == "on",
         )
     dist = setup_dist(args.device)
     if args.no_concept:

@@ -47,3 +47,25 @@ def test_the_key_table_is_each_loops_key_from_its_manifest(tiny_pkg, stem_corpus
         np.testing.assert_array_equal(row, key_vector(Key(PITCH_CLASSES.index(e["key"]), mode)))
     cache.entries[0] = {}  # an imported loop: no key
     assert not stems.key_table(cache)[0].any()
+
+
+def test_the_stem_scale_gives_every_channel_of_the_stack_unit_spread(tiny_pkg, stem_corpus):
+    """In the codec's space a sparse stem barely moves (the music stem of a loop without chords
+    is silence); `standardise` gives every channel mean 0 and spread 1 over the training bars,
+    applies the same map to the validation bars and records it for the export."""
+    from livegen.training.unet.data import BarBank
+
+    cache = bars.encode_bars(tiny_pkg, stem_corpus, progress=False, stems=True)
+    bank = BarBank(cache, np.arange(4), keys=stems.key_table(cache))
+    valid = BarBank(cache, np.arange(4, 6), keys=stems.key_table(cache))
+    before, valid_before = bank.x.copy(), valid.x.copy()
+    info: dict = {}
+    stems.standardise(bank, valid, info)
+    mean, std = (np.asarray(info["latent_scale"][k], np.float32) for k in ("mean", "std"))
+    assert mean.shape == std.shape == (cache.latents.shape[1],) and np.all(std >= stems.STD_FLOOR)
+    frames = np.concatenate([bank.x[i, :, : bank.lengths[i]] for i in range(len(bank))], axis=1)
+    np.testing.assert_allclose(frames.mean(axis=1), 0.0, atol=1e-4)
+    moving = std > stems.STD_FLOOR
+    np.testing.assert_allclose(frames.std(axis=1)[moving], 1.0, atol=1e-3)
+    np.testing.assert_allclose(bank.x * std[:, None] + mean[:, None], before, atol=1e-4)
+    np.testing.assert_allclose(valid.x * std[:, None] + mean[:, None], valid_before, atol=1e-4)
