@@ -14,7 +14,7 @@ import platform
 import signal
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import asdict, fields, replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -337,6 +337,23 @@ def lr_at(step: int, lr: float, warmup: int, steps: int, lr_final: float = 0.0) 
 def count_params(module: Any) -> int:
     """Parameters of a torch module (anything with `.parameters()`)."""
     return sum(p.numel() for p in module.parameters())
+
+
+def channel_stats(blocks: Iterable[np.ndarray], floor: float) -> tuple[np.ndarray, np.ndarray]:
+    """Per-channel mean and std [D] over every frame of `blocks` (arrays [..., D, T], float64
+    accumulation); std at least `floor`. Raises when the blocks hold no frame."""
+    sums, squares, count = [], [], 0
+    for block in blocks:
+        x = np.asarray(block, np.float64)
+        axes = tuple(i for i in range(x.ndim) if i != x.ndim - 2)
+        sums.append(x.sum(axis=axes))
+        squares.append((x * x).sum(axis=axes))
+        count += x.size // x.shape[-2]
+    if count == 0:
+        raise ValueError("latent statistics need at least one loop")
+    mean = np.sum(sums, axis=0) / count
+    std = np.sqrt(np.maximum(np.sum(squares, axis=0) / count - mean * mean, 0.0))
+    return mean.astype(np.float32), np.maximum(std, floor).astype(np.float32)
 
 
 def relative_error(got: np.ndarray, want: np.ndarray) -> float:

@@ -21,7 +21,7 @@ from torch import nn
 
 from livegen.runtime.manifest import ModelFileError
 from livegen.training.codec.config import OFFICIAL, OFFICIAL_CONFIGS, SOURCES, CodecConfig
-from livegen.training.common import CHECKPOINT_NAME
+from livegen.training.common import CHECKPOINT_NAME, channel_stats
 
 CHECKPOINT_FORMAT = "livegen-codec"
 # Shortest input the graphs take: the kernel-7 convs reflect-pad 3 (6 when causal) frames.
@@ -223,17 +223,4 @@ def latent_stats(
     model: CodecModel, loops: Iterable[np.ndarray], device: str = "cpu"
 ) -> tuple[np.ndarray, np.ndarray]:
     """Per-channel mean and std [D] of the raw latents of whole loops (float64 accumulation)."""
-    d = model.config.dimension
-    total = np.zeros(d)
-    total_sq = np.zeros(d)
-    count = 0
-    for audio in loops:
-        z64 = encode_loop(model, audio, device).astype(np.float64)  # (D, T)
-        total += z64.sum(axis=1)
-        total_sq += (z64**2).sum(axis=1)
-        count += z64.shape[1]
-    if count == 0:
-        raise ValueError("latent statistics need at least one loop")
-    mean = total / count
-    std = np.sqrt(np.maximum(total_sq / count - mean**2, 0.0))
-    return mean.astype(np.float32), np.maximum(std, 1e-5).astype(np.float32)
+    return channel_stats((encode_loop(model, audio, device) for audio in loops), 1e-5)

@@ -30,6 +30,7 @@ from livegen.control.keys import KEY_DIM, key_of_scale, key_vector
 from livegen.corpus.loop import STEMS  # the corpus's order: the stack's
 from livegen.runtime.codec import Codec
 from livegen.training.codec.latents import LatentCache
+from livegen.training.common import channel_stats
 from livegen.training.unet.bars import encode_bar
 
 LAYOUT = "circular-stem-bars"
@@ -57,17 +58,7 @@ STD_FLOOR = 0.1  # a channel that barely moves is not blown up into noise
 def stem_scale(bank) -> tuple[np.ndarray, np.ndarray]:
     """Per-channel mean and std [D] of a `BarBank`'s bars (every frame of every bar, silent
     stems included) in the space the bank holds them in (codec-normalised)."""
-    total = np.zeros(bank.x.shape[1], np.float64)
-    square = np.zeros_like(total)
-    count = 0
-    for t, rows in bank.buckets.items():
-        x = bank.x[rows, :, :t].astype(np.float64)
-        total += x.sum(axis=(0, 2))
-        square += (x * x).sum(axis=(0, 2))
-        count += x.shape[0] * t
-    mean = total / count
-    std = np.sqrt(np.maximum(square / count - mean * mean, 0.0))
-    return mean.astype(np.float32), np.maximum(std, STD_FLOOR).astype(np.float32)
+    return channel_stats((bank.x[rows, :, :t] for t, rows in bank.buckets.items()), STD_FLOOR)
 
 
 def standardise(bank, valid, info: dict) -> None:
