@@ -219,6 +219,30 @@ def test_a_signal_that_a_library_wraps_while_starting_is_still_a_clean_stop(monk
     assert signal.getsignal(signal.SIGTERM) == before  # the daemon's handlers are gone again
 
 
+def test_the_heavy_imports_run_before_the_daemon_takes_the_signals(tmp_path, monkeypatch):
+    """`preload` imports with the default actions in place (a signal ends the process in the
+    kernel, even inside an extension's init that holds the interpreter), then hands back."""
+    import livegen.live.serve as serve
+
+    (tmp_path / "heavy_probe.py").write_text(
+        "import signal\nseen = (signal.getsignal(signal.SIGINT), signal.getsignal(signal.SIGTERM))\n"
+    )
+    monkeypatch.syspath_prepend(str(tmp_path))
+
+    def mine(*_):
+        pass
+
+    before = signal.signal(signal.SIGTERM, mine)
+    try:
+        serve.preload(("heavy_probe",))
+        assert sys.modules["heavy_probe"].seen == (signal.SIG_DFL, signal.SIG_DFL)
+        assert signal.getsignal(signal.SIGTERM) is mine  # given back
+        assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+    finally:
+        signal.signal(signal.SIGTERM, before)
+        sys.modules.pop("heavy_probe", None)
+
+
 def test_a_signal_while_the_models_load_side_by_side_stops_without_waiting_for_them(
     monkeypatch, capsys
 ):
