@@ -76,6 +76,7 @@ def measures(stems: np.ndarray) -> dict[str, np.ndarray]:
 def key_study(gen, held, per_key: int, steps, guidance, seed: int, progress=True, wk=None):
     """Tonic found in bars asked for each of the 24 keys (see the module docstring)."""
     rows, offsets = [], []
+    alone: dict[str, list[int]] = {"bass": [], "music": []}  # offsets of each stem on its own
     total = per_key * len(KEYS)
     for i in tqdm(range(total), desc="keys", disable=not progress):
         key = KEYS[i % len(KEYS)]
@@ -87,6 +88,9 @@ def key_study(gen, held, per_key: int, steps, guidance, seed: int, progress=True
         rows.append((key.mode, est.tonic == key.root, est.tonic == played.root, est.mode,
                      other.tonic == key.root))  # fmt: skip
         offsets.append((est.tonic - played.root) % 12)
+        for name, audio in zip(alone, stems[1:], strict=True):
+            if np.any(audio):
+                alone[name].append((estimate_keys(audio, SR)["krumhansl"].tonic - played.root) % 12)
     wk = gen.spec.key_guidance if wk is None else wk
     out: dict[str, Any] = {"per_key": per_key, "steps": steps, "guidance": guidance}
     out["key_guidance"] = guidance if wk is None else wk
@@ -102,6 +106,12 @@ def key_study(gen, held, per_key: int, steps, guidance, seed: int, progress=True
     # smeared or detuned pitch, +7/+5 a fifth, +3/+9 a relative key.
     out["all"]["offsets"] = np.bincount(offsets, minlength=12).tolist()
     out[OTHER] = {"tonic_asked": float(np.mean([x[4] for x in rows]))}  # the other profiles
+    # Each pitched stem alone (Krumhansl): which of them loses the key, and how (offsets as above)
+    out["alone"] = {
+        name: {"n": len(o), "tonic_played": float(np.mean(np.array(o) == 0)) if o else float("nan"),
+               "offsets": np.bincount(o, minlength=12).tolist()}
+        for name, o in alone.items()
+    }  # fmt: skip
     out["modes_trained"] = list(gen.spec.modes)
     return out
 
@@ -118,12 +128,16 @@ def corpus_keys(corpus: Path, entries: list[dict], codec=None) -> dict[str, Any]
     hits: dict[str, list[bool]] = {
         f"{pre}{n}": [] for n in names.values() for pre in ("", "round_trip_")
     }
+    alone: dict[str, list[bool]] = {"bass": [], "music": []}
     for e in entries:
         stems = load_stems(corpus, e) if e.get("key") else None
         if stems is None or not np.any(stems["bass"] + stems["music"]):
             continue
         tonic = key_of(e["key"], e["scale"])[0]
         clips = {"": stems["bass"] + stems["music"]}
+        for name in ("bass", "music"):  # each pitched stem alone, as the key study reads them
+            if np.any(stems[name]):
+                alone[name].append(estimate_keys(stems[name], SR)["krumhansl"].tonic == tonic)
         if codec is not None:
             pair = np.stack([stems["bass"], stems["music"]])
             clips["round_trip_"] = codec.decode(codec.encode(pair), n_samples=pair.shape[1]).sum(0)
@@ -133,6 +147,8 @@ def corpus_keys(corpus: Path, entries: list[dict], codec=None) -> dict[str, Any]
     out: dict[str, Any] = {"n": len(hits["tonic"])}
     out |= {k: float(np.mean(v)) if v else float("nan") for k, v in hits.items()
             if codec is not None or not k.startswith("round_trip_")}  # fmt: skip
+    out |= {f"tonic_{name}_alone": float(np.mean(v)) if v else float("nan")
+            for name, v in alone.items()}  # fmt: skip
     return out
 
 
@@ -180,6 +196,7 @@ def report(r: dict[str, Any]) -> str:
             else []
         ),
         *_other_line(k, c),
+        *_alone_line(k, c),
         f"purity (medians over {r['purity']['n']} bars; generated | corpus)",
         f"  {'stem':<7} {'kick share dB':>22} {'transience':>18} {'tonality':>16} {'in tune':>16}",
     ]
@@ -206,6 +223,20 @@ def _other_line(k: dict[str, Any], c: dict[str, Any]) -> list[str]:
         f" %; corpus stems {100 * c[f'tonic_{OTHER}']:.1f} %"
         + (f", through the codec {100 * trip:.1f} %" if trip is not None else "")
     ]
+
+
+def _alone_line(k: dict[str, Any], c: dict[str, Any]) -> list[str]:
+    if "alone" not in k:  # results written before the stems were read alone
+        return []
+    cells = []
+    for name, a in k["alone"].items():
+        off = a["offsets"]
+        near = 100 * (off[1] + off[11]) / max(sum(off), 1)
+        cells.append(
+            f"{name} {100 * a['tonic_played']:.1f} % (corpus "
+            f"{100 * c.get(f'tonic_{name}_alone', float('nan')):.1f} %; a semitone off {near:.1f} %)"
+        )
+    return ["  each stem alone, tonic of the key played: " + ", ".join(cells)]
 
 
 def _offsets_line(offsets: list[int] | None) -> list[str]:
