@@ -59,6 +59,9 @@ class TrainConfig(ConfigDict):
     # stem generators: standardise each stacked channel over the training bars (see
     # `training.unet.stems`); False: the codec's space, as the first stem generator was trained
     stem_norm: bool = False
+    # stem generators: the loss weight of each stem (drums, bass, music; () = equal), normalised
+    # to mean 1 over the channels so the loss keeps its scale
+    stem_weights: tuple[float, ...] = ()
     concept_noise: float = 0.0  # Gaussian noise (per-dim std) added to the concept, renormalised
     # α at training: "uniform" (the paper) or "logit-normal:m,s" (SD3: α = sigmoid(N(m, s²)),
     # more of the steps where the direction is hardest to predict, mid-way)

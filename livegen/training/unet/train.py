@@ -78,6 +78,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="stem generators: standardise each stacked channel over the training bars (the "
         "stem presets: on; off: the codec's space, as the first stem generator)",
     )
+    g.add_argument(
+        "--stem-weights",
+        help="stem generators: loss weight per stem, e.g. 1,2,1 for drums, bass, music (default "
+        "equal; scaled to mean 1)",
+    )
     g.add_argument("--p-drop-concept", type=float)
     g.add_argument("--p-drop-bpm", type=float)
     g.add_argument("--p-text", type=float)
@@ -146,6 +151,17 @@ def load_data(args: argparse.Namespace, cache, concepts, train_cfg, keyed: bool 
     return bank, valid, info
 
 
+def _stem_weights(text: str | None) -> tuple[float, ...] | None:
+    if text is None:
+        return None
+    try:
+        return tuple(float(w) for w in text.split(","))
+    except ValueError:
+        raise ValueError(
+            f"--stem-weights {text!r}: numbers separated by commas, e.g. 1,2,1"
+        ) from None
+
+
 def read_init(path: Path, stems: bool) -> dict:
     """`--init`: a checkpoint (or run folder), or a model package whose UNet a run continues."""
     from livegen.training.unet.trainer import read_checkpoint
@@ -199,6 +215,7 @@ def run(args: argparse.Namespace) -> int:
             alpha_dist=args.alpha_dist,
             ema=args.ema,
             stem_norm=None if args.stem_norm is None else args.stem_norm == "on",
+            stem_weights=_stem_weights(args.stem_weights),
         )
     dist = setup_dist(args.device)
     if args.no_concept:

@@ -70,14 +70,40 @@ def write_slim(checkpoint: Path, out: Path) -> Path:
     return save_checkpoint(slim, Path(out))
 
 
-def iadb_loss(model: torch.nn.Module, b: dict[str, torch.Tensor]) -> torch.Tensor:
-    """‖D(x_α, α) − (x1 − x0)‖² averaged over the batch."""
+def iadb_errors(model: torch.nn.Module, b: dict[str, torch.Tensor]) -> torch.Tensor:
+    """‖D(x_α, α) − (x1 − x0)‖² per channel [D], averaged over the batch and the frames."""
     a = b["alpha"][:, None, None]
     x_alpha = (1 - a) * b["x0"] + a * b["x1"]
     concept = b["concept"] if b["concept"].shape[1] else None
     key = b["key"] if "key" in b and b["key"].shape[1] else None
     d = model(x_alpha, b["alpha"], b["phase"], concept, key)
-    return torch.mean((d - (b["x1"] - b["x0"])) ** 2)
+    return torch.mean((d - (b["x1"] - b["x0"])) ** 2, dim=(0, 2))
+
+
+def iadb_loss(
+    model: torch.nn.Module, b: dict[str, torch.Tensor], weights: torch.Tensor | None = None
+) -> torch.Tensor:
+    """The IADB loss: the mean of `iadb_errors`, each channel weighted by `weights` [D] (mean 1)
+    when given."""
+    err = iadb_errors(model, b)
+    return torch.mean(err if weights is None else err * weights)
+
+
+def channel_weights(
+    stem_weights: tuple[float, ...], stems: tuple[str, ...], latent_dim: int
+) -> np.ndarray | None:
+    """Per-channel loss weights [D] of a stem generator's stacked latents from one weight per
+    stem, scaled to mean 1 (None: equal weights)."""
+    if not stem_weights:
+        return None
+    w = np.asarray(stem_weights, np.float64)
+    if len(w) != len(stems) or np.any(w < 0) or not np.any(w > 0):
+        raise ValueError(
+            f"stem weights {list(stem_weights)}: one non-negative weight (not all 0) per stem "
+            f"of {list(stems) or 'a stem generator'}"
+        )
+    per = np.repeat(w, latent_dim // len(w))
+    return (per / per.mean()).astype(np.float32)
 
 
 class DeviceBank:
@@ -147,6 +173,8 @@ class Trainer(TrainerCommon):
         self.run_info = start_run_info(dist)
         cuda = dist.device.type == "cuda"
         self.device_bank = DeviceBank(bank, dist.device) if cuda else None
+        w = channel_weights(cfg.stem_weights, unet_cfg.stems, unet_cfg.latent_dim)
+        self.loss_weights = None if w is None else torch.from_numpy(w).to(dist.device)
         # bf16 autocast on a GPU (GroupNorm and the loss stay fp32); fp32 on the CPU.
         self.amp = cuda
         self.run_info["amp"] = "bf16" if cuda else None
@@ -205,7 +233,7 @@ class Trainer(TrainerCommon):
             )
         tensors = b if isinstance(b, dict) else self._tensors(b)
         with torch.autocast(self.dist.device.type, torch.bfloat16, enabled=self.amp):
-            loss = iadb_loss(model, tensors)
+            loss = iadb_loss(model, tensors, self.loss_weights)
         self.opt.zero_grad(set_to_none=True)
         loss.backward()
         grad_norm = torch.nn.utils.clip_grad_norm_(self.model.parameters(), self.cfg.grad_clip)
@@ -217,12 +245,18 @@ class Trainer(TrainerCommon):
 
     @torch.no_grad()
     def validate(self, batches: list[Batch]) -> dict[str, float]:
-        """EMA loss on fixed valid bars, noise and α (comparable across steps and runs)."""
-        total, n = 0.0, 0
+        """EMA loss on fixed valid bars, noise and α (comparable across steps and runs: never
+        weighted); a stem generator's per stem too."""
+        total, n = torch.zeros(self.unet_cfg.latent_dim, dtype=torch.float64), 0
         for b in batches:
-            total += iadb_loss(self.ema, self._tensors(b)).item() * len(b.alpha)
+            total += iadb_errors(self.ema, self._tensors(b)).double().cpu() * len(b.alpha)
             n += len(b.alpha)
-        return {"valid_loss": total / max(n, 1)}
+        per = total / max(n, 1)
+        out = {"valid_loss": float(per.mean())}
+        stems = self.unet_cfg.stems
+        for name, part in zip(stems, per.chunk(len(stems)) if stems else (), strict=True):
+            out[f"valid_loss_{name}"] = float(part.mean())
+        return out
 
     # -- the run -------------------------------------------------------------------------------
     def fit(self, time_limit_s: float | None = None) -> dict[str, Any]:

@@ -167,3 +167,30 @@ def test_init_from_starts_a_fine_tune_from_the_averaged_weights(tmp_path, cache)
     other = tiny_trainer(cache, tmp_path / "other", unet=replace(TINY_UNET, blocks=2))
     with pytest.raises(ModelFileError, match="another architecture"):
         other.init_from(base, tmp_path / "base")
+
+
+def test_stem_weights_steer_the_loss_and_each_stem_is_validated(tmp_path, cache):
+    """A weight of 0 for a stem takes its channels out of the loss: the zero-initialised output
+    rows that make it get no gradient and stay 0, while the other stem's learn. The validation
+    loss stays unweighted, per stem and over all (comparable across runs)."""
+    from livegen.training.unet.trainer import channel_weights
+
+    unet = replace(TINY_UNET, stems=("low", "high"))  # the 8 channels as two 4-channel stems
+    train = tiny_train(steps=60, lr=1e-2, valid_every=60, stem_weights=(1.0, 0.0))
+    trainer = tiny_trainer(cache, tmp_path, unet=unet, train=train)
+    trainer.fit()
+    out = trainer.model.out.conv
+    assert torch.count_nonzero(out.weight[4:]) == 0 and torch.count_nonzero(out.bias[4:]) == 0
+    assert torch.count_nonzero(out.weight[:4]) > 0.9 * out.weight[:4].numel()
+    rows = [json.loads(line) for line in (tmp_path / "metrics.jsonl").read_text().splitlines()]
+    valid = [r for r in rows if "valid_loss" in r][-1]
+    assert valid["valid_loss"] == pytest.approx(
+        (valid["valid_loss_low"] + valid["valid_loss_high"]) / 2, rel=1e-6
+    )
+    assert valid["valid_loss_low"] < valid["valid_loss_high"]  # only "low" was learnt
+    w = channel_weights((1.0, 3.0), ("a", "b"), 8)
+    np.testing.assert_allclose(w, [0.5] * 4 + [1.5] * 4)  # mean 1: the loss keeps its scale
+    for bad, stems in (((1.0,), ("a", "b")), ((1.0, -1.0), ("a", "b")), ((0.0, 0.0), ("a", "b")),
+                       ((1.0, 2.0), ())):  # fmt: skip
+        with pytest.raises(ValueError, match="one non-negative weight"):
+            channel_weights(bad, stems, 8)
