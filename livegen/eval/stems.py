@@ -21,7 +21,10 @@ the same measure on the corpus's own stems of the same held-out loops (the ceili
     1 one pitch class; bass and music are tonal, drums much less;
   - in tune: the share of the peak power within ±15 cents of the tempered grid
     (`eval.key.in_tune`): about 0.30 for pitch unrelated to it, near 1 for sustained tempered
-    notes; it reads the music stem's chords and pads (short bass notes smear into sidebands).
+    notes; it reads the music stem's chords and pads (short bass notes smear into sidebands);
+  - f0 on grid and f0 steady: the low fundamental of each frame (`eval.pitch.bass_pitch`, 41-196
+    Hz): the share of it within ±15 cents of the grid (0.30 unrelated) and how well the frames
+    agree on their offset from it (1 in tune or detuned alike, near 0 sliding): the bass's pitch.
   Each reported as the median over bars, generated beside corpus.
 """
 
@@ -40,6 +43,7 @@ from livegen.dsp.onset import onset_envelope
 from livegen.dsp.resample import fit_bar
 from livegen.eval.key import chroma, estimate_keys, in_tune
 from livegen.eval.kick import beat_low_db
+from livegen.eval.pitch import bass_pitch
 from livegen.runtime.models import add_model_argument
 from livegen.runtime.sampler import add_interval_argument, noise
 from livegen.units import bar_frames, bar_samples
@@ -69,8 +73,10 @@ def measures(stems: np.ndarray) -> dict[str, np.ndarray]:
         c = chroma(s, SR)
         tonal.append(float(c.max()) if c.sum() > 0 else np.nan)
     tuned = np.array([in_tune(s, SR) for s in stems])
+    pitch = [bass_pitch(s, SR) for s in stems]
     return {"kick_db": low - low[0], "transience": np.array(trans), "tonality": np.array(tonal),
-            "in_tune": tuned}  # fmt: skip
+            "in_tune": tuned, "f0_on_grid": np.array([p["on_grid"] for p in pitch]),
+            "f0_steady": np.array([p["steadiness"] for p in pitch])}  # fmt: skip
 
 
 def key_study(gen, held, per_key: int, steps, guidance, seed: int, progress=True, wk=None):
@@ -198,17 +204,19 @@ def report(r: dict[str, Any]) -> str:
         *_other_line(k, c),
         *_alone_line(k, c),
         f"purity (medians over {r['purity']['n']} bars; generated | corpus)",
-        f"  {'stem':<7} {'kick share dB':>22} {'transience':>18} {'tonality':>16} {'in tune':>16}",
+        f"  {'stem':<7} {'kick share dB':>22} {'transience':>18} {'tonality':>16} {'in tune':>16}"
+        f" {'f0 on grid':>16} {'f0 steady':>16}",
     ]
     g, real = r["purity"]["generated"], r["purity"]["corpus"]
     columns = (("kick_db", 9, 1, 22), ("transience", 7, 2, 18), ("tonality", 6, 2, 16),
-               ("in_tune", 6, 2, 16))  # fmt: skip
+               ("in_tune", 6, 2, 16), ("f0_on_grid", 6, 2, 16),
+               ("f0_steady", 6, 2, 16))  # fmt: skip
     for name in g:
         cells = [
             f"{g[name][m]:{w}.{p}f} | {real.get(name, {}).get(m, float('nan')):<{w - 2}.{p}f}"
             .rjust(width)
             for m, w, p, width in columns
-            if m in g[name]  # results written before "in tune" was measured
+            if m in g[name]  # results written before "in tune" (or f0) was measured
         ]  # fmt: skip
         lines.append(f"  {name:<7} " + " ".join(cells))
     return "\n".join(lines)
@@ -234,7 +242,8 @@ def _alone_line(k: dict[str, Any], c: dict[str, Any]) -> list[str]:
         near = 100 * (off[1] + off[11]) / max(sum(off), 1)
         cells.append(
             f"{name} {100 * a['tonic_played']:.1f} % (corpus "
-            f"{100 * c.get(f'tonic_{name}_alone', float('nan')):.1f} %; a semitone off {near:.1f} %)"
+            f"{100 * c.get(f'tonic_{name}_alone', float('nan')):.1f} %; "
+            f"a semitone off {near:.1f} %)"
         )
     return ["  each stem alone, tonic of the key played: " + ", ".join(cells)]
 
