@@ -1,6 +1,6 @@
-"""scripts/train_stems_cpu.sh, the shipped stem generator's CPU recipe: its four stages in order, with
-the options that reproduce the training, corpora kept once written (a rerun resumes). Python is
-replaced by a recorder (the real stages take hours; each command is tested on its own)."""
+"""scripts/train_stems_cpu.sh, the shipped stem generator's CPU recipe: its four stages in order,
+with the options that reproduce the training, corpora kept once written (a rerun resumes). Python
+is replaced by a recorder (the real stages take hours; each command is tested on its own)."""
 
 from __future__ import annotations
 
