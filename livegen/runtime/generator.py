@@ -42,6 +42,7 @@ import onnxruntime as ort
 from livegen.control.keys import MODES, Key, key_vector
 from livegen.dsp.resample import fit_bar
 from livegen.runtime.codec import Codec
+from livegen.runtime.lines import LINE_CHANNELS
 from livegen.runtime.manifest import Manifest, ModelFileError, load_manifest
 from livegen.runtime.sampler import (
     NOISE_FRAMES,
@@ -105,6 +106,8 @@ class GeneratorSpec:
     # The UNet's own latent space (a stem generator's per-channel standardisation, manifest
     # "latent_scale"): its samples are x · std + mean in the codec's normalised space. None: same.
     scale: tuple[np.ndarray, np.ndarray] | None = field(default=None, compare=False)
+    # A note line's rows follow the tempo's in the phase input (`runtime.lines`).
+    line: bool = False
 
     @classmethod
     def from_section(cls, s: dict[str, Any], where: Path) -> GeneratorSpec:
@@ -126,10 +129,12 @@ class GeneratorSpec:
                 key_guidance=_opt_float(smp.get("key_guidance")),
                 guidance_interval=interval_of(smp.get("guidance_interval")),
                 scale=_scale(s.get("latent_scale"), int(cfg["latent_dim"])),
+                line=bool(cfg.get("line", False)),
             )
             if spec.key_dim not in (0, len(key_vector(None))) or not set(spec.modes) <= set(MODES):
                 raise ValueError("key input")
-            if int(cfg.get("phase_channels", PHASE_CHANNELS)) != PHASE_CHANNELS:
+            rows = PHASE_CHANNELS + (LINE_CHANNELS if spec.line else 0)
+            if int(cfg.get("phase_channels", PHASE_CHANNELS)) != rows:
                 raise ValueError("phase channels")
         except (KeyError, TypeError, ValueError) as exc:
             raise ModelFileError(f"{where}: generator section incomplete ({exc!r})") from exc
@@ -328,6 +333,7 @@ class Generator:
         key: Key | None = None,
         key_guidance: float | None = None,
         interval: tuple[float, float] | None = None,
+        line: Array | None = None,
     ) -> Array:
         """Codec-normalised latents [D, T] of a bar of `n_samples` from noise x0 [D, T] (the UNet's
         own `latent_scale`, if any, undone).
@@ -340,6 +346,8 @@ class Generator:
         `key_guidance` (default: the manifest's; None = w) pushes to the key on its own scale: a
         third branch keeps the concept and drops the key (see `sampler.guided`). `interval`
         (default: the manifest's; None there = every step) limits guidance to α in [lo, hi).
+        `line`: a note line's rows [LINE_CHANNELS, T] (`runtime.lines.line_rows`) for a model that
+        takes one (None: no line, as its training's dropout).
         """
         t = x0.shape[-1]
         if t != bar_frames(n_samples, self.codec.hop) or t > NOISE_FRAMES:
@@ -348,6 +356,13 @@ class Generator:
                 f"{bar_frames(n_samples, self.codec.hop)}"
             )
         phase = phase_signal(t)[None]
+        if self.spec.line:
+            rows = np.zeros((LINE_CHANNELS, t), np.float32) if line is None else line
+            if rows.shape != (LINE_CHANNELS, t):
+                raise ValueError(f"line rows {rows.shape}, want ({LINE_CHANNELS}, {t})")
+            phase = np.concatenate([phase, rows[None].astype(np.float32)], axis=1)
+        elif line is not None:
+            raise ValueError("this model takes no note line")
         if not bpm:
             phase = np.zeros_like(phase)
         cond: dict[str, np.ndarray] = {"phase": phase}

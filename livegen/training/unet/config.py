@@ -38,6 +38,13 @@ class UNetConfig(ConfigDict):
     # () for a mix generator. key_dim: size of the key input (`control.keys.KEY_DIM`; 0: none).
     stems: tuple[str, ...] = ()
     key_dim: int = 0
+    # Pitch carriers (`training.unet.carriers`): the MIDI range lo, hi of the tempered notes whose
+    # oscillations the top level reads and writes; () for none. frame_rate: the codec's frames/s.
+    carriers: tuple[int, ...] = ()
+    frame_rate: float = 75.0
+    # A note line (`runtime.lines`): its rows follow the tempo's in the phase input
+    # (phase_channels = 6 + 3) and its carrier is read and written at the top level.
+    line: bool = False
 
 
 @dataclass(frozen=True)

@@ -68,6 +68,7 @@ class Plan:
     concept: np.ndarray
     noise_seed: int
     key: np.ndarray
+    line_off: np.ndarray | None = None  # [B] bool: the note line's rows dropped (None: no line)
 
 
 @dataclass(frozen=True)
@@ -80,6 +81,7 @@ class Dropout:
     noise: float = 0.0
     alpha: str = "uniform"  # `alpha_sampler` spec
     p_key: float = 0.2
+    p_line: float = 0.2  # a bank with note lines: drop them ("no line" still works)
 
 
 class BarBank:
@@ -90,6 +92,8 @@ class BarBank:
         indices: which loops of the cache (e.g. `cache.select("train")`).
         concepts: concept vectors for the whole cache (None: no concept conditioning).
         keys: key inputs for the whole cache [L, K] (None: no key conditioning).
+        lines: note-line rows for the whole cache [L, LINE_CHANNELS, T_max] (`runtime.lines`),
+            appended to the phase rows (None: none).
     """
 
     def __init__(
@@ -98,6 +102,7 @@ class BarBank:
         indices: np.ndarray,
         concepts: ConceptTable | None = None,
         keys: np.ndarray | None = None,
+        lines: np.ndarray | None = None,
     ):
         if len(indices) == 0:
             raise ValueError("no loops to train on (empty split?)")
@@ -112,6 +117,10 @@ class BarBank:
         self.phase = np.zeros((len(self.indices), PHASE_CHANNELS, t_max), np.float32)
         for t in np.unique(self.lengths):
             self.phase[self.lengths == t, :, :t] = phase_signal(int(t))
+        self.has_lines = lines is not None
+        if lines is not None:
+            rows = np.asarray(lines, np.float32)[self.indices, :, :t_max]
+            self.phase = np.concatenate([self.phase, rows], axis=1)
         self.concepts = concepts
         if concepts is not None:
             self.audio_c = concepts.audio[self.indices]
@@ -149,7 +158,8 @@ class BarBank:
         key = self.keys[pick].copy()
         if key.shape[1]:  # drawn after the rest: a bank without keys draws what it always did
             key[rng.random(batch) < drop.p_key] = 0.0
-        return Plan(t, pick, alpha, bpm_off, concept, noise_seed, key)
+        line_off = rng.random(batch) < drop.p_line if self.has_lines else None
+        return Plan(t, pick, alpha, bpm_off, concept, noise_seed, key, line_off)
 
     def draw(self, rng: np.random.Generator, batch: int, drop: Dropout) -> Batch:
         """A training batch in numpy: `plan`, then the bars and noise x0 ~ N(0, I)."""
@@ -158,6 +168,8 @@ class BarBank:
         x0 = np.random.default_rng(p.noise_seed).standard_normal(x1.shape, dtype=np.float32)
         phase = self.phase[p.pick, :, : p.t].copy()
         phase[p.bpm_off] = 0.0
+        if p.line_off is not None:
+            phase[p.line_off, PHASE_CHANNELS:] = 0.0
         return Batch(x1, x0, p.alpha, phase, p.concept, self.indices[p.pick], p.key)
 
     def _concepts(self, rng: np.random.Generator, pick: np.ndarray, drop: Dropout) -> np.ndarray:

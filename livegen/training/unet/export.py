@@ -214,6 +214,12 @@ def parity(model, path: Path, frames: tuple[int, ...] = PARITY_FRAMES, seed: int
     out = {}
     for t in frames:
         phase = phase_signal(t)
+        if cfg.phase_channels > len(phase):  # a note line: a held note sliding into another
+            from livegen.runtime.lines import line_rows
+
+            n = t * 320
+            notes = [[0, 45, False, True], [n // 2, 52, False, False]]
+            phase = np.concatenate([phase, line_rows(notes, n, t)])
         feeds = {
             "x": rng.standard_normal((2, cfg.latent_dim, t), dtype=np.float32),
             "alpha": np.array([0.3, 0.3], np.float32),
@@ -326,7 +332,12 @@ def export_unet(
                 else ""
             ),
             "alpha": "[B]",
-            "phase": "[B, 6, T] beat/bar phase (zeros: no tempo)",
+            "phase": (
+                "[B, 9, T] beat/bar phase (zeros: no tempo), then the note line's cos, sin and "
+                "pitch (runtime.lines; zeros: no line)"
+                if cfg.line
+                else "[B, 6, T] beat/bar phase (zeros: no tempo)"
+            ),
             **({"concept": "[B, C] unit concept vector (zeros: none)"} if cfg.concept_dim else {}),
             **(
                 {"key": "[B, 14] one-hot root (C..B), one-hot mode (major, minor); zeros: none"}

@@ -12,7 +12,8 @@ What it keeps from the seed project (LADMG) and what it changes:
   any T works (odd lengths make the coarse grid slightly irregular across the seam, nothing more).
 - 3.4 M parameters instead of 48 M, sized for 8 guided steps per bar on a 2-core CPU.
 
-Inputs of `UNet1d.forward` (also the ONNX graph's): x [B, D, T], alpha [B], phase [B, 6, T],
+Inputs of `UNet1d.forward` (also the ONNX graph's): x [B, D, T], alpha [B], phase [B, 6, T]
+(9 rows with a note line, `runtime.lines`),
 concept [B, C] (absent when concept_dim is 0: a BPM-only model), key [B, K] (stem generators:
 one-hot root and mode, zeros = no key; absent when key_dim is 0). A stem generator's x stacks
 its stems' latents ([drums; bass; music], D = 3 · the codec's).
@@ -27,6 +28,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from livegen.runtime.sampler import PHASE_CHANNELS
+from livegen.training.unet.carriers import Carriers
 from livegen.training.unet.config import UNetConfig
 
 
@@ -195,6 +198,11 @@ class UNet1d(nn.Module):
         self.out_norm = nn.GroupNorm(math.gcd(g, ch[0]), ch[0])
         self.out = CConv1d(ch[0], cfg.latent_dim, circular=c)
         zero_init(self.out.conv)
+        if cfg.carriers:  # the tempered notes' oscillations at the top level (unet.carriers)
+            lo, hi = cfg.carriers
+            self.carriers = Carriers((lo, hi), cfg.frame_rate, cfg.latent_dim, ch[0])
+        if cfg.line:  # the note line's own carrier, rows 6-7 of the phase input (runtime.lines)
+            self.line = Carriers(None, cfg.frame_rate, cfg.latent_dim, ch[0])
 
     def embed(
         self, alpha: torch.Tensor, concept: torch.Tensor | None, key: torch.Tensor | None = None
@@ -223,6 +231,16 @@ class UNet1d(nn.Module):
         emb = self.embed(alpha, concept, key)
         phases = [self.phase_in[lv](phase[..., :: 2**lv]) for lv in range(self.levels)]
         h = self.inp(x)
+        if self.cfg.carriers:
+            heard, pair = self.carriers.read(x)
+            h = h + heard
+        if self.cfg.line:
+            given = (
+                phase[:, PHASE_CHANNELS : PHASE_CHANNELS + 1],
+                phase[:, PHASE_CHANNELS + 1 : PHASE_CHANNELS + 2],
+            )
+            heard_line, pair_line = self.line.read(x, given)
+            h = h + heard_line
         skips = []
         for lv in range(self.levels - 1):
             for block in self.down[lv]:  # type: ignore[attr-defined]
@@ -237,7 +255,13 @@ class UNet1d(nn.Module):
             h = self.upconv[lv](h)
             for i, block in enumerate(self.up[lv]):  # type: ignore[arg-type]
                 h = block(torch.cat([h, skip], dim=1) if i == 0 else h, emb, phases[lv])
-        return self.out(F.silu(self.out_norm(h)))
+        top = F.silu(self.out_norm(h))
+        out = self.out(top)
+        if self.cfg.carriers:
+            out = out + self.carriers.write(top, pair)
+        if self.cfg.line:
+            out = out + self.line.write(top, pair_line, given)
+        return out
 
 
 class TorchDenoiser:

@@ -98,7 +98,8 @@ def tiny_trainer(
     train: TrainConfig | None = None,
 ):
     """A Trainer on the cache's train/valid splits (synthetic concepts when the UNet has any;
-    synthetic keys, every loop in a minor key, when it is keyed)."""
+    synthetic keys, every loop in a minor key, when it is keyed; a synthetic note line, a held
+    note per loop, when it takes one)."""
     import torch
 
     from livegen.control.keys import Key, key_vector
@@ -111,8 +112,16 @@ def tiny_trainer(
     if unet.key_dim:
         keys = np.stack([key_vector(Key(i % 12, "minor")) for i in range(len(cache))])
         cache.meta["stems"] = list(unet.stems)
-    bank = BarBank(cache, cache.select("train"), concepts, keys)
-    valid = BarBank(cache, cache.select("valid"), concepts, keys)
+    lines = None
+    if unet.line:
+        from livegen.runtime.lines import LINE_CHANNELS, line_rows
+
+        lines = np.zeros((len(cache), LINE_CHANNELS, int(cache.lengths.max())), np.float32)
+        for i, t in enumerate(cache.lengths):
+            notes = [[0, 33 + i % 12, False, False]]
+            lines[i, :, :t] = line_rows(notes, int(cache.n_samples[i]), int(t))
+    bank = BarBank(cache, cache.select("train"), concepts, keys, lines)
+    valid = BarBank(cache, cache.select("valid"), concepts, keys, lines)
     info = describe(cache, bank, valid, "synthetic", "synthetic")
     train = train or tiny_train()
     if unet.key_dim and train.stem_norm:

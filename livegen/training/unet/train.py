@@ -15,6 +15,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+import numpy as np
+
 from livegen.runtime.models import add_model_argument
 from livegen.training.common import add_run_arguments, resume_path, with_overrides
 from livegen.training.unet.config import PRESETS
@@ -70,6 +72,17 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     g.add_argument("--mid-blocks", type=int, help="residual blocks at the bottom level")
     g.add_argument("--emb-dim", type=int, help="α + concept embedding size")
     g.add_argument("--attn-heads", type=int, help="self-attention heads at the bottom (0: none)")
+    g.add_argument(
+        "--carriers",
+        help="pitch carriers: LO,HI, the MIDI range of the tempered notes whose oscillations the "
+        "top level reads and writes (e.g. 28,76), or off. New with --init: they start at zero",
+    )
+    g.add_argument(
+        "--note-lines",
+        action="store_true",
+        help="condition on each bar's bass line (its phase-locked carrier and pitch, from the "
+        "corpus manifest; runtime.lines). New with --init: they start at zero",
+    )
     g.add_argument("--alpha-dist", help="training α: uniform or logit-normal:m,s")
     g.add_argument("--ema", type=float, help="EMA decay of the exported weights")
     g.add_argument(
@@ -130,7 +143,9 @@ def prepare(args: argparse.Namespace, concept: bool, main: bool, stems: bool = F
     return out if out is not None else build()
 
 
-def load_data(args: argparse.Namespace, cache, concepts, train_cfg, keyed: bool = False):
+def load_data(
+    args: argparse.Namespace, cache, concepts, train_cfg, keyed: bool = False, lines=None
+):
     """Train/valid banks of the cache and the provenance stored in checkpoints."""
     from livegen.training.unet.data import BarBank, describe
     from livegen.training.unet.stems import key_table
@@ -140,15 +155,46 @@ def load_data(args: argparse.Namespace, cache, concepts, train_cfg, keyed: bool 
     train_idx = cache.select("train")
     if train_cfg.max_loops:
         train_idx = train_idx[: train_cfg.max_loops]
-    bank = BarBank(cache, train_idx, concepts, keys)
+    bank = BarBank(cache, train_idx, concepts, keys, lines)
     valid_idx = cache.select("valid")
-    valid = BarBank(cache, valid_idx, concepts, keys) if len(valid_idx) else None
+    valid = BarBank(cache, valid_idx, concepts, keys, lines) if len(valid_idx) else None
     info = describe(cache, bank, valid, str(args.bars), str(corpus))
     if keyed and train_cfg.stem_norm:  # from the training bars only: the same on a resume
         from livegen.training.unet.stems import standardise
 
         standardise(bank, valid, info)
     return bank, valid, info
+
+
+def note_lines(cache, corpus: Path):
+    """[L, LINE_CHANNELS, T_max] note-line rows of every bar of the cache (`runtime.lines`), from
+    the corpus manifest's notes (the cache keeps no instruments)."""
+    from livegen.corpus.make import read_manifest
+    from livegen.runtime.lines import LINE_CHANNELS, line_notes, line_rows
+
+    by_id = {e["id"]: e for e in read_manifest(corpus)}
+    out = np.zeros((len(cache), LINE_CHANNELS, int(cache.lengths.max())), np.float32)
+    for i, loop_id in enumerate(cache.ids):
+        t = int(cache.lengths[i])
+        notes = line_notes(by_id.get(str(loop_id), {}))
+        out[i, :, :t] = line_rows(notes, int(cache.n_samples[i]), t)
+    if not out.any():
+        raise ValueError(f"--note-lines: no loop of {corpus} has a bass line in its manifest")
+    return out
+
+
+def _carriers(text: str | None) -> tuple[int, ...] | None:
+    if text is None:
+        return None
+    if text == "off":
+        return ()
+    try:
+        lo, hi = (int(n) for n in text.split(","))
+    except ValueError:
+        raise ValueError(f"--carriers {text!r}: LO,HI (MIDI notes, e.g. 28,76) or off") from None
+    if not 0 <= lo <= hi <= 127:
+        raise ValueError(f"--carriers {text!r}: want 0 <= LO <= HI <= 127")
+    return (lo, hi)
 
 
 def _stem_weights(text: str | None) -> tuple[float, ...] | None:
@@ -198,6 +244,8 @@ def run(args: argparse.Namespace) -> int:
             mid_blocks=args.mid_blocks,
             emb_dim=args.emb_dim,
             attn_heads=args.attn_heads,
+            carriers=_carriers(args.carriers),
+            line=True if args.note_lines else None,
         )
         train_cfg = with_overrides(
             train_cfg,
@@ -228,6 +276,16 @@ def run(args: argparse.Namespace) -> int:
             raise ValueError(f"{args.init}: its UNet takes {unet_cfg.concept_dim}-d concepts, "
                              f"{args.model}'s encoder makes {dim}-d ones")  # fmt: skip
         unet_cfg = with_overrides(unet_cfg, concept_dim=dim)
+    if unet_cfg.line and resume is None:
+        from livegen.runtime.lines import LINE_CHANNELS
+        from livegen.runtime.sampler import PHASE_CHANNELS
+
+        unet_cfg = with_overrides(unet_cfg, phase_channels=PHASE_CHANNELS + LINE_CHANNELS)
+    if (unet_cfg.carriers or unet_cfg.line) and resume is None:  # in the codec's frames
+        from livegen.runtime.manifest import load_manifest
+
+        rate = float(load_manifest(args.model).section("codec")["frame_rate"])
+        unet_cfg = with_overrides(unet_cfg, frame_rate=rate)
     stems = bool(unet_cfg.stems)
     if stems and resume is None:
         from livegen.control.keys import KEY_DIM
@@ -249,7 +307,8 @@ def run(args: argparse.Namespace) -> int:
             f"{args.bars}: {cache.latents.shape[1]}-d latents, the checkpoint's "
             f"UNet takes {unet_cfg.latent_dim}"
         )
-    bank, valid, info = load_data(args, cache, concepts, train_cfg, bool(unet_cfg.key_dim))
+    lines = note_lines(cache, Path(args.corpus)) if unet_cfg.line else None
+    bank, valid, info = load_data(args, cache, concepts, train_cfg, bool(unet_cfg.key_dim), lines)
     trainer = Trainer(
         train_cfg, unet_cfg, args.run_dir, bank, valid, dist, info, not args.no_progress
     )

@@ -13,12 +13,14 @@ from __future__ import annotations
 
 import copy
 import json
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import torch
 
+from livegen.runtime.sampler import PHASE_CHANNELS
 from livegen.training.codec.data import batch_rng
 from livegen.training.common import (
     CHECKPOINT_NAME,
@@ -123,7 +125,10 @@ class DeviceBank:
         x1 = self.x[pick, :, : p.t]
         gen = torch.Generator(dev).manual_seed(p.noise_seed)
         x0 = torch.randn(x1.shape, generator=gen, device=dev)
-        keep = torch.from_numpy(~p.bpm_off).to(dev, torch.float32)[:, None, None]
+        mask = np.repeat((~p.bpm_off)[:, None], self.phase.shape[1], axis=1)
+        if p.line_off is not None:  # the note line's rows follow the tempo's
+            mask[p.line_off, PHASE_CHANNELS:] = False
+        keep = torch.from_numpy(mask).to(dev, torch.float32)[:, :, None]
         return {
             "x1": x1,
             "x0": x0,
@@ -208,10 +213,26 @@ class Trainer(TrainerCommon):
         step those weights reached."""
         from livegen.runtime.manifest import ModelFileError
 
-        if UNetConfig.from_dict(ckpt["config"]) != self.unet_cfg:
+        theirs, own = UNetConfig.from_dict(ckpt["config"]), self.unet_cfg
+        state = dict(ckpt["ema"])
+        # pitch carriers and a note line may be added to a UNet trained without them: they start
+        # at zero, and the phase embeddings' new input rows too
+        if own.carriers and not theirs.carriers:
+            theirs = replace(theirs, carriers=own.carriers, frame_rate=own.frame_rate)
+        if own.line and not theirs.line:
+            theirs = replace(
+                theirs, line=True, phase_channels=own.phase_channels, frame_rate=own.frame_rate
+            )
+            for k, v in list(state.items()):
+                if k.startswith("phase_in.") and k.endswith(".weight"):
+                    pad = v.new_zeros(v.shape[0], own.phase_channels - v.shape[1], v.shape[2])
+                    state[k] = torch.cat([v, pad], dim=1)
+        if theirs != own:
             raise ModelFileError(f"{source}: its UNet has another architecture than this run's")
-        self.model.load_state_dict(ckpt["ema"])  # the averaged weights are the better start
-        self.ema.load_state_dict(ckpt["ema"])
+        for module in (self.model, self.ema):  # the averaged weights are the better start
+            missing, unexpected = module.load_state_dict(state, strict=False)
+            if unexpected or any(not k.startswith(("carriers.", "line.")) for k in missing):
+                raise ModelFileError(f"{source}: its weights do not fit this run's UNet")
         self.run_info["init"] = {"checkpoint": str(source), "step": int(ckpt["step"])}
         return int(ckpt["step"])
 
