@@ -6,8 +6,9 @@ pick that frequency from noise and hold it exactly; ours does not (its bass is o
 grid at chance level). The corpus knows every note of every bass line, and its mono synth runs
 one continuous phase from the bar's first sample (`corpus.instruments.line`), so the line's own
 oscillation can be handed over: rows cos φ(t), sin φ(t) of that phase at each latent frame, and
-the note's pitch; zeros for a bar without a line. With a phase-locked carrier the mean of the bass's
-latents given the condition is already the note's oscillation, nothing to pick from noise.
+the note's pitch; zeros for a bar without a line. With a phase-locked carrier the mean of the
+bass's latents given the condition can be the note's oscillation, nothing to pick from noise (the
+README's probe: the line steers which notes the bass plays, not yet how in tune).
 
 The rows follow the bar's resampling to whole frames (frame j is original sample j·n/T), so the
 phase stays locked over the bar whatever the tempo. Slides glide over 50 ms as the synth does.
@@ -20,7 +21,7 @@ from typing import Any
 import numpy as np
 
 SR = 24_000
-LINE_CHANNELS = 3  # cos φ, sin φ, (midi − 48) / 24 (0 where no line plays)
+LINE_CHANNELS = 3  # cos φ, sin φ, (midi − 48) / 24; all 0 for a bar without a line
 LINE_PARTS = ("bass", "acid")  # the corpus's mono lines, both in the bass stem
 GLIDE_S = 0.05  # `corpus.instruments.line`'s slide time
 

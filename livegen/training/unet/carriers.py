@@ -16,9 +16,9 @@ keeps it on the grid. The carriers give the network the oscillation of every tem
   added to the output. With x_d = A_d cos(2πνt + φ + θ_d) for a note, P = cos φ and Q = sin φ
   reproduce every channel exactly. The demodulated pair enters P, Q with weight 1 at the start, so
   the write path begins as a narrowband filter bank on x_α whose output weights learn at once:
-  with coefficients from the top features alone, a product of two untrained factors, its
-  gradient started at zero and the path never learned (a run's losses matched the plain one's to
-  4 decimals over 2,000 steps).
+  with coefficients from the top features alone (untrained, blind to a note's phase) its gradient
+  was noise with no direction, and the path never learned (a run's losses matched the plain
+  one's to 4 decimals over 2,000 steps).
 Both paths end in zero-initialised convs, so a trained UNet gains them without changing its output.
 The carrier frequencies are computed from the frame count inside the graph: the ONNX inputs stay
 the same, and the runtime needs no change.
