@@ -28,9 +28,9 @@ from livegen.runtime.concept import load_conditioner
 from livegen.runtime.generator import Generator
 from livegen.runtime.lines import LINE_CHANNELS, line_notes, line_rows
 from livegen.runtime.sampler import noise
+from livegen.units import SAMPLE_RATE as SR
 from livegen.units import bar_frames
 
-SR = 24_000
 FIGURES = ("on_grid", "steady", "bass_tonic", "sum_tonic", "in_line", "kick_db")
 
 
@@ -77,7 +77,7 @@ def main() -> None:
         ):
             continue
         notes, n = line_notes(e) or [], len(stems["bass"])
-        t, tonic = bar_frames(n, 320), key_of(e["key"], e["scale"])[0]
+        t, tonic = bar_frames(n, gen.codec.hop), key_of(e["key"], e["scale"])[0]
         key = gen.key_played(key_of_scale(e["key"], e["scale"]))
         caption = cond.embed_texts([e["captions"][0]])[0]
         x0 = noise(1000 + len(rows["corpus"]), 3 * gen.codec.latent_dim, t)

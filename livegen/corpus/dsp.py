@@ -10,6 +10,7 @@ import numpy as np
 from scipy import ndimage, signal
 
 from livegen import SAMPLE_RATE as SR
+from livegen.dsp.notes import midi_hz as midi_hz  # the synth's callers use dsp.midi_hz
 
 Array = np.ndarray
 
@@ -41,10 +42,6 @@ def saw(phase: Array, freq: Array) -> Array:
 def square(phase: Array, freq: Array, width: float = 0.5) -> Array:
     """Anti-aliased pulse as the difference of two saws half a period apart."""
     return 0.5 * (saw(phase, freq) - saw(phase + width, freq))
-
-
-def midi_hz(note: Array | float) -> Array:
-    return 440.0 * 2.0 ** ((np.asarray(note, dtype=np.float64) - 69.0) / 12.0)
 
 
 def exp_env(n: int, decay_s: float, attack_s: float = 0.001) -> Array:

@@ -20,6 +20,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from livegen.dsp.notes import midi_hz
+
 FRAME = 8192  # 340 ms at 24 kHz: a bass note's body
 GRID = np.arange(28.0, 56.0, 0.05)  # MIDI E1 (41 Hz) up to G3 (196 Hz) in 5-cent steps
 HARMONICS = 6
@@ -38,7 +40,7 @@ def f0_track(
     x = np.concatenate([x, np.resize(x, frame)])  # wrap: the loop's end runs into its start
     pad = 4 * frame
     freqs = np.fft.rfftfreq(pad, 1.0 / sample_rate)
-    f0 = 440.0 * 2.0 ** ((GRID - 69.0) / 12.0)
+    f0 = midi_hz(GRID)
     window = np.hanning(frame)
     midi, energy = [], []
     for start in range(0, len(x) - frame, frame // 4):

@@ -11,7 +11,9 @@ bass's latents given the condition can be the note's oscillation, nothing to pic
 README's probe: the line steers which notes the bass plays, not yet how in tune).
 
 The rows follow the bar's resampling to whole frames (frame j is original sample j·n/T), so the
-phase stays locked over the bar whatever the tempo. Slides glide over 50 ms as the synth does.
+phase stays locked over the bar whatever the tempo. Slides glide over 50 ms as the synth does
+(the synth cuts a glide at the note's end; the manifest keeps no note lengths, so a slid note
+shorter than 50 ms glides slower here).
 """
 
 from __future__ import annotations
@@ -20,7 +22,9 @@ from typing import Any
 
 import numpy as np
 
-SR = 24_000
+from livegen.dsp.notes import midi_hz
+from livegen.units import SAMPLE_RATE as SR
+
 LINE_CHANNELS = 3  # cos φ, sin φ, (midi − 48) / 24; all 0 for a bar without a line
 LINE_PARTS = ("bass", "acid")  # the corpus's mono lines, both in the bass stem
 GLIDE_S = 0.05  # `corpus.instruments.line`'s slide time
@@ -58,7 +62,7 @@ def line_rows(notes: list[list] | None, n_samples: int, frames: int) -> np.ndarr
     if not notes:
         return out
     midi = midi_track(notes, n_samples)
-    cycles = np.cumsum(440.0 * 2.0 ** ((midi - 69.0) / 12.0)) / SR  # the synth's running phase
+    cycles = np.cumsum(midi_hz(midi)) / SR  # the synth's running phase (`dsp.phase_from_freq`)
     at = np.arange(frames) * (n_samples / frames)  # fractional: the resampled frames' times
     phi = 2 * np.pi * np.mod(np.interp(at, np.arange(n_samples), cycles), 1.0)
     out[0], out[1] = np.cos(phi), np.sin(phi)

@@ -33,12 +33,13 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from livegen.dsp.notes import midi_hz
+
 
 def carrier_cycles(lo: int, hi: int, frame_rate: float) -> np.ndarray:
     """Cycles per latent frame of the tempered notes lo..hi (MIDI, A4 = 440 Hz), folded into
     [0, 1): the frequency each note's oscillation takes in the latents."""
-    hz = 440.0 * 2.0 ** ((np.arange(lo, hi + 1) - 69) / 12.0)
-    return np.mod(hz / frame_rate, 1.0)
+    return np.mod(midi_hz(np.arange(lo, hi + 1)) / frame_rate, 1.0)
 
 
 class Carriers(nn.Module):
@@ -92,13 +93,14 @@ class Carriers(nn.Module):
         return torch.cos(arg).to(like.dtype), torch.sin(arg).to(like.dtype)
 
     def read(
-        self, x: torch.Tensor, given: tuple[torch.Tensor, torch.Tensor] | None = None
+        self, x: torch.Tensor, waves: tuple[torch.Tensor, torch.Tensor] | None = None
     ) -> tuple[torch.Tensor, torch.Tensor]:
         """x [B, D, T] → ([B, width, T] for the top level, [B, 2K, T] the first projection's
         demodulated pair for `write`): x's projections times every carrier, averaged over `smooth`
-        frames (circularly: the bar is one period). `given`: the carrier's cos, sin [B, 1, T]."""
+        frames (circularly: the bar is one period). `waves`: cos, sin ([K, T] from `waves`, or a
+        given carrier's [B, 1, T]); None: the bank's, computed here."""
         t = x.shape[-1]
-        cos, sin = self.waves(t, x) if given is None else given
+        cos, sin = self.waves(t, x) if waves is None else waves
         u = self.proj(x)
         # [B, 1, T] x [K, T] per projection, concatenated: no reshape, which the ONNX exporter
         # froze to the example's batch
@@ -113,11 +115,11 @@ class Carriers(nn.Module):
         self,
         h: torch.Tensor,
         pair: torch.Tensor,
-        given: tuple[torch.Tensor, torch.Tensor] | None = None,
+        waves: tuple[torch.Tensor, torch.Tensor] | None = None,
     ) -> torch.Tensor:
         """Top-level features h [B, width, T] and `read`'s pair → [B, D, T]: slow coefficients
-        remodulated."""
-        cos, sin = self.waves(h.shape[-1], h) if given is None else given
+        remodulated (`waves` as in `read`)."""
+        cos, sin = self.waves(h.shape[-1], h) if waves is None else waves
         a = self.coef(torch.cat([h, pair], dim=1))
         p, q = a[:, : self.k], a[:, self.k :]
         return self.remod(torch.cat([p * cos, p * sin, q * cos, q * sin], dim=1))

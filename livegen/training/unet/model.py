@@ -231,8 +231,9 @@ class UNet1d(nn.Module):
         emb = self.embed(alpha, concept, key)
         phases = [self.phase_in[lv](phase[..., :: 2**lv]) for lv in range(self.levels)]
         h = self.inp(x)
-        if self.cfg.carriers:
-            heard, pair = self.carriers.read(x)
+        if self.cfg.carriers:  # the bank's waves once, for both paths
+            waves = self.carriers.waves(x.shape[-1], x)
+            heard, pair = self.carriers.read(x, waves)
             h = h + heard
         if self.cfg.line:
             given = (
@@ -258,7 +259,7 @@ class UNet1d(nn.Module):
         top = F.silu(self.out_norm(h))
         out = self.out(top)
         if self.cfg.carriers:
-            out = out + self.carriers.write(top, pair)
+            out = out + self.carriers.write(top, pair, waves)
         if self.cfg.line:
             out = out + self.line.write(top, pair_line, given)
         return out

@@ -9,11 +9,12 @@ import numpy as np
 import pytest
 import torch
 
-from livegen.runtime.lines import GLIDE_S, LINE_CHANNELS, SR, line_notes, line_rows
+from livegen.runtime.lines import GLIDE_S, LINE_CHANNELS, line_notes, line_rows
 from livegen.runtime.sampler import PHASE_CHANNELS
 from livegen.training.unet.data import BarBank, Dropout
 from livegen.training.unet.tiny import TINY_UNET, synthetic_cache, tiny_trainer
 from livegen.training.unet.trainer import read_checkpoint
+from livegen.units import SAMPLE_RATE as SR
 
 LINE_UNET = replace(TINY_UNET, line=True, phase_channels=PHASE_CHANNELS + LINE_CHANNELS)
 
