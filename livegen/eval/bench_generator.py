@@ -12,7 +12,7 @@ UNet on the CUDA provider with IO binding (`livegen.runtime.generator.OnnxDenois
     livegen bench generator --stems --baseline default --threads 1   # stems beside the mix
 
 With `--stems` the package's stem generator is timed (its bar: the UNet's steps + the three stem
-decodes as one batch) in a key (`--key`, default A minor: with a key guidance of its own, the
+decodes as one batch + the bass's key lock, and beside it the same bars without the lock) in a key (`--key`, default A minor: with a key guidance of its own, the
 worst case, three branches per step); a `--baseline` package is timed with its mix generator, bar
 by bar in turn.
 """
@@ -76,6 +76,9 @@ def bench(
         "unet_batch2": lambda: gen.latents(x, n, concept, 1, guidance),
         "decode": lambda: gen.decode_bar(x, n),
     }
+    if gen.stems:  # the bass's key lock on one decoded bar
+        stems = gen.decode_stems(x)
+        pieces["key_lock"] = lambda: gen.lock_stems(stems, key)
     for name, fn in pieces.items():
         out[name] = _stats(_times(fn, runs), bar_ms)
     for steps in steps_list:
@@ -83,12 +86,18 @@ def bench(
         reqs = [
             BarRequest(bpm, concept, steps, guidance, seed, key=key) for seed in range(runs + 3)
         ]
-        engines = {"onnxruntime": gen, **({"baseline": baseline} if baseline else {})}
+        engines = {
+            "onnxruntime": (gen, True),
+            **({"baseline": (baseline, True)} if baseline else {}),
+        }
+        if gen.stems:  # the same bars without the bass's key lock, to read off what it costs
+            engines["no key lock"] = (gen, False)
         times: dict[str, list[float]] = {k: [] for k in engines}
         for i, req in enumerate(reqs):
-            for k, g in engines.items():
+            for k, (g, lock) in engines.items():
                 mine = g.concept_dim == gen.concept_dim and g.spec.key_dim == gen.spec.key_dim
-                bar = g.bar(req if mine else replace(req, concept=None, key=None))
+                one = req if mine else replace(req, concept=None, key=None)
+                bar = g.bar(replace(one, key_lock=lock))
                 if i >= 3:
                     times[k].append(bar.gen_ms)
         for k, ms_k in times.items():
@@ -122,7 +131,13 @@ def report(r: dict[str, Any]) -> str:
         f"{r['guidance']:g} (cond + uncond batch 2), {r['runs']} runs, UNet on {r['provider']}",
         f"  one guided UNet evaluation {r['unet_batch2']['median_ms']:.2f} ms (p99 "
         f"{r['unet_batch2']['p99_ms']:.2f}); decode {r['decode']['median_ms']:.2f} ms (p99 "
-        f"{r['decode']['p99_ms']:.2f})",
+        f"{r['decode']['p99_ms']:.2f})"
+        + (
+            f"; the bass's key lock {r['key_lock']['median_ms']:.2f} ms (p99 "
+            f"{r['key_lock']['p99_ms']:.2f})"
+            if "key_lock" in r
+            else ""
+        ),
         "",
         f"  {'steps':>5} {'engine':<12} {'median ms':>10} {'p99 ms':>8} {'median':>8} {'p99':>8}",
     ]

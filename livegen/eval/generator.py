@@ -185,6 +185,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         action="store_true",
         help="judge the package's stem generator (its mix: the sum of the stems, no key)",
     )
+    parser.add_argument(
+        "--key-lock",
+        choices=("on", "off"),
+        default="on",
+        help="with --stems: the bass tuned onto the grid first, as the daemon plays it (default on)",
+    )
     add_interval_argument(parser)
     parser.add_argument("--no-progress", action="store_true")
 
@@ -207,6 +213,7 @@ def run(args: argparse.Namespace) -> int:
     progress = not args.no_progress
     gen = Generator.load(args.model, "cpu", args.threads, stems=args.stems)
     gen.use_interval(args.guidance_interval)
+    gen.use_key_lock(args.stems and args.key_lock == "on")
     codec = Codec.load(args.model, "cpu", args.threads, with_encoder=True, warm=False)
     cond = load_conditioner("livegen-clap", model_dir=args.model, threads=args.threads)
     held = HeldOut.load(
@@ -225,6 +232,8 @@ def run(args: argparse.Namespace) -> int:
         held.caption_vec[: args.loops],
     )
     r: dict[str, Any] = {"model": str(args.model), "split": args.split, "seed": args.seed}
+    if args.stems:
+        r["key_lock"] = args.key_lock
     if "outside" not in skip:
         from livegen.eval.musicnn import DEFAULT_DIR, MusicnnJudge
         from livegen.eval.outside import outside_study

@@ -10,6 +10,9 @@ the same measure on the corpus's own stems of the same held-out loops (the ceili
   profiles, whose ceiling on corpus stems is higher). A mode the model never trained on is played as its relative key (the
   runtime's rule), so major keys are also scored against the tonic actually played. The corpus
   row runs the estimator on the loops' real bass + music stems against their manifest keys.
+- **The key lock.** Both studies score the stems as the daemon plays them, the bass through
+  the key lock (`livegen.dsp.tune`: its notes pulled onto the key's scale), and the same bars
+  as the model made them ("unlocked"), so what the lock adds is read off one run.
 - **Purity.** Bars with the held-out loops' own captions, BPMs and keys. Per stem:
   - kick share: the low band (< 120 Hz) in the 80 ms after each beat (`eval.kick.beat_low_db`), in
     dB relative to the drums stem's: where a kick lives. A clean bass or music stem is far below
@@ -80,24 +83,36 @@ def measures(stems: np.ndarray) -> dict[str, np.ndarray]:
 
 
 def key_study(gen, held, per_key: int, steps, guidance, seed: int, progress=True, wk=None):
-    """Tonic found in bars asked for each of the 24 keys (see the module docstring)."""
-    rows, offsets = [], []
-    alone: dict[str, list[int]] = {"bass": [], "music": []}  # offsets of each stem on its own
+    """Tonic found in bars asked for each of the 24 keys (see the module docstring): the stems
+    as the daemon plays them (the bass through the key lock, `Generator.lock_stems`) and, under
+    "unlocked", the same bars as the model made them."""
+    seen: dict[str, dict[str, Any]] = {v: {"rows": [], "offsets": [], "bass": [], "music": []}
+                                       for v in ("locked", "unlocked")}  # fmt: skip
     total = per_key * len(KEYS)
     for i in tqdm(range(total), desc="keys", disable=not progress):
         key = KEYS[i % len(KEYS)]
         j = (i // len(KEYS) * 7 + i) % len(held.entries)
-        stems = stem_bar(gen, held.bpm[j], held.caption_vec[j], key, seed + i, steps, guidance, wk)
-        ests = estimate_keys(stems[1] + stems[2], SR, profiles=("krumhansl", OTHER))
-        est, other = ests["krumhansl"], ests[OTHER]
+        raw = stem_bar(gen, held.bpm[j], held.caption_vec[j], key, seed + i, steps, guidance, wk)
         played = gen.key_played(key)
-        rows.append((key.mode, est.tonic == key.root, est.tonic == played.root, est.mode,
-                     other.tonic == key.root))  # fmt: skip
-        offsets.append((est.tonic - played.root) % 12)
-        for name, audio in zip(alone, stems[1:], strict=True):
-            if np.any(audio):
-                alone[name].append((estimate_keys(audio, SR)["krumhansl"].tonic - played.root) % 12)
+        for variant, stems in (("locked", gen.lock_stems(raw, played)), ("unlocked", raw)):
+            acc = seen[variant]
+            ests = estimate_keys(stems[1] + stems[2], SR, profiles=("krumhansl", OTHER))
+            est, other = ests["krumhansl"], ests[OTHER]
+            acc["rows"].append((key.mode, est.tonic == key.root, est.tonic == played.root,
+                                est.mode, other.tonic == key.root))  # fmt: skip
+            acc["offsets"].append((est.tonic - played.root) % 12)
+            for name, audio in zip(("bass", "music"), stems[1:], strict=True):
+                if np.any(audio):
+                    tonic = estimate_keys(audio, SR)["krumhansl"].tonic
+                    acc[name].append((tonic - played.root) % 12)
     wk = gen.spec.key_guidance if wk is None else wk
+    out = _key_summary(seen["locked"], per_key, steps, guidance, wk, gen.spec.modes)
+    out["unlocked"] = _key_summary(seen["unlocked"], per_key, steps, guidance, wk, gen.spec.modes)
+    return out
+
+
+def _key_summary(acc, per_key, steps, guidance, wk, modes) -> dict[str, Any]:
+    rows = acc["rows"]
     out: dict[str, Any] = {"per_key": per_key, "steps": steps, "guidance": guidance}
     out["key_guidance"] = guidance if wk is None else wk
     for mode in MODES:
@@ -110,15 +125,15 @@ def key_study(gen, held, per_key: int, steps, guidance, seed: int, progress=True
     out["all"] = {"n": len(rows), "tonic_asked": float(np.mean([x[1] for x in rows]))}
     # Where the estimate lands, in semitones above the tonic played: a neighbour (+1, -1) is a
     # smeared or detuned pitch, +7/+5 a fifth, +3/+9 a relative key.
-    out["all"]["offsets"] = np.bincount(offsets, minlength=12).tolist()
+    out["all"]["offsets"] = np.bincount(acc["offsets"], minlength=12).tolist()
     out[OTHER] = {"tonic_asked": float(np.mean([x[4] for x in rows]))}  # the other profiles
     # Each pitched stem alone (Krumhansl): which of them loses the key, and how (offsets as above)
     out["alone"] = {
         name: {"n": len(o), "tonic_played": float(np.mean(np.array(o) == 0)) if o else float("nan"),
                "offsets": np.bincount(o, minlength=12).tolist()}
-        for name, o in alone.items()
+        for name, o in ((n, acc[n]) for n in ("bass", "music"))
     }  # fmt: skip
-    out["modes_trained"] = list(gen.spec.modes)
+    out["modes_trained"] = list(modes)
     return out
 
 
@@ -159,17 +174,20 @@ def corpus_keys(corpus: Path, entries: list[dict], codec=None) -> dict[str, Any]
 
 
 def purity_study(gen, held, corpus: Path, n: int, steps, guidance, seed, progress=True, wk=None):
-    """Median measures per stem, generated beside the corpus's stems of the same loops."""
+    """Median measures per stem, generated (the bass through the key lock, as the daemon plays
+    it; under "unlocked" as the model made it) beside the corpus's stems of the same loops."""
     from livegen.corpus.make import load_stems
 
     gen_m: list[dict] = []
+    raw_m: list[dict] = []
     real_m: list[dict] = []
     names = gen.stems
     for i in tqdm(range(min(n, len(held.entries))), desc="stems", disable=not progress):
         e = held.entries[i]
         key = key_of_scale(e["key"], e["scale"]) if e.get("key") else None
-        stems = stem_bar(gen, held.bpm[i], held.caption_vec[i], key, seed + i, steps, guidance, wk)
-        gen_m.append(measures(stems))
+        raw = stem_bar(gen, held.bpm[i], held.caption_vec[i], key, seed + i, steps, guidance, wk)
+        gen_m.append(measures(gen.lock_stems(raw, gen.key_played(key))))
+        raw_m.append(measures(raw))
         real = load_stems(corpus, e)
         if real is not None:
             real_m.append(measures(np.stack([real[s] for s in names])))
@@ -180,7 +198,8 @@ def purity_study(gen, held, corpus: Path, n: int, steps, guidance, seed, progres
             for i, name in enumerate(names)
         } if ms else {}  # fmt: skip
 
-    return {"n": len(gen_m), "generated": med(gen_m), "corpus": med(real_m)}
+    return {"n": len(gen_m), "generated": med(gen_m), "unlocked": med(raw_m),
+            "corpus": med(real_m)}  # fmt: skip
 
 
 def report(r: dict[str, Any]) -> str:
@@ -203,7 +222,9 @@ def report(r: dict[str, Any]) -> str:
         ),
         *_other_line(k, c),
         *_alone_line(k, c),
-        f"purity (medians over {r['purity']['n']} bars; generated | corpus)",
+        *_unlocked_line(k),
+        f"purity (medians over {r['purity']['n']} bars; generated | corpus; the bass through "
+        "the key lock, and without it)",
         f"  {'stem':<7} {'kick share dB':>22} {'transience':>18} {'tonality':>16} {'in tune':>16}"
         f" {'f0 on grid':>16} {'f0 steady':>16}",
     ]
@@ -219,7 +240,22 @@ def report(r: dict[str, Any]) -> str:
             if m in g[name]  # results written before "in tune" (or f0) was measured
         ]  # fmt: skip
         lines.append(f"  {name:<7} " + " ".join(cells))
+    raw = r["purity"].get("unlocked", {}).get("bass")
+    if raw:  # results written before the key lock
+        cells = [f"{raw[m]:{w}.{p}f}".rjust(width - w) + " " * w for m, w, p, width in columns]
+        lines.append(f"  {'unlocked':<7} " + " ".join(cells).rstrip())
     return "\n".join(lines)
+
+
+def _unlocked_line(k: dict[str, Any]) -> list[str]:
+    u = k.get("unlocked")
+    if not u:  # results written before the key lock
+        return []
+    return [
+        f"  without the key lock (the model alone): {100 * u['all']['tonic_asked']:.1f} % "
+        f"(Albrecht-Shanahan {100 * u[OTHER]['tonic_asked']:.1f} %; bass alone "
+        f"{100 * u['alone']['bass']['tonic_played']:.1f} %)"
+    ]
 
 
 def _other_line(k: dict[str, Any], c: dict[str, Any]) -> list[str]:

@@ -19,7 +19,10 @@ the drums, bass and music latents of a bar jointly (stacked [3·D, T]), conditio
 (`BarRequest.key`; None = no key). The three are decoded as one batch; `Bar.stems` holds their
 periods [3, T·hop] and `Bar.audio` their sum, as the corpus's mixes are made. A key whose mode the
 model never trained on (the shipped corpus is in minor modes only) is played as its relative key
-(C major → A minor: the same notes), and `Generator.key_played` says so.
+(C major → A minor: the same notes), and `Generator.key_played` says so. The bass stem then goes
+through the key lock (`livegen.dsp.tune`, `BarRequest.key_lock`): its notes pulled onto the key's
+scale, or onto the tempered grid without a key, because the UNet plays the right notes but not
+in tune.
 
 Seeds and variation: `seed` names fresh noise; with `prev_noise` (the `noise` of the bar before)
 the x0 used is slerp(prev_noise, noise(seed), variation): 0 repeats the previous bar's noise, 1 is
@@ -41,6 +44,7 @@ import onnxruntime as ort
 
 from livegen.control.keys import MODES, Key, key_vector
 from livegen.dsp.resample import fit_bar
+from livegen.dsp.tune import key_lock, note_costs
 from livegen.runtime.codec import Codec
 from livegen.runtime.lines import LINE_CHANNELS
 from livegen.runtime.manifest import Manifest, ModelFileError, load_manifest
@@ -74,6 +78,9 @@ class BarRequest:
     variation: float = 0.0  # 0..1, applied against `prev_noise`
     key: Key | None = None  # stem generators: the key to play in; None = no key
     key_guidance: float | None = None  # stem generators: the push to the key (None: the model's)
+    # stem generators: the bass stem's notes pulled onto the key's scale, or onto the tempered
+    # grid without a key (`livegen.dsp.tune`); False plays the bass as the model made it
+    key_lock: bool = True
 
 
 @dataclass(frozen=True)
@@ -183,6 +190,7 @@ class Generator:
         self.unet = unet
         self.codec = codec
         self.denoiser = OnnxDenoiser(unet)
+        self._lock_mix = False  # `use_key_lock`
 
     @classmethod
     def load(
@@ -230,6 +238,11 @@ class Generator:
     def stems(self) -> tuple[str, ...]:
         """The stems a bar carries (empty for a mix generator)."""
         return self.spec.stems
+
+    def use_key_lock(self, on: bool) -> None:
+        """Whether `decode_period` (the evals' path, no key) tunes a stem generator's bass onto
+        the tempered grid first, as `bar` does for a request without a key."""
+        self._lock_mix = bool(on)
 
     def use_interval(self, interval: tuple[float, float] | None) -> None:
         """Guide only on steps with α in [lo, hi) from now on (None: the manifest's)."""
@@ -316,6 +329,8 @@ class Generator:
         if not self.spec.stems:
             return Bar(self.decode_period(z), x0, (time.perf_counter() - t0) * 1e3)
         stems = self.decode_stems(z)
+        if req.key_lock:
+            stems = self.lock_stems(stems, key)
         return Bar(_mix(stems), x0, (time.perf_counter() - t0) * 1e3, stems)
 
     # -- the parts (also used by evaluation) ----------------------------------------------------
@@ -408,8 +423,21 @@ class Generator:
         generator's latents: the stems' sum; a mix's latents [codec D, T] decode as a mix with
         either generator)."""
         if self.spec.stems and z.shape[0] == self.spec.latent_dim:
-            return _mix(self.decode_stems(z))
+            stems = self.decode_stems(z)
+            return _mix(self.lock_stems(stems, None) if self._lock_mix else stems)
         return self._decode_loops(z[None])[0]
+
+    def lock_stems(self, stems: Array, key: Key | None) -> Array:
+        """The stems [S, n] with the bass's notes on `key`'s scale (the key played; None: the
+        tempered grid), the others as they were (a chord cannot be re-tuned note by note); a
+        model without a bass stem gets its stems back."""
+        if "bass" not in self.spec.stems:
+            return stems
+        i = self.spec.stems.index("bass")
+        costs = note_costs(None) if key is None else note_costs(key.root, key.mode)
+        out = stems.copy()
+        out[i] = key_lock(stems[i], self.sample_rate, costs)[0]
+        return out
 
     def decode_stems(self, z: Array) -> Array:
         """A stem generator's latents [S·D, T] → the stems' periods [S, T·hop], one batch."""

@@ -33,12 +33,15 @@ def test_a_keyed_stem_bar_is_timed_with_its_key_guidance(tmp_path):
     stems.spec = replace(stems.spec, key_guidance=8.0)
     batches.clear()
     r = bench(stems, 124.0, [2], 3.0, 2, baseline=mix, key=key)
-    assert batches.count(3) == 2 * (2 + 3)  # 2 steps for each of 3 warm-up + 2 timed bars
+    # 2 steps for each of 3 warm-up + 2 timed bars, with the key lock and without
+    assert batches.count(3) == 2 * 2 * (2 + 3)
     r.update(key=str(key), key_guidance=8.0)
     text = report(r)
     assert "stems in A minor, key guidance 8.0" in text
     assert "p99 against the baseline" in text
     assert r["steps"]["2"]["baseline"]["p99_ms"] > 0
+    assert r["steps"]["2"]["no key lock"]["p99_ms"] > 0 and r["key_lock"]["median_ms"] > 0
+    assert "key lock" in text and "no key lock" in text
 
 
 def test_baseline_is_found_by_name_like_the_model():

@@ -95,3 +95,10 @@ def test_the_studies_run_the_stem_generator_over_24_keys(tmp_path_factory, corpu
         assert sum(a["offsets"]) == a["n"] <= 24
         assert a["offsets"][0] == pytest.approx(a["tonic_played"] * a["n"])
     assert "each stem alone" in text and "a semitone off" in text
+    # the same bars without the key lock, beside: the bass alone differs, nothing else
+    u = k["unlocked"]
+    assert u["all"]["n"] == 24 and sum(u["all"]["offsets"]) == 24
+    assert u["alone"]["music"] == k["alone"]["music"]
+    assert set(p["unlocked"]) == set(p["generated"])
+    assert p["unlocked"]["drums"] == p["generated"]["drums"]
+    assert "without the key lock" in text and "unlocked" in text

@@ -27,7 +27,10 @@ def stems(pkg) -> Generator:
 
 
 def test_the_mix_is_the_sum_of_three_stems_decoded_as_one_batch(stems):
-    bar = stems.bar(BarRequest(bpm=124, concept=CONCEPT, steps=2, seed=3, key=parse_key("F m")))
+    req = BarRequest(
+        bpm=124, concept=CONCEPT, steps=2, seed=3, key=parse_key("F m"), key_lock=False
+    )
+    bar = stems.bar(req)
     frames = round(round(240 / 124 * 24_000) / 320)
     assert stems.stems == ("drums", "bass", "music")
     assert bar.stems is not None and bar.stems.shape == (3, frames * 320)
@@ -42,6 +45,42 @@ def test_the_mix_is_the_sum_of_three_stems_decoded_as_one_batch(stems):
             )[None]
         )[0]
         np.testing.assert_allclose(bar.stems[i], one[4 * 320 : (4 + frames) * 320], atol=1e-5)
+
+
+def test_the_key_lock_retunes_the_bass_and_nothing_else(stems):
+    from livegen.dsp.tune import key_lock, note_costs
+
+    req = dict(bpm=124, concept=CONCEPT, steps=2, seed=3, key=Key(5, "minor"))
+    raw = stems.bar(BarRequest(**req, key_lock=False))
+    locked = stems.bar(BarRequest(**req))  # the default: locked
+    assert raw.stems is not None and locked.stems is not None
+    np.testing.assert_array_equal(locked.stems[[0, 2]], raw.stems[[0, 2]])
+    want, _ = key_lock(raw.stems[1], 24_000, note_costs(5, "minor"))
+    np.testing.assert_array_equal(locked.stems[1], want)
+    np.testing.assert_array_equal(locked.audio, (want + raw.stems[0]) + raw.stems[2])
+    # a major key is locked to the scale of the key the model plays (its relative minor)
+    assert stems.lock_stems(raw.stems, Key(9, "minor")).shape == raw.stems.shape
+
+
+SHIPPED = Path(__file__).resolve().parents[2] / "models" / "default"
+
+
+@pytest.mark.skipif(not (SHIPPED / "generator_stems.onnx").is_file(), reason="no shipped model")
+def test_with_the_lock_the_shipped_bass_sits_on_the_grid():
+    """The shipped stem generator's bass lies on the tempered grid no more often than chance;
+    through the key lock most of it does (`eval stems`, 72 bars: 0.29 → 0.58, the corpus 0.55)."""
+    from livegen.eval.pitch import bass_pitch
+
+    gen = Generator.load(SHIPPED, "cpu", 2, stems=True)
+    before, after = [], []
+    for i, key in enumerate(["F minor", "A minor", "C# minor", "D major", "G major", "Bb minor"]):
+        req = BarRequest(bpm=126, steps=8, seed=40 + i, key=parse_key(key), key_lock=False)
+        raw = gen.bar(req)
+        assert raw.stems is not None
+        locked = gen.lock_stems(raw.stems, gen.key_played(req.key))
+        before.append(bass_pitch(raw.stems[1], 24_000)["on_grid"])
+        after.append(bass_pitch(locked[1], 24_000)["on_grid"])
+    assert np.median(after) > np.median(before) + 0.15, (before, after)
 
 
 def test_the_key_conditions_the_bar_and_no_key_is_a_key_too(stems):
