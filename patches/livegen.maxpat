@@ -1630,11 +1630,11 @@
      "id": "obj-89",
      "maxclass": "newobj",
      "numinlets": 2,
-     "numoutlets": 7,
+     "numoutlets": 8,
      "patching_rect": [
       620,
       230,
-      330,
+      390,
       22
      ],
      "outlettype": [
@@ -1644,9 +1644,10 @@
       "",
       "",
       "",
+      "",
       ""
      ],
-     "text": "route bpm gen_ms key drums_mute bass_mute music_mute"
+     "text": "route bpm gen_ms key drums_mute bass_mute music_mute key_lock"
     }
    },
    {
@@ -3133,6 +3134,74 @@
       ""
      ],
      "text": "/livegen/key_guidance default"
+    }
+   },
+   {
+    "box": {
+     "id": "obj-172",
+     "maxclass": "toggle",
+     "numinlets": 1,
+     "numoutlets": 1,
+     "patching_rect": [
+      520,
+      1035,
+      22,
+      22
+     ],
+     "outlettype": [
+      "int"
+     ]
+    }
+   },
+   {
+    "box": {
+     "id": "obj-173",
+     "maxclass": "newobj",
+     "numinlets": 1,
+     "numoutlets": 1,
+     "patching_rect": [
+      550,
+      1035,
+      170,
+      22
+     ],
+     "outlettype": [
+      ""
+     ],
+     "text": "prepend /livegen/key_lock"
+    }
+   },
+   {
+    "box": {
+     "id": "obj-174",
+     "maxclass": "comment",
+     "numinlets": 1,
+     "numoutlets": 0,
+     "patching_rect": [
+      730,
+      1035,
+      620,
+      20
+     ],
+     "text": "key lock (a stem model): the bass's notes on the key's scale from the next bar; off: the bass as the model made it (follows the status)"
+    }
+   },
+   {
+    "box": {
+     "id": "obj-175",
+     "maxclass": "newobj",
+     "numinlets": 1,
+     "numoutlets": 1,
+     "patching_rect": [
+      890,
+      610,
+      80,
+      22
+     ],
+     "outlettype": [
+      ""
+     ],
+     "text": "prepend set"
     }
    }
   ],
@@ -4981,6 +5050,54 @@
      ],
      "destination": [
       "obj-2",
+      0
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "source": [
+      "obj-172",
+      0
+     ],
+     "destination": [
+      "obj-173",
+      0
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "source": [
+      "obj-173",
+      0
+     ],
+     "destination": [
+      "obj-2",
+      0
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "source": [
+      "obj-89",
+      6
+     ],
+     "destination": [
+      "obj-175",
+      0
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "source": [
+      "obj-175",
+      0
+     ],
+     "destination": [
+      "obj-172",
       0
      ]
     }

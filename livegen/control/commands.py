@@ -168,6 +168,14 @@ class SetKeyGuidance:
 
 
 @dataclass(frozen=True)
+class SetKeyLock:
+    """Pull a stem generator's bass onto the key's scale (or the tempered grid without a key)
+    from the next bar (False: the bass as the model made it)."""
+
+    on: bool
+
+
+@dataclass(frozen=True)
 class SetKeyRoot:
     """A new root (pitch class 0..11, e.g. from a MIDI note) for the key; the mode stays, minor
     when no key was set."""
@@ -210,6 +218,7 @@ Command = (
     | Drop
     | SetKey
     | SetKeyGuidance
+    | SetKeyLock
     | SetKeyRoot
     | StatusRequest
     | Subscribe

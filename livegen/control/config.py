@@ -4,6 +4,7 @@
     prompts = { "dark acid techno" = 0.7, "dub chords" = 0.3 }   # or: prompt = "minimal techno"
     guidance = 3.0
     key_guidance = 6.0             # a stem model's push to the key (leave out: the model's own)
+    key_lock = false               # a stem model's bass as the model made it (default: true)
     steps = 8
     slots = ["minimal techno", "dub chords", "acid bassline", "industrial noise"]
 
@@ -60,6 +61,7 @@ SETTINGS = {  # config key → (OSC address whose first argument gives the range
     "variation": ("/livegen/variation", False),
     "gain": ("/livegen/gain", False),
 }
+FLAGS = ("key_lock",)  # config keys that are true or false; a stem model's, a mix model ignores it
 
 
 class ConfigError(ValueError):
@@ -176,6 +178,12 @@ def _setting(key: str, name: str, value: Any) -> float | int:
     return _number(key, value, arg.lo, arg.hi, integer)
 
 
+def _flag(key: str, value: Any) -> bool:
+    if not isinstance(value, bool):  # TOML's true/false only: 1 or "on" is more likely a slip
+        raise ConfigError(f"{key} must be true or false, got {value!r}")
+    return value
+
+
 def _text(key: str, value: Any) -> str:
     if not isinstance(value, str) or not value.strip():
         raise ConfigError(f"{key} must be a non-empty string, got {value!r}")
@@ -210,7 +218,7 @@ def _prompts(table: dict[str, Any], prefix: str) -> Prompts | None:
 
 def _session(table: dict[str, Any], prefix: str) -> dict[str, Any]:
     p = f"{prefix}."
-    _known(table, p, {"prompt", "prompts", "slots", *SETTINGS})
+    _known(table, p, {"prompt", "prompts", "slots", *SETTINGS, *FLAGS})
     out: dict[str, Any] = {}
     prompts = _prompts(table, p)
     if prompts is not None:
@@ -218,6 +226,7 @@ def _session(table: dict[str, Any], prefix: str) -> dict[str, Any]:
     for name in SETTINGS:
         if name in table:
             out[name] = _setting(p + name, name, table[name])
+    out.update({name: _flag(p + name, table[name]) for name in FLAGS if name in table})
     if "slots" in table:
         slots = table["slots"]
         if not isinstance(slots, list) or not slots:
@@ -242,9 +251,10 @@ def _words(table: dict[str, Any]) -> tuple[tuple[str, str], ...]:
 
 def _scene(table: dict[str, Any], prefix: str) -> Scene:
     p = f"{prefix}."
-    _known(table, p, {"name", "prompt", "prompts", "morph", *SETTINGS})
+    _known(table, p, {"name", "prompt", "prompts", "morph", *SETTINGS, *FLAGS})
     values: dict[str, Any] = {name: _setting(p + name, name, table[name])
                               for name in SETTINGS if name in table}  # fmt: skip
+    values.update({name: _flag(p + name, table[name]) for name in FLAGS if name in table})
     if "name" in table:
         if not isinstance(table["name"], str):
             raise ConfigError(f"{p}name must be a string, got {table['name']!r}")
@@ -266,9 +276,7 @@ def _midi(table: dict[str, Any], n_slots: int) -> MidiMap:
     channel = _channel("midi.channel", table["channel"]) if "channel" in table else None
     key = table.get("key_channel")
     key_channel = None if key is None else _channel("midi.key_channel", key)
-    program_change = table.get("program_change", False)
-    if not isinstance(program_change, bool):
-        raise ConfigError(f"midi.program_change must be true or false, got {program_change!r}")
+    program_change = _flag("midi.program_change", table.get("program_change", False))
     ccs = [_cc(f"midi.cc.{name}", name, v, n_slots)
            for name, v in _flat_cc(_table(table, "cc", "midi."))]  # fmt: skip
     notes = [_note(f"midi.notes.{name}", name, v, n_slots)
@@ -301,7 +309,10 @@ def _check_slot(key: str, name: str, n_slots: int) -> int | None:
 
 def _cc(key: str, name: str, value: Any, n_slots: int) -> CcMap:
     if name not in CC_TARGETS:
-        known = "guidance, key_guidance, steps, variation, gain, slot0..slot7, stem.drums, ..."
+        known = (
+            "guidance, key_guidance, key_lock, steps, variation, gain, slot0..slot7, "
+            "stem.drums, ..."
+        )
         raise ConfigError(f"unknown key {key} (known here: {known})")
     _check_slot(key, name, n_slots)
     if not isinstance(value, dict):

@@ -3,7 +3,8 @@
 - A control change (CC) mapped to a target scales its value 0..127 linearly onto the mapping's
   range (0 gives `lo`, 127 gives `hi` exactly; steps are rounded to whole numbers): `guidance`,
   `steps`, `variation`, `gain`, or `slotN`, the weight of prompt slot N (0-based); for a stem
-  model `key_guidance`, the push to the key, `stem.drums` (bass, music), the stem's gain, heard
+  model `key_guidance`, the push to the key, `key_lock`, the bass pulled onto the key's scale
+  from the next bar (64..127 on, 0..63 off), `stem.drums` (bass, music), the stem's gain, heard
   at once as a fader's should be, and `mute.drums`, a mute at the next downbeat (64..127 mutes,
   0..63 unmutes).
 - A note-on (velocity > 0) mapped to slot N makes that slot alone the prompt; note-offs are
@@ -66,6 +67,9 @@ def _targets() -> dict[str, Target]:
                            lambda v: cmd.SetGuidance(v)),
         "key_guidance": Target(*_osc_range("/livegen/key_guidance"), (0.0, 10.0), False,
                                lambda v: cmd.SetKeyGuidance(v)),
+        # a switch, as a mute is: the CC rounded to 0 or 1 (64..127 on)
+        "key_lock": Target(*_osc_range("/livegen/key_lock"), (0.0, 1.0), True,
+                           lambda v: cmd.SetKeyLock(v >= 0.5)),
         "steps": Target(*_osc_range("/livegen/steps"), (1.0, 32.0), True,
                         lambda v: cmd.SetSteps(int(v))),
         "variation": Target(*_osc_range("/livegen/variation"), (0.0, 1.0), False,
@@ -242,7 +246,8 @@ def learn_targets(spec: str, slots: int) -> tuple[str, ...]:
         if not name:
             continue
         if name not in LEARN_TARGETS:
-            others = ["slotN", "key_guidance", "stem.drums", "mute.drums", f"{NOTE_PREFIX}slotN"]
+            others = ["slotN", "key_guidance", "key_lock", "stem.drums", "mute.drums",
+                      f"{NOTE_PREFIX}slotN"]  # fmt: skip
             known = ", ".join([*knobs[:4], *others, "all"])
             raise ValueError(f"--midi-learn: unknown target {raw.strip()!r} (known: {known})")
         slot = _slot_of(name.removeprefix(NOTE_PREFIX))

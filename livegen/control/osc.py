@@ -59,7 +59,7 @@ class Address:
     description: str
     # Parses the whole argument list itself, for the addresses of any length: /livegen/prompt
     # ((s [f]) repeated) and /livegen/word (s, then any words); and for /livegen/key_guidance,
-    # whose one argument is a number or the word "default".
+    # whose one argument is a number or the word "default", and /livegen/key_lock (0/1 or a word).
     variadic: Callable[[str, Sequence[Any]], cmd.Command] | None = None
 
 
@@ -181,6 +181,23 @@ def _key_guidance(address: str, args: Sequence[Any]) -> cmd.Command:
     return cmd.SetKeyGuidance(float(_number(address, KEY_GUIDANCE, value)))
 
 
+KEY_LOCK = Arg("key_lock", "i", 0, 1)
+SWITCH_WORDS = {"on": True, "off": False}
+
+
+def _key_lock(address: str, args: Sequence[Any]) -> cmd.Command:
+    """0 or 1, or the word "on"/"off": toggles and text-only clients both work."""
+    if len(args) != 1:
+        raise OscError(address, f"expects i (0 or 1, or s 'on'/'off'), got {len(args)} arguments")
+    value = args[0]
+    if isinstance(value, str):
+        word = value.strip().lower()
+        if word in SWITCH_WORDS:
+            return cmd.SetKeyLock(SWITCH_WORDS[word])
+        raise OscError(address, f"key_lock must be 0, 1, 'on' or 'off', got {_describe(value)}")
+    return cmd.SetKeyLock(bool(_number(address, KEY_LOCK, value)))
+
+
 STEM_GAIN = Arg("gain", "f", 0, cmd.MAX_STEM_GAIN)
 NOW = Arg("now", "i", 0, 1, 0, "1: within one audio block; 0 (default): at the next downbeat")
 
@@ -231,6 +248,9 @@ ADDRESSES: dict[str, Address] = {
         Address("/livegen/key_guidance", (KEY_GUIDANCE,), cmd.SetKeyGuidance,
                 "push to the key on its own scale (stem model); s 'default': the model's own",
                 variadic=_key_guidance),
+        Address("/livegen/key_lock", (KEY_LOCK,), lambda v: cmd.SetKeyLock(bool(v)),
+                "1 = the bass stem's notes pulled onto the key's scale (stem model); s 'on'/'off'",
+                variadic=_key_lock),
         Address("/livegen/status", (), cmd.StatusRequest, "reply /livegen/status key value ..."),
         Address("/livegen/subscribe", (Arg("on", "i", 0, 1, 1),), lambda v: cmd.Subscribe(bool(v)),
                 "1 = send /livegen/beat i i and /livegen/bar i to the sender"),

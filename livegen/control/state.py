@@ -15,9 +15,10 @@ Stems and key: `stem_gains` and `stem_mutes` are where each stem ends up once th
 for have landed (a mute sent for the next downbeat is in the session at once; the audio callback
 switches at the downbeat, `live.audio.stems`); a drop leaves its stem unmuted, as it will be from
 the next downbeat. `model_stems` and `model_keys` say what the loaded model can do (set by the
-daemon): stem and key commands (the key guidance too) for a model without them are refused here.
-`key_guidance` None follows the model's own push to the key (`model_key_guidance`, from its
-manifest; None there: the concept's `guidance`).
+daemon): stem and key commands (the key guidance and the key lock too) for a model without them
+are refused here. `key_guidance` None follows the model's own push to the key
+(`model_key_guidance`, from its manifest; None there: the concept's `guidance`). `key_lock` pulls
+the bass stem's notes onto the key's scale (`BarRequest.key_lock`), on unless asked otherwise.
 """
 
 from __future__ import annotations
@@ -55,6 +56,7 @@ class Scene:
     prompts: Prompts | None = None
     guidance: float | None = None
     key_guidance: float | None = None  # a number only: a scene cannot ask for the model's own
+    key_lock: bool | None = None  # the bass pulled onto the key's scale, or not
     steps: int | None = None
     seed: int | None = None
     variation: float | None = None
@@ -87,6 +89,7 @@ class Session:
     stem_mutes: tuple[bool, ...] = (False,) * len(cmd.STEMS)
     key: Key | None = None  # the key asked for (None: no key)
     key_guidance: float | None = None  # the push to the key asked for (None: the model's own)
+    key_lock: bool = True  # the bass stem's notes pulled onto the key's scale
     model_stems: tuple[str, ...] = ()  # the loaded model's stems (empty: it makes one mix)
     model_keys: bool = False  # the loaded model takes a key
     model_key_guidance: float | None = None  # its own push to the key (None: `guidance`)
@@ -185,10 +188,15 @@ def apply(session: Session, command: cmd.Command, next_bar: int = 0) -> Session 
         case cmd.SetKeyGuidance() if not session.model_keys:
             reason = "the model has no key input (start livegen serve with --stems)"
             return Refused("/livegen/key_guidance", reason)
+        case cmd.SetKeyLock() if not session.model_keys:
+            reason = "the model has no key input (start livegen serve with --stems)"
+            return Refused("/livegen/key_lock", reason)
         case cmd.SetKey(key):
             return replace(session, key=key)
         case cmd.SetKeyGuidance(value):
             return replace(session, key_guidance=value)
+        case cmd.SetKeyLock(on):
+            return replace(session, key_lock=bool(on))
         case cmd.SetKeyRoot(root):
             mode = "minor" if session.key is None else session.key.mode
             return replace(session, key=Key(int(root) % 12, mode))
@@ -228,10 +236,10 @@ def _morph(session: Session, target: Prompts, start: int, bars: int) -> Session:
 
 def _recall(session: Session, scene: Scene, next_bar: int, index: int) -> Session:
     changes: dict[str, Any] = {"scene": index}
-    for name in ("guidance", "key_guidance", "steps", "seed", "variation", "gain"):
+    for name in ("guidance", "key_guidance", "key_lock", "steps", "seed", "variation", "gain"):
         value = getattr(scene, name)
-        # one config serves stem and mix models: a mix model has no key to push to
-        if value is not None and (name != "key_guidance" or session.model_keys):
+        # one config serves stem and mix models: a mix model has no key to push to or lock
+        if value is not None and (name not in ("key_guidance", "key_lock") or session.model_keys):
             changes[name] = value
     session = replace(session, **changes)
     if scene.prompts is None:
@@ -267,6 +275,7 @@ def status_args(session: Session, live: dict[str, Any]) -> tuple[Any, ...]:
         ("key", "none" if session.key is None else session.key.name),
         ("key_played", str(live.get("key_played") or "none")),
         ("key_guidance", session.key_guidance_in_use),
+        ("key_lock", int(session.key_lock)),
     ]
     for i, stem in enumerate(cmd.STEMS if session.model_stems else ()):
         pairs.append((f"{stem}_gain", float(session.stem_gains[i])))

@@ -111,8 +111,8 @@ class Daemon:
             model_keys=bool(getattr(source, "keys", False)),
             model_key_guidance=getattr(source, "key_guidance", None),
         )
-        if not session.model_keys:  # a config's key guidance means nothing to a mix model
-            session = replace(session, key_guidance=None)
+        if not session.model_keys:  # a config's key guidance and lock mean nothing to a mix model
+            session = replace(session, key_guidance=None, key_lock=True)
         self.mixer = None
         if self.stems:
             order = [STEMS.index(stem) for stem in self.stems]
@@ -258,6 +258,7 @@ class Daemon:
             "steps": session.steps,
             "guidance": session.guidance,
             "key_guidance": session.key_guidance_in_use,
+            "key_lock": session.key_lock,
             "gen_ms": None if last is None else last.gen_ms,
             "budget_ms": budget * 1e3,
             "bar_ms": bar_s * 1e3,

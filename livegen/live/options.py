@@ -69,6 +69,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     s.add_argument("--key", type=key_option, help='first key with --stems, e.g. "F minor", "A#m"')
     s.add_argument("--key-guidance", type=option("/livegen/key_guidance"), metavar="W",
                    help="push to the key with --stems (0-20, default: the model's own)")  # fmt: skip
+    s.add_argument("--key-lock", type=str.lower, choices=("on", "off"),
+                   help="with --stems, the bass's notes pulled onto the key's scale, or the "
+                   "tempered grid without a key (default on)")  # fmt: skip
     # Every option with an OSC twin takes that address's kind and range (`option`).
     s.add_argument(
         "--steps", type=option("/livegen/steps"), help="deblending steps per bar (1-64, default 8)"
@@ -112,8 +115,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def first_prompt_and_key(args: argparse.Namespace, stems: bool) -> tuple[str | None, Key | None]:
-    """--prompt without its key phrase, and the key (--key wins over the phrase); a key, and
-    --key-guidance, need a stem generator (ValueError otherwise)."""
+    """--prompt without its key phrase, and the key (--key wins over the phrase); a key,
+    --key-guidance and --key-lock need a stem generator (ValueError otherwise)."""
     prompt, key = args.prompt, getattr(args, "key", None)
     if prompt is not None:
         rest, found = split_key(prompt)
@@ -123,4 +126,12 @@ def first_prompt_and_key(args: argparse.Namespace, stems: bool) -> tuple[str | N
         raise ValueError(f"key {key.name}: the mix generator has no key input; add --stems")
     if getattr(args, "key_guidance", None) is not None and not stems:
         raise ValueError("--key-guidance: the mix generator has no key input; add --stems")
+    if getattr(args, "key_lock", None) is not None and not stems:
+        raise ValueError("--key-lock: the mix generator has no key input; add --stems")
     return prompt, key
+
+
+def key_lock(args: argparse.Namespace) -> bool | None:
+    """--key-lock as the session's `key_lock` (None: not given, the config's or on)."""
+    given = getattr(args, "key_lock", None)
+    return None if given is None else given == "on"

@@ -5,6 +5,7 @@
     livegen render --audio-prompt my_loop.wav --weight 1 --bars 4 --out like_my_loop.wav
     livegen render --stems --key "A minor" --bars 8 --out x.wav   # + x_drums, x_bass, x_music
     livegen render --stems --key "A minor" --key-guidance 8 --out x.wav   # pushed to the key
+    livegen render --stems --key "A minor" --key-lock off --out x.wav   # the bass as made
 
 Exact timing: bar k starts at sample round(k · 240/BPM · rate) of the output (rational
 arithmetic, no accumulated rounding), so any number of bars lasts exactly
@@ -19,7 +20,8 @@ downbeat, so a render is sample for sample what the daemon plays for the same se
 (tests/live/test_render_equals_daemon.py).
 
 Stems (`--stems`: the package's stem generator, which also takes `--key` and `--key-guidance`, the
-push to the key that `/livegen/key_guidance` sets; default: the model's own): each bar's stems
+push to the key that `/livegen/key_guidance` sets, default: the model's own; and `--key-lock`, the
+bass's notes pulled onto the key's scale as `/livegen/key_lock` does, default on): each bar's stems
 are fitted together and played as the player's layers, mixed by the daemon's own `StemMixer` at
 unity gain; the mix goes to `--out` and each stem beside it (x.wav → x_drums.wav, x_bass.wav,
 x_music.wav), all mono, sample-aligned, the mix their sum.
@@ -30,6 +32,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -166,6 +169,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--key", type=key_option, help='key, e.g. "A minor", "F#m" (--stems)')
     parser.add_argument("--key-guidance", type=option("/livegen/key_guidance"), metavar="W",
                         help="push to the key, 0-20 (--stems; default: the model's own)")  # fmt: skip
+    parser.add_argument("--key-lock", type=str.lower, choices=("on", "off"),
+                        help="the bass's notes pulled onto the key's scale, or the tempered grid "
+                        "without a key (--stems; default on)")  # fmt: skip
     parser.add_argument("--out", type=Path, required=True, help="output .wav (or .flac)")
     parser.add_argument("--sample-rate", type=int, default=24_000, help="output rate (Hz)")
     parser.add_argument("--device", choices=("auto", "cpu", "cuda"), default="auto")
@@ -277,6 +283,8 @@ def run(args: argparse.Namespace) -> int:
         raise ValueError("--key: the mix generator has no key input; add --stems")
     if getattr(args, "key_guidance", None) is not None and not getattr(args, "stems", False):
         raise ValueError("--key-guidance: the mix generator has no key input; add --stems")
+    if getattr(args, "key_lock", None) is not None and not getattr(args, "stems", False):
+        raise ValueError("--key-lock: the mix generator has no key input; add --stems")
     # an unwritable --out fails before any work
     paths = [args.out]
     if getattr(args, "stems", False):
@@ -305,6 +313,7 @@ def _render(args: argparse.Namespace, outs: list[Any]) -> int:
     stems = bool(getattr(args, "stems", False))
     key = getattr(args, "key", None)
     wk = getattr(args, "key_guidance", None)
+    lock = getattr(args, "key_lock", None) != "off"  # on unless asked: the daemon's default
     gen = Generator.load(
         args.model, args.device, args.threads, manifest=manifest, warm=False, stems=stems
     )
@@ -314,9 +323,10 @@ def _render(args: argparse.Namespace, outs: list[Any]) -> int:
     )
     concept = embed_prompts(args)
     # Validate the whole request (bpm range, steps, guidance, variation, seed) before any work.
-    gen.check(
-        BarRequest(args.bpm, concept, steps, args.guidance, args.seed, args.variation, key, wk)
+    first = BarRequest(
+        args.bpm, concept, steps, args.guidance, args.seed, args.variation, key, wk, key_lock=lock
     )
+    gen.check(first)
     gen.warm_up()
     starts = bar_starts(args.bars, args.bpm, args.sample_rate)
     times: list[float] = []
@@ -324,9 +334,7 @@ def _render(args: argparse.Namespace, outs: list[Any]) -> int:
     def fitted() -> Iterator[np.ndarray]:
         prev, prev_bar = None, None
         for k in range(args.bars):
-            req = BarRequest(
-                args.bpm, concept, steps, args.guidance, args.seed + k, args.variation, key, wk
-            )
+            req = replace(first, seed=args.seed + k)  # the request checked, bar k's seed
             if prev_bar is not None and args.variation == 0.0:
                 bar = prev_bar  # the same noise and conditions make the same bar: skip the work
             else:
@@ -361,6 +369,8 @@ def _render(args: argparse.Namespace, outs: list[Any]) -> int:
         if key is not None and gen.spec.guide_key:
             pushed = gen.spec.key_guidance if wk is None else wk
             keyed += f", key guidance {args.guidance if pushed is None else pushed:g}"
+        if not lock:
+            keyed += ", key lock off"
         names = ", ".join(str(stem_path(args.out, s)) for s in gen.stems)
         print(f"stems{keyed}: {names}")
     print(

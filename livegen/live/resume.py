@@ -35,7 +35,7 @@ from livegen.live.audio.stems import GAIN, MUTE
 
 SESSION_FIELDS = ("prompts", "audio_prompt", "guidance", "steps", "seed", "variation", "hold",
                   "gain", "clock", "bpm", "playing", "slot_weights", "scene", "words",
-                  "stem_gains", "stem_mutes", "key_guidance")  # fmt: skip
+                  "stem_gains", "stem_mutes", "key_guidance", "key_lock")  # fmt: skip
 PROBE = """
 import sys, time
 import sounddevice as sd

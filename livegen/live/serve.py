@@ -61,7 +61,7 @@ from livegen.live.desk.clocks import Clocks, jack_midi_shift
 from livegen.live.desk.oscquery import OscQueryServer
 from livegen.live.desk.oscserver import OscServer
 from livegen.live.desk.status import StatusLine
-from livegen.live.options import add_arguments, first_prompt_and_key
+from livegen.live.options import add_arguments, first_prompt_and_key, key_lock
 from livegen.live.pipeline.source import BarSource, GeneratorSource, LoopSource
 from livegen.runtime.models import resolve_model
 
@@ -273,6 +273,7 @@ def _open(
             prompts=None if prompt is None else ((prompt, 1.0),),
             key=key,
             key_guidance=getattr(args, "key_guidance", None),
+            key_lock=key_lock(args),
             steps=args.steps,
             guidance=args.guidance,
             seed=args.seed,

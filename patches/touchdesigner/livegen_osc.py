@@ -146,6 +146,12 @@ def set_key_guidance(value=None):
         _send("/livegen/key_guidance", [_clamp(value, 0.0, 20.0)])
 
 
+def set_key_lock(on=True):
+    """The key lock (a stem model only), from the next bar: on, the bass's notes are pulled
+    onto the key's scale (in tune without a key); off, the bass as the model made it."""
+    _send("/livegen/key_lock", [1 if on else 0])
+
+
 def play():
     _send("/livegen/play")
 
@@ -180,6 +186,7 @@ PARAMETERS = {
     "Key": set_key,  # a Menu parameter whose items are KEYS (or a Str parameter)
     "Keyguidance": set_key_guidance,  # a Float 0..20
     "Keyguidancedefault": lambda pulse: set_key_guidance(None),  # a Pulse parameter
+    "Keylock": set_key_lock,  # a Toggle (default on)
     "Drop": lambda pulse: drop(),  # a Pulse parameter
 }
 for _name in STEMS:  # "Drumsgain", "Bassmute", ...: a Float 0..2 and a Toggle per stem

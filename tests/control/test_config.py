@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import tomllib
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -53,6 +54,27 @@ def test_a_scene_sets_key_guidance_on_a_stem_model_and_leaves_it_on_a_mix_model(
     assert isinstance(mix, type(keyed)) and mix.key_guidance is None and mix.scene == 0
 
 
+def test_key_lock_in_the_session_and_scenes_on_a_stem_model_only():
+    from livegen.control import commands as cmd
+    from livegen.control.state import apply
+
+    config = loads("[session]\nkey_lock = false\n[[scene]]\nkey_lock = true\n"
+                   "[[scene]]\nguidance = 2.0\n[midi.cc]\nkey_lock = 30\n")  # fmt: skip
+    assert Config().make_session().key_lock is True  # no config: on
+    assert config.session["key_lock"] is False and config.scenes[0].key_lock is True
+    assert config.scenes[1].key_lock is None and CcMap("key_lock", 30) in config.midi.cc
+    keyed = config.make_session(model_keys=True)
+    assert keyed.key_lock is False
+    assert config.make_session(key_lock=True).key_lock is True  # --key-lock on wins
+    recalled = apply(keyed, cmd.RecallScene(0))
+    assert isinstance(recalled, type(keyed)) and recalled.key_lock is True
+    off = apply(recalled, cmd.SetKeyLock(False))
+    other = apply(off, cmd.RecallScene(1))  # a scene without it leaves it
+    assert isinstance(other, type(keyed)) and other.key_lock is False and other.guidance == 2.0
+    mix = apply(replace(keyed, model_keys=False), cmd.RecallScene(0))
+    assert isinstance(mix, type(keyed)) and mix.key_lock is False and mix.scene == 0
+
+
 def test_no_config_gives_the_built_in_session_with_one_slot():
     session = Config().make_session(prompts=(("acid", 1.0),))
     assert session.slots == ("acid",) and session.slot_weights == (1.0,) and not session.scenes
@@ -81,6 +103,10 @@ def test_no_config_gives_the_built_in_session_with_one_slot():
         ("[session]\nkey_guidance = -1", "session.key_guidance must be in [0, 20], got -1"),
         ("[[scene]]\nkey_guidance = 'default'", "scene[0].key_guidance must be a number"),
         ("[session]\nkey_guidence = 3", "unknown key session.key_guidence"),
+        ("[session]\nkey_lock = 1", "session.key_lock must be true or false, got 1"),
+        ("[session]\nkey_lock = 'off'", "session.key_lock must be true or false, got 'off'"),
+        ("[[scene]]\nkey_lock = 0", "scene[0].key_lock must be true or false, got 0"),
+        ("[midi.cc]\nkey_lock = { cc = 7, max = 2 }", "midi.cc.key_lock.max must be in [0, 1]"),
         ("[midi.cc]\nkey_guidance = { cc = 7, max = 25 }", "midi.cc.key_guidance.max must be in"),
         ("[midi]\nchannel = 17", "midi.channel must be in [1, 16]"),
         ("[midi]\nprogram_change = 1", "midi.program_change must be true or false"),

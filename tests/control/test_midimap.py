@@ -40,9 +40,8 @@ def test_every_target_at_0_and_127_is_inside_its_osc_range():
         m = MidiMap((CcMap(name, 1),))
         for value in (0, 127):
             (command,) = m.commands(cc(1, value))
-            x = {cmd.SetSlotWeight: "weight", cmd.StemGain: "gain", cmd.StemMute: "muted"}.get(
-                type(command), "value"
-            )
+            x = {cmd.SetSlotWeight: "weight", cmd.StemGain: "gain", cmd.StemMute: "muted",
+                 cmd.SetKeyLock: "on"}.get(type(command), "value")  # fmt: skip
             x = getattr(command, x)
             assert target.lo <= x <= target.hi, (name, value, command)
 
@@ -69,6 +68,12 @@ def test_cc_to_commands_with_ranges_and_channels():
     assert knob.commands(cc(28, 127)) == [cmd.SetKeyGuidance(10.0)]  # stops at 10, as guidance
     assert knob.commands(cc(29, 127)) == [cmd.SetKeyGuidance(20.0)]  # the whole OSC range
     assert knob.commands(cc(29, 0)) == [cmd.SetKeyGuidance(2.0)]
+    # the key lock is a switch, as a mute is: 64..127 on, 0..63 off
+    switch = MidiMap((CcMap("key_lock", 30),))
+    for value, on in ((0, False), (63, False), (64, True), (127, True)):
+        assert switch.commands(cc(30, value)) == [cmd.SetKeyLock(on)], value
+    inverted = MidiMap((CcMap("key_lock", 30, lo=1.0, hi=0.0),))  # a pedal pressed = off
+    assert inverted.commands(cc(30, 127)) == [cmd.SetKeyLock(False)]
     omni = MidiMap((CcMap("variation", 1),))
     assert omni.commands(cc(1, 127, channel=16)) == [cmd.SetVariation(1.0)]
 

@@ -43,6 +43,7 @@ def test_every_documented_address_parses_with_good_arguments():
         "/livegen/drop": (),
         "/livegen/key": ("F minor",),
         "/livegen/key_guidance": (8.0,),
+        "/livegen/key_lock": (0,),
         "/livegen/status": (),
         "/livegen/subscribe": (),
     }
@@ -131,6 +132,14 @@ def test_ints_and_floats_are_interchangeable():
         ("/livegen/key_guidance", (), "expects f (or s 'default'), got 0 arguments"),
         ("/livegen/key_guidance", (4.0, 8.0), "expects f (or s 'default'), got 2 arguments"),
         ("/livegen/key_guidance", ("default", 4.0), "got 2 arguments"),
+        ("/livegen/key_lock", (2,), "key_lock must be in [0, 1], got 2"),
+        ("/livegen/key_lock", (-1,), "key_lock must be in [0, 1], got -1"),
+        ("/livegen/key_lock", (0.5,), "key_lock must be a whole number, got 0.5"),
+        ("/livegen/key_lock", (float("nan"),), "key_lock must be a number, got nan"),
+        ("/livegen/key_lock", ("yes",), "key_lock must be 0, 1, 'on' or 'off', got 'yes'"),
+        ("/livegen/key_lock", ("",), "key_lock must be 0, 1, 'on' or 'off', got ''"),
+        ("/livegen/key_lock", (), "expects i (0 or 1, or s 'on'/'off'), got 0 arguments"),
+        ("/livegen/key_lock", (1, 0), "expects i (0 or 1, or s 'on'/'off'), got 2 arguments"),
     ],
 )
 def test_bad_messages_get_a_reason_and_no_command(address, args, reason):
@@ -154,6 +163,39 @@ def test_key_guidance_is_a_number_or_the_models_own():
 
     arg = ADDRESSES["/livegen/key_guidance"].args[0]
     assert (arg.lo, arg.hi) == (0, MAX_GUIDANCE) == (0, ADDRESSES["/livegen/guidance"].args[0].hi)
+
+
+def test_key_lock_is_a_switch_as_int_bool_or_word():
+    for args, on in (([1], True), ([0], False), ([1.0], True), ([0.0], False),  # Pd: floats
+                     (["on"], True), ([" OFF "], False), (["On"], True)):  # fmt: skip
+        incoming, errors = one("/livegen/key_lock", *args)
+        assert errors == [] and [i.command for i in incoming] == [cmd.SetKeyLock(on)], args
+    # OSC's T/F tags are refused on the wire for every address (control.wire), named: the
+    # sender learns why, nothing changes
+    incoming, errors = one("/livegen/key_lock", False)
+    assert incoming == [] and errors[0].args[0] == "/livegen/key_lock"
+    assert "type tag 'F'" in errors[0].args[1]
+
+
+def test_key_lock_in_the_session_and_its_status():
+    keyed = Session(model_keys=True)
+    assert keyed.key_lock is True  # on unless asked
+    off = apply(keyed, cmd.SetKeyLock(False))
+    assert isinstance(off, Session) and off.key_lock is False
+    back = apply(off, cmd.SetKeyLock(True))
+    assert isinstance(back, Session) and back.key_lock is True
+    pairs = dict(zip(*[iter(status_args(off, {}))] * 2, strict=True))
+    assert pairs["key_lock"] == 0 and isinstance(pairs["key_lock"], int)
+    assert list(pairs).index("key_lock") == list(pairs).index("key_guidance") + 1
+    on = dict(zip(*[iter(status_args(keyed, {}))] * 2, strict=True))
+    assert on["key_lock"] == 1
+    # a mix model has no key: refused like /livegen/key_guidance, and nothing changes
+    mix = Session()
+    refused = apply(mix, cmd.SetKeyLock(False))
+    assert refused == Refused(
+        "/livegen/key_lock", "the model has no key input (start livegen serve with --stems)"
+    )
+    assert mix.key_lock is True
 
 
 def test_key_guidance_in_the_session_and_its_status():
@@ -230,7 +272,7 @@ def test_session_apply_and_status():
     pairs = dict(zip(args[::2], args[1::2], strict=True))
     expected_keys = ["bpm", "bar", "beat", "playing", "clock", "prompt", "steps", "guidance"]
     expected_keys += ["seed", "gen_ms", "late_bars", "underruns", "key", "key_played"]
-    expected_keys += ["key_guidance"]
+    expected_keys += ["key_guidance", "key_lock"]
     assert list(pairs) == expected_keys  # a model without stems: no stem pairs
     assert pairs["bpm"] == 128.0 and pairs["bar"] == 12 and pairs["playing"] == 0
     encode("/livegen/status", args)  # every value is an OSC type

@@ -108,6 +108,7 @@ def test_the_known_addresses_in_detail():
         "/livegen/prompt": ("sf", 3, [None, {"MIN": 0.0, "MAX": 10.0}]),
         "/livegen/guidance": ("f", 3, [{"MIN": 0.0, "MAX": 20.0}]),
         "/livegen/key_guidance": ("f", 3, [{"MIN": 0.0, "MAX": 20.0}]),  # or s "default"
+        "/livegen/key_lock": ("i", 3, [{"MIN": 0, "MAX": 1}]),  # or s "on"/"off"
         "/livegen/steps": ("i", 3, [{"MIN": 1, "MAX": 64}]),
         "/livegen/seed": ("i", 3, [{"MIN": 0, "MAX": 2147483647}]),
         "/livegen/hold": ("i", 3, [{"MIN": 0, "MAX": 1}]),
@@ -138,6 +139,7 @@ def test_values_are_the_sessions():
     assert values["/livegen/hold"] == [0]
     assert values["/livegen/bpm"] == [124.0]
     assert values["/livegen/clock"] == ["internal"]
+    assert values["/livegen/key_lock"] == [1]  # on by default
 
     tree = namespace(changed())
     got = {path: find(tree, path).get("VALUE") for path in ADDRESSES}  # type: ignore[union-attr]

@@ -89,3 +89,16 @@ def test_key_guidance_shows_the_push_in_use_with_its_range():
     assert parse("/livegen/key_guidance", shown) == cmd.SetKeyGuidance(8.0)
     back = apply(pushed, parse("/livegen/key_guidance", ["default"]))
     assert isinstance(back, Session) and node(back, "/livegen/key_guidance")["VALUE"] == [6.0]
+
+
+def test_key_lock_shows_the_sessions_switch_with_its_range():
+    n = node(STEM_MODEL, "/livegen/key_lock")
+    assert (n["TYPE"], n["ACCESS"], n["RANGE"], n["CLIPMODE"]) == (
+        "i", 3, [{"MIN": 0, "MAX": 1}], ["both"])  # fmt: skip
+    assert n["VALUE"] == [1] and type(n["VALUE"][0]) is int  # on by default; 1, not True
+    off = apply(STEM_MODEL, parse("/livegen/key_lock", ["off"]))
+    assert isinstance(off, Session)
+    assert respond("/livegen/key_lock?VALUE", off, INFO).body == {"VALUE": [0]}
+    # what it shows is what /livegen/key_lock reads back
+    shown = node(off, "/livegen/key_lock")["VALUE"]
+    assert parse("/livegen/key_lock", shown) == cmd.SetKeyLock(False)

@@ -73,3 +73,24 @@ def test_serve_key_guidance_takes_the_osc_range_and_needs_stems():
     for bad in ("-1", "20.5", "nan", "default"):
         with pytest.raises(SystemExit):
             parser.parse_args(["--key-guidance", bad])
+
+
+def test_serve_key_lock_is_on_or_off_and_needs_stems():
+    from livegen.live.options import add_arguments, first_prompt_and_key, key_lock
+
+    parser = argparse.ArgumentParser()
+    add_arguments(parser)
+    default = parser.parse_args([])
+    assert default.key_lock is None and key_lock(default) is None  # the config's, else on
+    assert first_prompt_and_key(default, stems=False) == (None, None)
+    assert key_lock(parser.parse_args(["--key-lock", "off"])) is False
+    assert key_lock(parser.parse_args(["--key-lock", "on"])) is True
+    assert key_lock(parser.parse_args(["--key-lock", "OFF"])) is False  # as /livegen/key_lock
+    for word in ("on", "off"):  # either is a setting a mix model does not have
+        alone = parser.parse_args(["--key-lock", word])
+        assert first_prompt_and_key(alone, stems=True) == (None, None)
+        with pytest.raises(ValueError, match="--key-lock: the mix generator has no key input"):
+            first_prompt_and_key(alone, stems=False)
+    for bad in ("1", "true", "no", ""):
+        with pytest.raises(SystemExit):
+            parser.parse_args(["--key-lock", bad])

@@ -91,3 +91,27 @@ def test_the_key_and_its_key_guidance_come_back_after_a_resume(rig_factory):
         again = rig.build(Session(prompts=(("a", 1.0),), key_guidance=3.0))
         resume.restore_session(again, saved)
         assert again.controller.session.key_guidance == expected
+
+
+def test_the_key_lock_comes_back_after_a_resume(rig_factory):
+    """Off, saved as JSON, restored into a fresh daemon (whose session has it on): the first
+    bars it asks for are unlocked. A state saved before the key lock existed leaves the
+    command line's."""
+    rig = rig_factory(channels=8, stems=("drums", "bass", "music"))
+    me = ("127.0.0.1", 9999)
+    assert rig.controller.handler.apply(Incoming(cmd.SetKeyLock(False), me)) is None
+    state = resume.load_state(resume.save_state(rig.daemon, None, rig.vt.t))
+    assert state["session"]["key_lock"] is False
+    fresh = rig.build()
+    assert fresh.controller.session.key_lock is True
+    resume.restore_session(fresh, state)
+    fresh.prepare()
+    assert fresh.controller.session.key_lock is False
+    assert fresh.controller.settings.key_lock is False
+    rig.run_until(rig.t0 + 4.0)
+    assert rig.source.calls and {s.key_lock for s in rig.source.calls} == {False}
+    old = {**state, "session": {k: v for k, v in state["session"].items() if k != "key_lock"}}
+    for saved, expected in ((state, False), (old, True)):
+        again = rig.build(Session(prompts=(("a", 1.0),), key_lock=True))
+        resume.restore_session(again, saved)
+        assert again.controller.session.key_lock is expected

@@ -259,6 +259,55 @@ def test_bad_key_guidance_is_refused_changes_nothing_and_the_music_plays_on(rig)
     assert rig.daemon.late_bars == 0
 
 
+def test_key_lock_reaches_the_next_bars_request_status_and_oscquery(rig):
+    from livegen.control.osc import ADDRESSES
+    from livegen.live.desk.oscquery import value
+
+    node = ADDRESSES["/livegen/key_lock"]
+    assert status(rig)["key_lock"] == 1 and value(node, rig.controller.session) == [1]
+    rig.run_until(rig.t0 + 2.0)
+    asked = len(rig.source.calls)
+    version = rig.settings.version
+    send(rig, "/livegen/key_lock", 0)
+    assert rig.controller.session.key_lock is False and rig.settings.version > version
+    assert status(rig)["key_lock"] == 0 and value(node, rig.controller.session) == [0]
+    rig.run_until(rig.t0 + 6.0)
+    locked = [spec.key_lock for spec in rig.source.calls]
+    assert locked[:asked] == [True] * asked  # on until it was sent
+    assert locked[asked:] and set(locked[asked:]) == {False}
+    assert rig.settings.key_lock is False
+    asked = len(rig.source.calls)
+    send(rig, "/livegen/key_lock", "on")
+    rig.run_until(rig.t0 + 10.0)
+    locked = [spec.key_lock for spec in rig.source.calls]
+    assert locked[asked:] and set(locked[asked:]) == {True}
+    assert status(rig)["key_lock"] == 1 and value(node, rig.controller.session) == [1]
+    assert errors(rig) == [] and rig.daemon.late_bars == 0
+
+
+def test_bad_key_lock_is_refused_changes_nothing_and_the_music_plays_on(rig):
+    rig.run_until(rig.t0 + 2.0)
+    send(rig, "/livegen/key_lock", 0)
+    rig.run_until(rig.t0 + 5.0)
+    version = rig.settings.version
+    sent = send(rig, "/livegen/key_lock", 2)
+    for bad in (0.5, "maybe"):
+        send(rig, "/livegen/key_lock", bad)
+    send(rig, "/livegen/key_lock")
+    rig.run_until(rig.t0 + 9.0)
+    reasons = errors(rig)
+    assert [a for a, _ in reasons] == ["/livegen/key_lock"] * 4
+    assert "must be in [0, 1], got 2" in reasons[0][1]
+    assert "must be a whole number, got 0.5" in reasons[1][1]
+    assert "must be 0, 1, 'on' or 'off', got 'maybe'" in reasons[2][1]
+    assert "expects i (0 or 1, or s 'on'/'off')" in reasons[3][1]
+    assert rig.controller.session.key_lock is False and rig.settings.version == version
+    assert {spec.key_lock for spec in rig.source.calls[-2:]} == {False}
+    o = out(rig)
+    assert np.allclose(o[sent:, MIX], o[sent - 1, MIX], rtol=1e-6) and o[-1, MIX] > 0
+    assert rig.daemon.late_bars == 0
+
+
 def test_a_mix_model_refuses_stems_and_keys(rig_factory):
     rig = rig_factory()
     rig.osc = FakeOsc()
@@ -268,12 +317,51 @@ def test_a_mix_model_refuses_stems_and_keys(rig_factory):
     send(rig, "/livegen/key", "A minor")
     send(rig, "/livegen/drop")
     send(rig, "/livegen/key_guidance", 8.0)  # as /livegen/key: the model has no key to push to
+    send(rig, "/livegen/key_lock", 0)  # nor a bass to lock
     rig.run_until(rig.t0 + 3.0)
     reasons = errors(rig)
     assert [a for a, _ in reasons] == ["/livegen/mute", "/livegen/key", "/livegen/drop",
-                                       "/livegen/key_guidance"]  # fmt: skip
+                                       "/livegen/key_guidance", "/livegen/key_lock"]  # fmt: skip
     assert "no stems (start livegen serve with --stems)" in reasons[0][1]
     assert reasons[1][1] == "the model has no key input (start livegen serve with --stems)"
     assert reasons[3][1] == reasons[1][1] and rig.controller.session.key_guidance is None
+    assert reasons[4][1] == reasons[1][1] and rig.controller.session.key_lock is True
+    assert {spec.key_lock for spec in rig.source.calls} == {True}
     audio = rig.audio()
     assert np.allclose(audio[sent:], audio[sent - 1], rtol=1e-6) and audio[sent] > 0
+
+
+def test_a_mix_models_session_keeps_the_key_lock_on_whatever_the_config(rig_factory):
+    """A config's key_lock = false (one file serves both) means nothing to a mix model: the
+    session it reports and the bars it asks for keep the default."""
+    from livegen.control.state import Session
+
+    rig = rig_factory()
+    rig.osc = FakeOsc()
+    rig.build(Session(key_lock=False, key_guidance=3.0), osc=rig.osc)
+    assert rig.controller.session.key_lock is True and status(rig)["key_lock"] == 1
+    rig.run_until(rig.t0 + 3.0)
+    assert rig.source.calls and {spec.key_lock for spec in rig.source.calls} == {True}
+
+
+def test_a_generator_source_passes_the_key_lock_to_a_keyed_model_only():
+    from types import SimpleNamespace
+
+    from livegen.live.pipeline.source import BarSpec, GeneratorSource
+
+    class Generator:
+        sample_rate, stems = 24_000, STEMS
+
+        def __init__(self, key_dim: int) -> None:
+            self.spec = SimpleNamespace(key_dim=key_dim)
+            self.requests: list = []
+
+        def bar(self, request, prev_noise):
+            self.requests.append(request)
+            return SimpleNamespace(audio=np.zeros(8), gen_ms=1.0, noise=None, stems=None)
+
+    for key_dim, expected in ((12, False), (0, True)):  # a mix model: BarRequest's default
+        gen = Generator(key_dim)
+        GeneratorSource(gen).render(BarSpec(0, 124.0, key_lock=False), None)
+        (request,) = gen.requests
+        assert request.key_lock is expected, key_dim

@@ -55,14 +55,14 @@ class Requests:
         return self.gen.bar(request, prev_noise)
 
 
-def run(pkg, key: Key | None, seconds: float, during=None, key_guidance=None):
+def run(pkg, key: Key | None, seconds: float, during=None, key_guidance=None, key_lock=True):
     vt = VirtualTime(100.0)
     latency = BLOCK / RATE
     clock = InternalClock(str(BPM), vt, playing=False)
     clock.start(vt.t + 1.0)
     gen = Requests(Generator.load(pkg, "cpu", 1, stems=True))
     osc = FakeOsc()
-    session = Session(prompts=(), key=key, key_guidance=key_guidance, **SETTINGS)
+    session = Session(prompts=(), key=key, key_guidance=key_guidance, key_lock=key_lock, **SETTINGS)
     daemon = Daemon(GeneratorSource(gen), clock, session, RATE, osc=osc, now=vt, channels=8)
     daemon.prepare()
     audio = VirtualAudio(daemon.engine.callback, vt, RATE, BLOCK, latency, channels=8)
@@ -74,15 +74,20 @@ def run(pkg, key: Key | None, seconds: float, during=None, key_guidance=None):
     return daemon, audio.output(), first, gen, osc
 
 
-@pytest.mark.parametrize("key_guidance", [None, 8.0])
-def test_render_stems_write_what_the_daemon_plays_on_its_stem_channels(pkg, tmp_path, key_guidance):
+@pytest.mark.parametrize(("key_guidance", "key_lock"), [(None, True), (8.0, True), (None, False)])
+def test_render_stems_write_what_the_daemon_plays_on_its_stem_channels(
+    pkg, tmp_path, key_guidance, key_lock
+):
     daemon, live, first, gen, _ = run(
-        pkg, Key(9, "minor"), (BARS - 0.1) * 240 / BPM, key_guidance=key_guidance
-    )
+        pkg, Key(9, "minor"), (BARS - 0.1) * 240 / BPM, key_guidance=key_guidance,
+        key_lock=key_lock,
+    )  # fmt: skip
     assert daemon.stems == ("drums", "bass", "music")
     assert {r.key for r in gen.requests} == {Key(9, "minor")}
     assert {r.key_guidance for r in gen.requests} == {key_guidance}
+    assert {r.key_lock for r in gen.requests} == {key_lock}
     pushed = [] if key_guidance is None else ["--key-guidance", str(key_guidance)]
+    pushed += [] if key_lock else ["--key-lock", "off"]
     parser = argparse.ArgumentParser()
     render.add_arguments(parser)
     out = tmp_path / "x.wav"
@@ -163,6 +168,51 @@ def test_render_key_guidance_pushes_to_the_key_and_needs_one(tmp_path, capsys):
     assert apart > 0.2, apart  # measured 0.89 (2 steps, w = 1, seed 4)
     assert np.array_equal(mixes["nokey"], mixes["nokey_w8"])
     print(f"\nA minor, key guidance 8 vs 0: the mixes differ by {apart:.2f} of the RMS")
+
+
+def test_render_key_lock_reaches_every_bars_request(pkg, tmp_path, monkeypatch, capsys):
+    """--key-lock off goes into every bar's request (the first one checked too); without it the
+    lock is on, as in the daemon."""
+    seen: dict[str, list] = {"bar": [], "check": []}
+
+    def recording(name: str):  # render loads its own Generator: record on the class
+        method = getattr(Generator, name)
+
+        def record(self, req, *args, **kwargs):
+            seen[name].append(req)
+            return method(self, req, *args, **kwargs)
+
+        return record
+
+    for name in seen:
+        monkeypatch.setattr(Generator, name, recording(name))
+    for extra, lock in ((["--key-lock", "off"], False), ([], True)):
+        seen["bar"].clear()
+        seen["check"].clear()
+        args = render_args(pkg, tmp_path / f"{lock}.wav", "--stems", "--key", "A minor", *extra)
+        args.bars = 3  # variation 0.5: each bar is generated
+        assert render.run(args) == 0
+        bars = [r for r in seen["bar"] if r.key == Key(9, "minor")]  # not the warm-up's
+        assert [r.key_lock for r in bars] == [lock] * 3
+        assert [r.seed for r in bars] == [4, 5, 6]  # still bar k's own seed
+        checked = [r for r in seen["check"] if r.key == Key(9, "minor")]
+        assert len(checked) > len(bars) and {r.key_lock for r in checked} == {lock}  # 1st too
+        printed = capsys.readouterr().out
+        assert ("key lock off" in printed) == (not lock), printed
+
+
+def test_render_refuses_key_lock_without_stems(pkg, tmp_path, capsys):
+    out = tmp_path / "mix.wav"
+    for word in ("on", "off"):  # either is a setting a mix model does not have
+        with pytest.raises(ValueError, match="--key-lock: the mix generator has no key input; "
+                           "add --stems"):  # fmt: skip
+            render.run(render_args(pkg, out, "--key-lock", word))
+    assert not out.exists()
+    code = render.main(["--model", str(pkg), "--out", str(out), "--key-lock", "off"])
+    assert code == 1 and "add --stems" in capsys.readouterr().err
+    with pytest.raises(SystemExit):  # only on or off
+        render_args(pkg, out, "--stems", "--key-lock", "1")
+    assert "invalid choice: '1'" in capsys.readouterr().err
 
 
 def test_render_refuses_key_guidance_without_stems(pkg, tmp_path, capsys):

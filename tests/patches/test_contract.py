@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from livegen.control.commands import SetKeyGuidance
+from livegen.control.commands import SetKeyGuidance, SetKeyLock
 from livegen.control.keys import Key, parse_key
 from livegen.control.osc import ADDRESSES, OscError, parse
 from tests.support import pdfile
@@ -60,7 +60,8 @@ def test_pd_every_oscformat_sends_an_accepted_message(pd_patch):
 
 def test_pd_covers_the_performer_controls(pd_patch):
     wanted = {"/livegen/" + a for a in "prompt guidance steps variation gain seed hold play stop "
-              "subscribe status scene morph word stem mute drop key key_guidance clock".split()}  # fmt: skip
+              "subscribe status scene morph word stem mute drop key key_guidance key_lock "
+              "clock".split()}  # fmt: skip
     assert wanted <= set(pd_sends(pd_patch))
 
 
@@ -106,6 +107,21 @@ def test_pd_key_guidance_spans_its_range_and_goes_back_to_the_default(pd_patch):
     assert "/livegen/key_guidance" in _pd_address_of(pd_patch, atom)
 
 
+def test_pd_key_lock_toggle_sends_both_states_and_follows_the_status(pd_patch):
+    sends = pd_sends(pd_patch)["/livegen/key_lock"]
+    commands = {parse("/livegen/key_lock", args) for args in sends}
+    assert commands == {SetKeyLock(False), SetKeyLock(True)}
+    (toggle,) = [b for b in pd_patch.boxes if b.name == "tgl" and "lg-key-lock" in b.atoms]
+    assert _pd_address_of(pd_patch, toggle) == ["/livegen/key_lock"]
+    # the status reply's key_lock outlet sets the toggle without sending it back
+    (route,) = [b for b in pd_patch.boxes if b.atoms[:2] == ["route", "bpm"]]
+    outlet = route.atoms.index("key_lock") - 1
+    (setter,) = [pd_patch.boxes[d] for s, o, d, _ in pd_patch.lines
+                 if s == route.index and o == outlet]  # fmt: skip
+    assert setter.kind == "msg" and setter.atoms == ["set", "\\$1"]
+    assert pd_patch.targets(setter.index) == [toggle]
+
+
 def _pd_address_of(patch: pdfile.Patch, box: pdfile.Box) -> list[str]:
     return ["/" + "/".join(t.atoms[1:]) for t in patch.targets(box.index) if t.name == "oscformat"]
 
@@ -133,7 +149,7 @@ def test_pd_every_send_reaches_netsend_and_replies_are_routed(pd_patch):
     names = [" ".join(b.atoms) for b in pd_patch.boxes if b.kind == "obj"]
     assert "netreceive -u -b" in names and "oscparse" in names
     assert "route beat bar status error unknown" in names
-    assert "route bpm gen_ms key drums_mute bass_mute music_mute" in names
+    assert "route bpm gen_ms key drums_mute bass_mute music_mute key_lock" in names
     assert "metro 1000" in names
 
 
@@ -201,7 +217,8 @@ def test_max_every_send_is_an_accepted_message(max_patch):
                 for args in _max_examples(src, max_patch):
                     accept(address, fixed + args)
     wanted = {"/livegen/" + a for a in "prompt guidance steps variation gain seed hold play stop "
-              "subscribe status scene morph word stem mute drop key key_guidance".split()}  # fmt: skip
+              "subscribe status scene morph word stem mute drop key key_guidance "
+              "key_lock".split()}  # fmt: skip
     assert wanted <= seen
 
 
@@ -276,10 +293,20 @@ def test_max_stems_and_key_controls(max_patch):
     fed = [e for src in _max_sources(prepend, max_patch) for e in _max_examples(src, max_patch)]
     arg = ADDRESSES["/livegen/key_guidance"].args[0]
     assert sorted(fed) == [[arg.lo], [arg.hi]]
-    # the status reply's key and mutes are shown, not sent back
+    # key lock: a toggle into /livegen/key_lock, both states accepted
+    (lock,) = [b for b in boxes.values() if b.get("text") == "prepend /livegen/key_lock"]
+    (toggle,) = _max_sources(lock, max_patch)
+    assert toggle["maxclass"] == "toggle"
+    commands = {parse("/livegen/key_lock", e) for e in _max_examples(toggle, max_patch)}
+    assert commands == {SetKeyLock(False), SetKeyLock(True)}
+    # the status reply's key, mutes and key lock are shown, not sent back
     (status,) = [b for b in boxes.values() if b.get("text", "").startswith("route bpm gen_ms")]
-    assert status["text"] == "route bpm gen_ms key drums_mute bass_mute music_mute"
-    assert status["numoutlets"] == 7
+    assert status["text"] == "route bpm gen_ms key drums_mute bass_mute music_mute key_lock"
+    assert status["numoutlets"] == 8 == len(status["outlettype"])
+    setters = [boxes[line["patchline"]["destination"][0]] for line in max_patch["lines"]
+               if line["patchline"]["source"] == [status["id"], 6]]  # fmt: skip
+    assert [s["text"] for s in setters] == ["prepend set"]
+    assert _max_sources(toggle, max_patch) == setters
 
 
 def test_max_replies_are_routed(max_patch):
@@ -325,8 +352,8 @@ def test_td_sends_only_known_addresses_and_covers_the_controls():
                  and n.value.startswith("/livegen/")}  # fmt: skip
     assert addresses <= set(ADDRESSES), addresses - set(ADDRESSES)
     wanted = {"/livegen/" + a for a in "prompt guidance steps variation gain seed hold play stop "
-              "subscribe status bpm scene morph slot word stem mute drop key key_guidance"
-              .split()}  # fmt: skip
+              "subscribe status bpm scene morph slot word stem mute drop key key_guidance "
+              "key_lock".split()}  # fmt: skip
     assert wanted <= addresses
 
 
@@ -385,6 +412,8 @@ def test_td_stems_and_key_send_what_the_daemon_accepts():
     td["set_key_guidance"](25.0)  # clamped to 20
     td["set_key_guidance"]()  # the model's own
     td["set_key_guidance"]("Default")
+    td["set_key_lock"](False)
+    td["set_key_lock"]()  # on, the daemon's default
     assert sent == [
         ("/livegen/stem", ["drums", 0.5, 1]),
         ("/livegen/stem", ["bass", 2.0, 0]),
@@ -398,6 +427,8 @@ def test_td_stems_and_key_send_what_the_daemon_accepts():
         ("/livegen/key_guidance", [20.0]),
         ("/livegen/key_guidance", ["default"]),
         ("/livegen/key_guidance", ["default"]),
+        ("/livegen/key_lock", [0]),
+        ("/livegen/key_lock", [1]),
     ]
     for address, args in sent:
         accept(address, args)
@@ -411,10 +442,13 @@ def test_td_stems_and_key_send_what_the_daemon_accepts():
     td["PARAMETERS"]["Musicgain"](0.25)
     td["PARAMETERS"]["Keyguidance"](-3)  # clamped to 0
     td["PARAMETERS"]["Keyguidancedefault"](1)
+    td["PARAMETERS"]["Keylock"](0)  # a Toggle parameter's value
     assert sent == [
         ("/livegen/mute", ["bass", 1, 0]),
         ("/livegen/stem", ["music", 0.25, 1]),
         ("/livegen/key_guidance", [0.0]),
         ("/livegen/key_guidance", ["default"]),
+        ("/livegen/key_lock", [0]),
     ]
-    assert parse(*sent[-1]) == SetKeyGuidance(None)
+    assert parse(*sent[-2]) == SetKeyGuidance(None)
+    assert parse(*sent[-1]) == SetKeyLock(False)

@@ -56,7 +56,9 @@ def stem_daemon(jack_server, free_port_fn):
     (the key reaches the source; the loops do not follow it)."""
     source = LoopSource(stems=True)
     source.keys = True  # type: ignore[misc]
-    yield from _daemon(free_port_fn, source=source, extra=("--key-guidance", "5"))
+    yield from _daemon(
+        free_port_fn, source=source, extra=("--key-guidance", "5", "--key-lock", "off")
+    )
 
 
 @pytest.fixture
@@ -212,12 +214,14 @@ def test_the_pd_patch_mutes_a_stem_moves_a_fader_and_sets_the_key(stem_daemon):
     controller = server.daemon.controller
     assert controller.session.model_stems == ("drums", "bass", "music")
     assert controller.session.key_guidance == 5.0  # --key-guidance wins over the config's 3
+    assert controller.session.key_lock is False  # --key-lock off
     with running_pd(
         f"livegen-ports {osc} {reply}",
         "lg-drums-mute 1",
         "lg-bass-gain 0.5",
         "lg-key symbol Fm",
         "lg-key-guidance 8",
+        "lg-key-lock 1",
     ) as pd:
         assert wait_until(lambda: controller.session.stem_mutes == (True, False, False), 5.0), (
             controller.session
@@ -229,3 +233,5 @@ def test_the_pd_patch_mutes_a_stem_moves_a_fader_and_sets_the_key(stem_daemon):
         assert controller.settings.key == Key(5, "minor")  # the next bars are asked for in it
         # --key-guidance 5 (over the config's 3) was the start; the patch's number box sets 8
         assert wait_until(lambda: controller.settings.key_guidance == 8.0, 2.0), controller.session
+        # the key lock toggle turns it back on for the next bars
+        assert wait_until(lambda: controller.settings.key_lock is True, 2.0), controller.session

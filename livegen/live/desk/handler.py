@@ -16,9 +16,9 @@
   relocate) completes a morph that has begun and moves one that has not to where the song
   resumes.
 - stem gains and mutes go to the callback's `StemMixer` as they are applied (it switches them at
-  the next downbeat, or within a block); a key and its key guidance go into the settings like
-  any generation setting, and a key's sender gets `/livegen/key s s`: the key asked for and the
-  key the model plays.
+  the next downbeat, or within a block); a key, its key guidance and the key lock go into the
+  settings like any generation setting, and a key's sender gets `/livegen/key s s`: the key asked
+  for and the key the model plays.
 """
 
 from __future__ import annotations
@@ -245,7 +245,8 @@ class CommandHandler:
         vector, morph_vectors = self._vectors
         bpm = self.desk.tempo() or s.bpm
         return Settings(version, prompts, vector, s.steps, s.guidance, s.seed, s.variation,
-                        s.hold, bpm, morph, morph_vectors, s.key, s.key_guidance)  # fmt: skip
+                        s.hold, bpm, morph, morph_vectors, s.key, s.key_guidance,
+                        s.key_lock)  # fmt: skip
 
     def _recalled(self, index: int, bar: int, playing: bool) -> None:
         scene = self.session.scenes[index]
@@ -279,7 +280,7 @@ class CommandHandler:
 
 def _generation(s: Session) -> tuple[Any, ...]:
     """The session fields a bar depends on (prompts go through the embedding first)."""
-    return (s.steps, s.guidance, s.seed, s.variation, s.hold, s.key, s.key_guidance)
+    return (s.steps, s.guidance, s.seed, s.variation, s.hold, s.key, s.key_guidance, s.key_lock)
 
 
 def _prompting(s: Session) -> tuple[Any, ...]:

@@ -53,6 +53,7 @@ class Settings:
     morph_concepts: tuple[np.ndarray | None, ...] = ()  # the concept of each step k = 0..bars
     key: Key | None = None  # the key to play in (a stem generator's)
     key_guidance: float | None = None  # the push to that key (None: the model's own)
+    key_lock: bool = True  # the bass stem's notes pulled onto the key's scale
 
     def at_bar(self, bar: int) -> tuple[tuple[tuple[str, float], ...], np.ndarray | None]:
         """The prompts and concept song bar `bar` is generated from (a morph moves per bar)."""
@@ -184,7 +185,7 @@ class Producer:
     def _spec(self, bar: int, bpm: float, s: Settings) -> BarSpec:
         prompts, concept = s.at_bar(bar)
         return BarSpec(bar, bpm, prompts, concept, s.steps, s.guidance, s.seed, s.variation, s.key,
-                       s.key_guidance)  # fmt: skip
+                       s.key_guidance, s.key_lock)  # fmt: skip
 
     def _produce(self, job: Job, settings: Settings) -> tuple[Rendered | None, bool]:
         if settings.hold and self.previous is not None:

@@ -9,7 +9,8 @@ source deliberately slow (fault tests, the benchmark's slow-model row).
 Stems: a source whose `stems` names are not empty (a stem generator, `LoopSource(stems=True)`)
 renders each bar's stems too (`Rendered.stems`, [stems, n], summing to `audio`); the producer
 then queues them as the bar's layers. `keys` says whether `BarSpec.key` (and its
-`key_guidance`) means anything to it; a keyed source's `key_guidance` is the model's own push.
+`key_guidance` and `key_lock`) means anything to it; a keyed source's `key_guidance` is the
+model's own push.
 
 A source is called from the producer thread only, one bar at a time; `render` may take long (it is
 the generation), but must not touch the audio callback's state.
@@ -47,6 +48,8 @@ class BarSpec:
         steps, guidance, seed, variation: the sampler settings (see docs/osc.md).
         key: the key to play in (None: none; sources without a key input ignore it).
         key_guidance: the push to the key (None: the model's own; ignored as `key` is).
+        key_lock: the bass stem's notes pulled onto the key's scale, or the tempered grid
+            without a key (ignored as `key` is).
     """
 
     bar: int
@@ -59,6 +62,7 @@ class BarSpec:
     variation: float = 0.0
     key: Key | None = None
     key_guidance: float | None = None
+    key_lock: bool = True
 
 
 @dataclass(frozen=True, eq=False)
@@ -150,6 +154,7 @@ class GeneratorSource:
             variation=float(spec.variation),
             key=spec.key if self.keys else None,
             key_guidance=spec.key_guidance if self.keys else None,
+            key_lock=spec.key_lock if self.keys else True,  # True: BarRequest's default
         )
         bar = self.generator.bar(request, None if previous is None else previous.state)
         stems = getattr(bar, "stems", None)
