@@ -21,10 +21,11 @@ each note onto the nearest note of the scale, keeping its timing and its timbre.
   (in tune with A = 440 Hz).
 - Shifting: pitch-synchronous TD-PSOLA. Grains two periods long are cut around the waveform's
   peaks (on a 250 Hz lowpass) and laid down one target period apart, normalised by their
-  windows' sum; other stretches go back where they were, unchanged. The bar keeps its length;
-  a note's attack may move by up to one period (15 ms at C2; median 4 ms on a test line). The
-  bar is a loop, processed wrapped; a held note's retuned phase does not come round to where
-  the bar began, so its first `SEAM` samples fade in from the end's continuation.
+  windows' sum; everything that is not a note passes as it was, and the grains reaching past a
+  note's ends fade into it. The bar keeps its length; a note's attack may move by up to one
+  period (15 ms at C2; median 4 ms on a test line). The bar is a loop, processed wrapped; a
+  held note's retuned phase does not come round to where the bar began, so its first `SEAM`
+  samples fade in from the end's continuation.
 
 The settings were chosen on the shipped stem generator's bars of one set of seeds and measured
 on others (`eval stems --seed 1000`, README). Cost: about 15 ms per bar on one core of this
@@ -232,9 +233,14 @@ def psola(
     steps = np.maximum(gw, 1.0).tolist()
     pitched_at = vw.tolist()
     last = len(marks) - 1
+    notes = [m for m in marks if pitched_at[m]]
     s = float(marks[0])
     while s < total - 1:
         at = int(s + 0.5)
+        if not pitched_at[at]:  # no grains here: on to the next note's first peak
+            j = bisect.bisect_right(notes, s)
+            s = float(notes[j]) if j < len(notes) else float(total)
+            continue
         i = min(max(bisect.bisect_left(marks, s), 1), last)
         a = marks[i] if marks[i] - s < s - marks[i - 1] else marks[i - 1]
         p = periods[a]
@@ -243,12 +249,11 @@ def psola(
         if hi > lo:  # the grain [a-p, a+p] lands on [at-p, at+p], clipped to the buffer
             acc[lo - a + at : hi - a + at] += xw[lo:hi] * w[lo - a + p : hi - a + p]
             wsum[lo - a + at : hi - a + at] += w[lo - a + p : hi - a + p]
-        if pitched_at[at]:
-            s += steps[at]
-        else:  # back onto the analysis grid: unpitched sound passes as it was
-            later = bisect.bisect_right(marks, s)
-            s = float(marks[later]) if later <= last else float(total)
-    out = np.where(wsum > 1e-3, acc / np.maximum(wsum, 1e-3), xw)
+        s += steps[at]
+    # Notes: the grains, normalised by their windows. Elsewhere the sound as it was, into which
+    # the grains reaching past a note's ends fade.
+    covered = vw & (wsum > 0.1)
+    out = np.where(covered, acc / np.maximum(wsum, 0.1), acc + np.clip(1.0 - wsum, 0.0, 1.0) * xw)
     # A held note's retuned phase does not come round to where the bar began, so the bar's
     # start fades in from the end's own continuation: the loop stays seamless.
     fade = min(SEAM, n, pad)
