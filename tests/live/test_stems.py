@@ -206,6 +206,14 @@ def status(rig) -> dict:
     return dict(zip(args[::2], args[1::2], strict=True))
 
 
+def sent_and_heard(rig, address: str, value, until: float, field: str) -> list:
+    """Send `value` now and run to `until` seconds: each bar asked for after it, its `field`."""
+    asked = len(rig.source.calls)
+    send(rig, address, value)
+    rig.run_until(rig.t0 + until)
+    return [getattr(spec, field) for spec in rig.source.calls[asked:]]
+
+
 def test_key_guidance_reaches_the_next_bars_request_and_default_goes_back(rig):
     from livegen.control.osc import ADDRESSES
     from livegen.live.desk.oscquery import value
@@ -226,37 +234,41 @@ def test_key_guidance_reaches_the_next_bars_request_and_default_goes_back(rig):
     assert pushed[asked:] and set(pushed[asked:]) == {8.0}
     assert {spec.key for spec in rig.source.calls[asked:]} == {Key(5, "minor")}
     assert rig.settings.key_guidance == 8.0
-    asked = len(rig.source.calls)
-    send(rig, "/livegen/key_guidance", "default")
-    rig.run_until(rig.t0 + 10.0)
-    pushed = [spec.key_guidance for spec in rig.source.calls]
-    assert pushed[asked:] and set(pushed[asked:]) == {None}
+    pushed = sent_and_heard(rig, "/livegen/key_guidance", "default", 10.0, "key_guidance")
+    assert pushed and set(pushed) == {None}
     assert status(rig)["key_guidance"] == 6.0 and value(node, rig.controller.session) == [6.0]
     assert errors(rig) == [] and rig.daemon.late_bars == 0
 
 
-def test_bad_key_guidance_is_refused_changes_nothing_and_the_music_plays_on(rig):
+def refused_and_played_on(rig, address: str, good, bad: list, field: str) -> list[str]:
+    """Send `good`, then each of `bad` (a list of argument tuples): every bad one is refused
+    with a reason, the session and the bars keep `good`, and the mix plays on unchanged."""
     rig.run_until(rig.t0 + 2.0)
-    send(rig, "/livegen/key_guidance", 4.0)
+    send(rig, address, good)
     rig.run_until(rig.t0 + 5.0)
     version = rig.settings.version
-    sent = send(rig, "/livegen/key_guidance", -1.0)
-    for bad in (20.5, float("nan"), "loud"):
-        send(rig, "/livegen/key_guidance", bad)
-    send(rig, "/livegen/key_guidance")
+    sent = send(rig, address, *bad[0])
+    for args in bad[1:]:
+        send(rig, address, *args)
     rig.run_until(rig.t0 + 9.0)
     reasons = errors(rig)
-    assert [a for a, _ in reasons] == ["/livegen/key_guidance"] * 5
-    assert "must be in [0, 20], got -1" in reasons[0][1]
-    assert "must be in [0, 20], got 20.5" in reasons[1][1]
-    assert "must be a number" in reasons[2][1]
-    assert "must be a number or 'default', got 'loud'" in reasons[3][1]
-    assert "expects f (or s 'default')" in reasons[4][1]
-    assert rig.controller.session.key_guidance == 4.0 and rig.settings.version == version
-    assert {spec.key_guidance for spec in rig.source.calls[-2:]} == {4.0}
+    assert [a for a, _ in reasons] == [address] * len(bad)
+    assert getattr(rig.controller.session, field) == good and rig.settings.version == version
+    assert {getattr(spec, field) for spec in rig.source.calls[-2:]} == {good}
     o = out(rig)
     assert np.allclose(o[sent:, MIX], o[sent - 1, MIX], rtol=1e-6) and o[-1, MIX] > 0
     assert rig.daemon.late_bars == 0
+    return [reason for _, reason in reasons]
+
+
+def test_bad_key_guidance_is_refused_changes_nothing_and_the_music_plays_on(rig):
+    bad = [(-1.0,), (20.5,), (float("nan"),), ("loud",), ()]
+    reasons = refused_and_played_on(rig, "/livegen/key_guidance", 4.0, bad, "key_guidance")
+    assert "must be in [0, 20], got -1" in reasons[0]
+    assert "must be in [0, 20], got 20.5" in reasons[1]
+    assert "must be a number" in reasons[2]
+    assert "must be a number or 'default', got 'loud'" in reasons[3]
+    assert "expects f (or s 'default')" in reasons[4]
 
 
 def test_key_lock_reaches_the_next_bars_request_status_and_oscquery(rig):
@@ -276,36 +288,19 @@ def test_key_lock_reaches_the_next_bars_request_status_and_oscquery(rig):
     assert locked[:asked] == [True] * asked  # on until it was sent
     assert locked[asked:] and set(locked[asked:]) == {False}
     assert rig.settings.key_lock is False
-    asked = len(rig.source.calls)
-    send(rig, "/livegen/key_lock", "on")
-    rig.run_until(rig.t0 + 10.0)
-    locked = [spec.key_lock for spec in rig.source.calls]
-    assert locked[asked:] and set(locked[asked:]) == {True}
+    locked = sent_and_heard(rig, "/livegen/key_lock", "on", 10.0, "key_lock")
+    assert locked and set(locked) == {True}
     assert status(rig)["key_lock"] == 1 and value(node, rig.controller.session) == [1]
     assert errors(rig) == [] and rig.daemon.late_bars == 0
 
 
 def test_bad_key_lock_is_refused_changes_nothing_and_the_music_plays_on(rig):
-    rig.run_until(rig.t0 + 2.0)
-    send(rig, "/livegen/key_lock", 0)
-    rig.run_until(rig.t0 + 5.0)
-    version = rig.settings.version
-    sent = send(rig, "/livegen/key_lock", 2)
-    for bad in (0.5, "maybe"):
-        send(rig, "/livegen/key_lock", bad)
-    send(rig, "/livegen/key_lock")
-    rig.run_until(rig.t0 + 9.0)
-    reasons = errors(rig)
-    assert [a for a, _ in reasons] == ["/livegen/key_lock"] * 4
-    assert "must be in [0, 1], got 2" in reasons[0][1]
-    assert "must be a whole number, got 0.5" in reasons[1][1]
-    assert "must be 0, 1, 'on' or 'off', got 'maybe'" in reasons[2][1]
-    assert "expects i (0 or 1, or s 'on'/'off')" in reasons[3][1]
-    assert rig.controller.session.key_lock is False and rig.settings.version == version
-    assert {spec.key_lock for spec in rig.source.calls[-2:]} == {False}
-    o = out(rig)
-    assert np.allclose(o[sent:, MIX], o[sent - 1, MIX], rtol=1e-6) and o[-1, MIX] > 0
-    assert rig.daemon.late_bars == 0
+    bad = [(2,), (0.5,), ("maybe",), ()]
+    reasons = refused_and_played_on(rig, "/livegen/key_lock", 0, bad, "key_lock")
+    assert "must be in [0, 1], got 2" in reasons[0]
+    assert "must be a whole number, got 0.5" in reasons[1]
+    assert "must be 0, 1, 'on' or 'off', got 'maybe'" in reasons[2]
+    assert "expects i (0 or 1, or s 'on'/'off')" in reasons[3]
 
 
 def test_a_mix_model_refuses_stems_and_keys(rig_factory):
