@@ -1,4 +1,4 @@
-"""scripts/train_stems_cpu.sh, the shipped stem generator's CPU recipe: its four stages in order,
+"""scripts/train_stems_cpu.sh, the shipped stem generator's CPU recipe: its five stages in order,
 with the options that reproduce the training, corpora kept once written (a rerun resumes). Python
 is replaced by a recorder (the real stages take hours; each command is tested on its own)."""
 
@@ -33,10 +33,13 @@ def run(tmp_path: Path) -> list[str]:
     return log.read_text().splitlines()
 
 
-def test_the_recipe_runs_its_four_stages_then_exports_and_a_rerun_keeps_the_corpora(tmp_path):
+def test_the_recipe_runs_its_five_stages_then_exports_and_a_rerun_keeps_the_corpora(tmp_path):
     first = run(tmp_path)
     kinds = [" ".join(line.split()[2:4]) for line in first]
-    assert kinds == ["corpus make", "train unet"] * 2 + ["train unet"] * 2 + ["export unet"]
+    assert kinds == (
+        ["corpus make", "train unet"] * 2 + ["train unet"] * 2 + ["corpus make", "train unet"]
+        + ["export unet"]
+    )  # fmt: skip
     corpora = [line for line in first if " corpus make " in line]
     assert "--n 4000 --seed 0" in corpora[0] and "--modes" not in corpora[0]
     assert "--n 4000 --seed 0" in corpora[1] and corpora[1].endswith("--modes both")
@@ -52,6 +55,15 @@ def test_the_recipe_runs_its_four_stages_then_exports_and_a_rerun_keeps_the_corp
     assert trains[2].endswith("--steps 8000 --lr 5e-4 --stem-norm on")
     assert "--init " + str(out / "run_norm/checkpoint.pt") in trains[3]
     assert trains[3].endswith("--steps 8000 --lr 3e-4 --stem-norm on")
-    assert first[-1].endswith(f"--checkpoint {out}/run_norm2 --out models/default --key-guidance 7")
+    # then 4x the loops (the same seed: the first 4,000 are stage 2's), α where notes are chosen
+    assert "--n 16000 --seed 0" in corpora[2] and corpora[2].endswith("--modes both")
+    assert f"--corpus {out}/corpus_16k " in trains[4] and f"--run-dir {out}/run_16k " in trains[4]
+    assert f"--bars {out}/corpus_16k.stem_bars.npz " in trains[4]
+    assert "--init " + str(out / "run_norm2/checkpoint.pt") in trains[4]
+    assert trains[4].endswith(
+        "--steps 10000 --lr 3e-4 --stem-norm on --alpha-dist logit-normal:-0.8,1 "
+        "--stem-weights 1,2,1"
+    )
+    assert first[-1].endswith(f"--checkpoint {out}/run_16k --out models/default --key-guidance 7")
     again = run(tmp_path)  # corpora written: only the (resuming) trainings and the export again
-    assert [" ".join(line.split()[2:4]) for line in again] == ["train unet"] * 4 + ["export unet"]
+    assert [" ".join(line.split()[2:4]) for line in again] == ["train unet"] * 5 + ["export unet"]
