@@ -12,9 +12,9 @@ UNet on the CUDA provider with IO binding (`livegen.runtime.generator.OnnxDenois
     livegen bench generator --stems --baseline default --threads 1   # stems beside the mix
 
 With `--stems` the package's stem generator is timed (its bar: the UNet's steps + the three stem
-decodes as one batch + the bass's key lock, and beside it the same bars without the lock) in a key (`--key`, default A minor: with a key guidance of its own, the
-worst case, three branches per step); a `--baseline` package is timed with its mix generator, bar
-by bar in turn.
+decodes as one batch + the bass's key lock; beside it the same bars without the lock) in a key
+(`--key`, default A minor: with a key guidance of its own, the worst case, three branches per
+step); a `--baseline` package is timed with its mix generator, bar by bar in turn.
 """
 
 from __future__ import annotations
