@@ -11,6 +11,7 @@ from typing import Any
 import numpy as np
 
 from livegen.corpus import patterns as pat
+from livegen.dsp.notes import MAJOR_SCALE, MINOR_SCALE
 from livegen.units import SAMPLE_RATE as SR
 from livegen.units import bar_samples
 
@@ -58,7 +59,7 @@ STYLES["minimal house"].update(bright=(0.35, 0.85), swing=(54, 62), wet=(0.1, 0.
 P_NO_KICK = 0.08
 
 SCALES = {
-    "minor": (0, 2, 3, 5, 7, 8, 10),
+    "minor": MINOR_SCALE,
     "phrygian": (0, 1, 3, 5, 7, 8, 10),
     "dorian": (0, 2, 3, 5, 7, 9, 10),
 }
@@ -71,7 +72,6 @@ CHORDS = {
 }
 # Major keys (`corpus make --modes both`): drawn apart from SCALES and CHORDS, whose lists the
 # spec draws choose from, so a corpus made without them is the same loops bit for bit.
-MAJOR_SCALE = (0, 2, 4, 5, 7, 9, 11)
 MAJOR_CHORD_OF = {"minor": "major", "minor7": "major7", "minor9": "major9", "fifths": "fifths"}
 MAJOR_CHORDS = {"major": (0, 4, 7), "major7": (0, 4, 7, 11), "major9": (0, 4, 7, 11, 14)}
 P_MAJOR = 0.5

@@ -39,6 +39,8 @@ import functools
 
 import numpy as np
 
+from livegen.dsp.notes import MAJOR_SCALE, MINOR_SCALE, hz_midi
+
 HOP = 256  # 10.7 ms at 24 kHz between pitch frames
 TRACK_HZ = 6000  # about the rate pitch is tracked at (the model rate over a whole number)
 WINDOW = 2048  # 85 ms: three of the longest periods tracked
@@ -53,13 +55,12 @@ MAX_SHIFT = 1.5  # semitones: the lock tunes a line, it does not rewrite it
 GUIDE_HZ = 250.0  # where the grains' peaks are looked for
 SEAM = 256  # samples crossfaded at the loop's seam
 GRAVITY = 0.3  # semitones the tonic is preferred by, with a key
-MAJOR_STEPS = (0, 2, 4, 5, 7, 9, 11)
-MINOR_STEPS = (0, 2, 3, 5, 7, 8, 10)  # natural minor (a dorian 6th or phrygian 2nd goes by)
 
 
 def scale_classes(root: int, mode: str) -> tuple[int, ...]:
-    """The pitch classes of a key's scale (major, or natural minor)."""
-    steps = MAJOR_STEPS if mode == "major" else MINOR_STEPS
+    """The pitch classes of a key's scale (major, or natural minor: a dorian 6th or phrygian
+    2nd goes to its neighbour)."""
+    steps = MAJOR_SCALE if mode == "major" else MINOR_SCALE
     return tuple((root + s) % 12 for s in steps)
 
 
@@ -141,7 +142,7 @@ def ratios(f0: np.ndarray, costs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     out = np.ones_like(f0)
     midi = np.full_like(f0, np.nan)
     found = f0 > 0
-    midi[found] = 69.0 + 12.0 * np.log2(f0[found] / 440.0)
+    midi[found] = hz_midi(f0[found])
     half = SMOOTH_FRAMES // 2
     padded = np.concatenate([midi[len(midi) - half :], midi, midi[:half]])  # the loop wraps
     windows = np.lib.stride_tricks.sliding_window_view(padded, SMOOTH_FRAMES)

@@ -29,6 +29,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from livegen.control.keys import MODE_OF_SCALE, MODES, PITCH_CLASSES
+from livegen.dsp.notes import hz_midi
 
 # Krumhansl & Kessler (1982) probe-tone ratings, tonic first.
 MAJOR_PROFILE = np.array([6.35, 2.23, 3.48, 2.33, 4.38, 4.09, 2.52, 5.19, 2.39, 3.66, 2.29, 2.88])
@@ -99,7 +100,7 @@ def chroma(audio: np.ndarray, sample_rate: int, periodic: bool = True) -> np.nda
     freqs = np.fft.rfftfreq(len(x), 1.0 / sample_rate)
     band = (freqs >= FMIN_HZ) & (freqs <= FMAX_HZ)
     power, freqs = mag[band] ** 2, freqs[band]
-    midi = 69.0 + 12.0 * np.log2(freqs / 440.0)
+    midi = hz_midi(freqs)
     nearest = np.round(midi)
     weight = np.clip(1.0 - 2.0 * np.abs(midi - nearest), 0.0, None)
     notes = np.bincount(nearest.astype(int), weights=weight * power, minlength=128)[:128]
@@ -143,7 +144,7 @@ def in_tune(
     curve = a - 2 * b + c
     offset = 0.5 * (a - c) / np.where(curve == 0, -1e-12, curve)
     hz = (lo + b_idx + offset) * sample_rate / frame
-    midi = 69.0 + 12.0 * np.log2(hz / 440.0)
+    midi = hz_midi(hz)
     power = mid[f_idx, b_idx]
     return float(power[100.0 * np.abs(midi - np.round(midi)) <= cents].sum() / power.sum())
 

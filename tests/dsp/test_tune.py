@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 import soundfile as sf
 
+from livegen.dsp.notes import hz_midi as midi
 from livegen.dsp.resample import fit_bar
 from livegen.dsp.tune import key_lock, note_costs, scale_classes, target_notes, track
 from livegen.eval.key import chroma
@@ -17,10 +18,6 @@ from livegen.eval.pitch import bass_pitch
 SR = 24_000
 BAR = 46_080  # one bar at 125 BPM
 SAMPLES = Path("/usr/share/sonic-pi/samples")
-
-
-def midi(hz):
-    return 69.0 + 12.0 * np.log2(np.asarray(hz) / 440.0)
 
 
 def saw_line(notes, seed=0, decay=0.12, detune_sd=0.0, vibrato=0.0):
