@@ -65,21 +65,26 @@ def stem_bar(gen, bpm: float, concept, key: Key | None, seed: int, steps: int, g
     return np.stack([fit_bar(s, n) for s in gen.decode_stems(z)])
 
 
-def measures(stems: np.ndarray) -> dict[str, np.ndarray]:
-    """Per stem [3]: kick share (dB re drums), transience, tonality (see the module docstring)."""
-    low = np.array([beat_low_db(s, SR) for s in stems])
-    trans, tonal = [], []
-    for s in stems:
-        env, _ = onset_envelope(s, SR)
-        med = float(np.median(env))
-        trans.append(float(np.percentile(env, 95)) / med if med > 1e-12 else np.nan)
-        c = chroma(s, SR)
-        tonal.append(float(c.max()) if c.sum() > 0 else np.nan)
-    tuned = np.array([in_tune(s, SR) for s in stems])
-    pitch = [bass_pitch(s, SR) for s in stems]
-    return {"kick_db": low - low[0], "transience": np.array(trans), "tonality": np.array(tonal),
-            "in_tune": tuned, "f0_on_grid": np.array([p["on_grid"] for p in pitch]),
-            "f0_steady": np.array([p["steadiness"] for p in pitch])}  # fmt: skip
+def stem_measures(s: np.ndarray) -> dict[str, float]:
+    """One stem's measures (see the module docstring); its kick share is still in dB of its own
+    low band on the beats, made relative to the drums' by `measures`."""
+    env, _ = onset_envelope(s, SR)
+    med = float(np.median(env))
+    c = chroma(s, SR)
+    pitch = bass_pitch(s, SR)
+    return {"kick_db": beat_low_db(s, SR),
+            "transience": float(np.percentile(env, 95)) / med if med > 1e-12 else np.nan,
+            "tonality": float(c.max()) if c.sum() > 0 else np.nan, "in_tune": in_tune(s, SR),
+            "f0_on_grid": pitch["on_grid"], "f0_steady": pitch["steadiness"]}  # fmt: skip
+
+
+def measures(stems: np.ndarray | list[dict[str, float]]) -> dict[str, np.ndarray]:
+    """Per stem [3]: kick share (dB re drums), transience, tonality, ... (the module docstring);
+    from the stems' audio, or from their `stem_measures` already taken."""
+    rows = [stem_measures(s) if isinstance(s, np.ndarray) else s for s in stems]
+    out = {k: np.array([r[k] for r in rows], dtype=np.float64) for k in rows[0]}
+    out["kick_db"] = out["kick_db"] - out["kick_db"][0]
+    return out
 
 
 def key_study(gen, held, per_key: int, steps, guidance, seed: int, progress=True, wk=None):
@@ -94,6 +99,7 @@ def key_study(gen, held, per_key: int, steps, guidance, seed: int, progress=True
         j = (i // len(KEYS) * 7 + i) % len(held.entries)
         raw = stem_bar(gen, held.bpm[j], held.caption_vec[j], key, seed + i, steps, guidance, wk)
         played = gen.key_played(key)
+        alone = {k: _alone(raw[k], played.root) for k in (1, 2)}  # bass, music as made
         for variant, stems in (("locked", gen.lock_stems(raw, played)), ("unlocked", raw)):
             acc = seen[variant]
             ests = estimate_keys(stems[1] + stems[2], SR, profiles=("krumhansl", OTHER))
@@ -101,14 +107,23 @@ def key_study(gen, held, per_key: int, steps, guidance, seed: int, progress=True
             acc["rows"].append((key.mode, est.tonic == key.root, est.tonic == played.root,
                                 est.mode, other.tonic == key.root))  # fmt: skip
             acc["offsets"].append((est.tonic - played.root) % 12)
-            for name, audio in zip(("bass", "music"), stems[1:], strict=True):
-                if np.any(audio):
-                    tonic = estimate_keys(audio, SR)["krumhansl"].tonic
-                    acc[name].append((tonic - played.root) % 12)
+            for k, name in ((1, "bass"), (2, "music")):  # the lock moves the bass alone
+                got = (
+                    alone[k] if np.array_equal(stems[k], raw[k]) else _alone(stems[k], played.root)
+                )
+                if got is not None:
+                    acc[name].append(got)
     wk = gen.spec.key_guidance if wk is None else wk
     out = _key_summary(seen["locked"], per_key, steps, guidance, wk, gen.spec.modes)
     out["unlocked"] = _key_summary(seen["unlocked"], per_key, steps, guidance, wk, gen.spec.modes)
     return out
+
+
+def _alone(audio: np.ndarray, root: int) -> int | None:
+    """Where the estimate of one stem alone lands above `root`, in semitones (None: silent)."""
+    if not np.any(audio):
+        return None
+    return (estimate_keys(audio, SR)["krumhansl"].tonic - root) % 12
 
 
 def _key_summary(acc, per_key, steps, guidance, wk, modes) -> dict[str, Any]:
@@ -186,8 +201,12 @@ def purity_study(gen, held, corpus: Path, n: int, steps, guidance, seed, progres
         e = held.entries[i]
         key = key_of_scale(e["key"], e["scale"]) if e.get("key") else None
         raw = stem_bar(gen, held.bpm[i], held.caption_vec[i], key, seed + i, steps, guidance, wk)
-        gen_m.append(measures(gen.lock_stems(raw, gen.key_played(key))))
-        raw_m.append(measures(raw))
+        locked = gen.lock_stems(raw, gen.key_played(key))
+        rows = [stem_measures(s) for s in raw]
+        # the lock moves the bass alone: the other stems' measures serve both
+        gen_m.append(measures([r if np.array_equal(a, b) else stem_measures(b)
+                               for r, a, b in zip(rows, raw, locked, strict=True)]))  # fmt: skip
+        raw_m.append(measures(rows))
         real = load_stems(corpus, e)
         if real is not None:
             real_m.append(measures(np.stack([real[s] for s in names])))
