@@ -124,11 +124,17 @@ def first_prompt_and_key(args: argparse.Namespace, stems: bool) -> tuple[str | N
             prompt, key = rest or None, key or found
     if key is not None and not stems:
         raise ValueError(f"key {key.name}: the mix generator has no key input; add --stems")
-    if getattr(args, "key_guidance", None) is not None and not stems:
-        raise ValueError("--key-guidance: the mix generator has no key input; add --stems")
-    if getattr(args, "key_lock", None) is not None and not stems:
-        raise ValueError("--key-lock: the mix generator has no key input; add --stems")
+    refuse_key_options(args, stems)
     return prompt, key
+
+
+def refuse_key_options(args: argparse.Namespace, stems: bool) -> None:
+    """--key-guidance and --key-lock need a stem generator (ValueError otherwise); serve and
+    render both ask."""
+    for name in ("key_guidance", "key_lock"):
+        if getattr(args, name, None) is not None and not stems:
+            flag = "--" + name.replace("_", "-")
+            raise ValueError(f"{flag}: the mix generator has no key input; add --stems")
 
 
 def key_lock(args: argparse.Namespace) -> bool | None:

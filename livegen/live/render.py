@@ -43,6 +43,7 @@ from livegen.control.osc import option
 from livegen.live.audio.player import FADE_SECONDS, BarPlayer
 from livegen.live.audio.recorder import stem_path
 from livegen.live.audio.stems import StemMixer
+from livegen.live.options import key_lock, refuse_key_options
 from livegen.runtime.models import add_model_argument, resolve_model
 from livegen.units import bar_starts
 
@@ -281,10 +282,7 @@ def run(args: argparse.Namespace) -> int:
     prompt_key(args)
     if getattr(args, "key", None) is not None and not getattr(args, "stems", False):
         raise ValueError("--key: the mix generator has no key input; add --stems")
-    if getattr(args, "key_guidance", None) is not None and not getattr(args, "stems", False):
-        raise ValueError("--key-guidance: the mix generator has no key input; add --stems")
-    if getattr(args, "key_lock", None) is not None and not getattr(args, "stems", False):
-        raise ValueError("--key-lock: the mix generator has no key input; add --stems")
+    refuse_key_options(args, bool(getattr(args, "stems", False)))
     # an unwritable --out fails before any work
     paths = [args.out]
     if getattr(args, "stems", False):
@@ -313,7 +311,7 @@ def _render(args: argparse.Namespace, outs: list[Any]) -> int:
     stems = bool(getattr(args, "stems", False))
     key = getattr(args, "key", None)
     wk = getattr(args, "key_guidance", None)
-    lock = getattr(args, "key_lock", None) != "off"  # on unless asked: the daemon's default
+    lock = key_lock(args) is not False  # on unless asked: the daemon's default
     gen = Generator.load(
         args.model, args.device, args.threads, manifest=manifest, warm=False, stems=stems
     )
