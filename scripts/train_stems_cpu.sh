@@ -13,7 +13,8 @@
 #      stay held out), 10,000 steps at lr 3e-4 from stage 4's, with the noise level drawn where
 #      a note is chosen (`--alpha-dist logit-normal:-0.8,1`) and the bass's loss weighted twice
 #      (`--stem-weights 1,2,1`) (README "The stem generator"),
-# then exports stage 5 beside the mix generator with its default key guidance (KEY_GUIDANCE).
+# then exports stage 5 beside the mix generator with its default key guidance (KEY_GUIDANCE, on
+# the steps with alpha in KEY_INTERVAL).
 # (The shipped stages 3 and 5 started from the package's float16 copy of the stage before's
 # averaged weights; here they start from the float32 ones, a 9e-4 relative difference. The
 # shipped stage 5 was stopped and resumed twice.)
@@ -23,13 +24,15 @@
 # To continue from the shipped weights instead: `livegen train unet --preset stems-cpu --init
 # models/default ...` (the package's UNet is read back from its graph).
 # Usage: bash scripts/train_stems_cpu.sh [OUT]   env: WORKERS (2), MODEL (models/default),
-#   KEY_GUIDANCE (6, README "The stem generator"), EXPORT (models/default; "" to skip), PYTHON.
+#   KEY_GUIDANCE (12) and KEY_INTERVAL (0,0.12) (README "The stem generator"), EXPORT
+#   (models/default; "" to skip), PYTHON.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 OUT=${1:-runs/stems_cpu}
 W=${WORKERS:-2}
 MODEL=${MODEL:-models/default}
-KEY_GUIDANCE=${KEY_GUIDANCE:-6}
+KEY_GUIDANCE=${KEY_GUIDANCE:-12}
+KEY_INTERVAL=${KEY_INTERVAL:-0,0.12}
 EXPORT=${EXPORT-models/default}
 PY=${PYTHON:-python3}
 export PYTHONPATH=$PWD${PYTHONPATH:+:$PYTHONPATH}
@@ -56,5 +59,5 @@ train "$OUT/corpus_16k" "$OUT/run_16k" --init "$OUT/run_norm2/checkpoint.pt" --s
     --lr 3e-4 --stem-norm on --alpha-dist logit-normal:-0.8,1 --stem-weights 1,2,1
 if [ -n "$EXPORT" ]; then
     "${L[@]}" export unet --checkpoint "$OUT/run_16k" --out "$EXPORT" \
-        --key-guidance "$KEY_GUIDANCE"
+        --key-guidance "$KEY_GUIDANCE" --key-guidance-interval "$KEY_INTERVAL"
 fi

@@ -60,12 +60,12 @@ def _osc_range(address: str, index: int = 0) -> tuple[float, float]:
 
 def _targets() -> dict[str, Target]:
     # Defaults narrower than the OSC range where the full range is unmusical on a knob: gain
-    # stops at unity (a knob at its end must not mean +12 dB), guidance and key guidance at 10,
-    # steps at 32.
+    # stops at unity (a knob at its end must not mean +12 dB), guidance at 10, steps at 32. Key
+    # guidance keeps its whole range: the shipped model's own is 12, on its first steps only.
     targets = {
         "guidance": Target(*_osc_range("/livegen/guidance"), (0.0, 10.0), False,
                            lambda v: cmd.SetGuidance(v)),
-        "key_guidance": Target(*_osc_range("/livegen/key_guidance"), (0.0, 10.0), False,
+        "key_guidance": Target(*_osc_range("/livegen/key_guidance"), (0.0, 20.0), False,
                                lambda v: cmd.SetKeyGuidance(v)),
         # a switch, as a mute is: the CC rounded to 0 or 1 (64..127 on)
         "key_lock": Target(*_osc_range("/livegen/key_lock"), (0.0, 1.0), True,

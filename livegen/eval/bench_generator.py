@@ -30,7 +30,7 @@ import numpy as np
 
 from livegen.control.keys import Key, key_option
 from livegen.runtime.models import add_model_argument, model_arg
-from livegen.runtime.sampler import add_interval_argument
+from livegen.runtime.sampler import add_interval_argument, add_key_interval_argument
 
 
 def _stats(ms: np.ndarray, bar_ms: float) -> dict[str, float]:
@@ -147,8 +147,9 @@ def report(r: dict[str, Any]) -> str:
             2, f"  guidance only on steps with alpha in [{lo:g}, {hi:g}), the rest batch 1"
         )
     if r.get("key"):  # a stem generator in a key: three branches per step when it guides apart
-        kg = r.get("key_guidance")
-        lines.insert(2, f"  stems in {r['key']}, key guidance {'= w' if kg is None else kg}")
+        kg, ki = r.get("key_guidance"), r.get("key_guidance_interval")
+        only = f" on steps with alpha in [{ki[0]:g}, {ki[1]:g})" if ki else ""
+        lines.insert(2, f"  stems in {r['key']}, key guidance {'= w' if kg is None else kg}{only}")
     for steps, row in r["steps"].items():
         for engine, s in row.items():
             lines.append(
@@ -192,6 +193,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--key", type=key_option, default=Key(9, "minor"), help="--stems: the key asked for"
     )
     add_interval_argument(parser)
+    add_key_interval_argument(parser)
     parser.add_argument("--json", type=Path, help="also write the figures here")
 
 
@@ -203,6 +205,7 @@ def run(args: argparse.Namespace) -> int:
     steps_list = [int(s) for s in args.steps_list.split(",") if s]
     gen = Generator.load(args.model, args.device, args.threads, stems=args.stems)
     gen.use_interval(args.guidance_interval)
+    gen.use_key_interval(args.key_guidance_interval)
     torch_denoiser = None
     if args.unet_checkpoint is not None:
         import torch
@@ -228,6 +231,7 @@ def run(args: argparse.Namespace) -> int:
         r["baseline_guidance_interval"] = baseline.spec.guidance_interval
     if key is not None:
         r["key"], r["key_guidance"] = str(key), gen.spec.key_guidance
+        r["key_guidance_interval"] = gen.spec.key_interval
     if args.baseline:
         r["baseline"] = str(args.baseline)
     print(report(r))

@@ -48,7 +48,7 @@ from livegen.eval.key import chroma, estimate_keys, in_tune
 from livegen.eval.kick import beat_low_db
 from livegen.eval.pitch import bass_pitch
 from livegen.runtime.models import add_model_argument
-from livegen.runtime.sampler import add_interval_argument, noise
+from livegen.runtime.sampler import add_interval_argument, add_key_interval_argument, noise
 from livegen.units import bar_frames, bar_samples
 
 SR = 24_000
@@ -223,9 +223,11 @@ def purity_study(gen, held, corpus: Path, n: int, steps, guidance, seed, progres
 
 def report(r: dict[str, Any]) -> str:
     k, c = r["key"], r["corpus_key"]
+    ki = r.get("key_guidance_interval")
     lines = [
         f"key ({k['per_key']} bars per key, {k['steps']} steps, w = {k['guidance']:g}, key "
-        f"w = {k.get('key_guidance', k['guidance']):g}; "
+        f"w = {k.get('key_guidance', k['guidance']):g}"
+        f"{f' on alpha in [{ki[0]:g}, {ki[1]:g})' if ki else ''}; "
         f"modes trained: {', '.join(k['modes_trained'])})",
         f"  minor keys asked: tonic found {100 * k['minor']['tonic_asked']:.1f} % "
         f"(n = {k['minor']['n']})",
@@ -328,6 +330,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--threads", type=int, help="onnxruntime threads (default: all cores)")
     parser.add_argument("--json", type=Path, help="also write the results here")
     add_interval_argument(parser)
+    add_key_interval_argument(parser)
     parser.add_argument("--no-progress", action="store_true")
 
 
@@ -340,6 +343,7 @@ def run(args: argparse.Namespace) -> int:
     gen = Generator.load(args.model, "cpu", args.threads, stems=True)
     codec = Codec.load(args.model, "cpu", args.threads, warm=False)  # the round trip only
     gen.use_interval(args.guidance_interval)
+    gen.use_key_interval(args.key_guidance_interval)
     cond = load_conditioner("livegen-clap", model_dir=args.model, threads=args.threads)
     n = max(args.bars, min(args.per_key * len(KEYS), 200))
     held = HeldOut.load(args.corpus, args.split, n, cond, gen.spec.bpm_min, gen.spec.bpm_max)
@@ -364,6 +368,7 @@ def run(args: argparse.Namespace) -> int:
             wk,
         ),
         "pitch_classes": list(PITCH_CLASSES),
+        "key_guidance_interval": gen.spec.key_interval,
     }
     print(report(r))
     if args.json:

@@ -110,6 +110,9 @@ class GeneratorSpec:
     key_guidance: float | None = None  # guide_key's own scale (None: the concept's w)
     # Guidance only on steps with α in [lo, hi); the rest run the conditional branch alone.
     guidance_interval: tuple[float, float] | None = None
+    # The key's own push (key_guidance) only on steps with α in [lo, hi); the rest guide the
+    # concept and key together with w (README "The stem generator"). None: every step.
+    key_interval: tuple[float, float] | None = None
     # The UNet's own latent space (a stem generator's per-channel standardisation, manifest
     # "latent_scale"): its samples are x · std + mean in the codec's normalised space. None: same.
     scale: tuple[np.ndarray, np.ndarray] | None = field(default=None, compare=False)
@@ -135,6 +138,7 @@ class GeneratorSpec:
                 modes=tuple(str(x) for x in s.get("modes", MODES)),
                 key_guidance=_opt_float(smp.get("key_guidance")),
                 guidance_interval=interval_of(smp.get("guidance_interval")),
+                key_interval=interval_of(smp.get("key_guidance_interval")),
                 scale=_scale(s.get("latent_scale"), int(cfg["latent_dim"])),
                 line=bool(cfg.get("line", False)),
             )
@@ -249,6 +253,12 @@ class Generator:
         if interval is not None:
             self.spec = replace(self.spec, guidance_interval=interval_of(interval))
 
+    def use_key_interval(self, interval: tuple[float, float] | None) -> None:
+        """Push to the key on its own scale only on steps with α in [lo, hi) from now on (None:
+        the manifest's)."""
+        if interval is not None:
+            self.spec = replace(self.spec, key_interval=interval_of(interval))
+
     def key_played(self, key: Key | None) -> Key | None:
         """The key this model plays for `key`: itself, or its relative when the model never
         trained on that mode (same notes); None without a key or a key input."""
@@ -359,7 +369,8 @@ class Generator:
         stem generator's `guide_key` (the manifest's) drops the key there, so w pushes towards the
         key (measured at 5,000 steps: the tonic asked for in 21 % of bars against 12 % without).
         `key_guidance` (default: the manifest's; None = w) pushes to the key on its own scale: a
-        third branch keeps the concept and drops the key (see `sampler.guided`). `interval`
+        third branch keeps the concept and drops the key (see `sampler.guided`), on the steps in
+        the manifest's `key_guidance_interval` (None: every step; `use_key_interval`). `interval`
         (default: the manifest's; None there = every step) limits guidance to α in [lo, hi).
         `line`: a note line's rows [LINE_CHANNELS, T] (`runtime.lines.line_rows`) for a model that
         takes one (None: no line, as its training's dropout).
@@ -412,6 +423,7 @@ class Generator:
             partial,
             wk,
             interval or self.spec.guidance_interval,
+            self.spec.key_interval,
         )
         if self.spec.scale is not None:
             mean, std = self.spec.scale

@@ -169,6 +169,17 @@ def add_interval_argument(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def add_key_interval_argument(parser: argparse.ArgumentParser) -> None:
+    """`--key-guidance-interval LO,HI` for a command that runs a stem generator in a key
+    (`Generator.use_key_interval`)."""
+    parser.add_argument(
+        "--key-guidance-interval",
+        type=interval_arg,
+        help="LO,HI: push to the key on its own scale only on steps with alpha in [LO, HI) "
+        "(default: the manifest's)",
+    )
+
+
 # --- the sampler ---------------------------------------------------------------------------------
 def sample(
     denoiser: Denoiser,
@@ -181,6 +192,7 @@ def sample(
     partial: Cond | None = None,
     partial_guidance: float | None = None,
     interval: tuple[float, float] | None = None,
+    partial_interval: tuple[float, float] | None = None,
 ) -> Array:
     """Deterministic IADB sampling from noise x0 [B, D, T] to data x1 along the α grid.
 
@@ -188,6 +200,9 @@ def sample(
     conditional branch alone (w = 1, one batch-1 evaluation), as in "guidance in a limited
     interval" (Kynkäänniemi et al. 2024), or, with a `partial` branch, keep its own push (w = 1,
     w_p: a batch of 2). None: guidance on every step.
+    `partial_interval` (lo, hi): the partial branch's own push (w_p) only on steps whose α_i lies
+    in [lo, hi); the others drop the partial branch (w_p = w: the two-branch field, a batch of 2;
+    outside `interval` too: the conditional branch alone). None: on every step.
 
     euler: the paper's update x += (α_{i+1} − α_i) · D(x, α_i) (one evaluation per step).
     heun: trapezoidal 2nd-order step, two evaluations per step (the last step Euler).
@@ -202,6 +217,7 @@ def sample(
         raise ValueError("alphas must be an increasing grid of at least 2 values")
     if method == "ab2" and len(a) < 4:
         method = "euler"
+    keyed = partial is not None and partial_guidance is not None
     f_guided = guided(denoiser, cond, uncond, guidance, partial, partial_guidance)
     f_plain = f_guided
     if interval is not None and partial is not None and partial_guidance is not None:
@@ -211,9 +227,18 @@ def sample(
     elif interval is not None:
         f_plain = guided(denoiser, cond, None, 1.0)
     lo, hi = interval if interval is not None else (-np.inf, np.inf)
+    # Outside the partial interval: the same fields without the partial branch's own push.
+    f_guided_np, f_plain_np = f_guided, f_plain
+    if keyed and partial_interval is not None:
+        f_guided_np = guided(denoiser, cond, uncond, guidance)
+        f_plain_np = guided(denoiser, cond, None, 1.0) if interval is not None else f_guided_np
+    plo, phi = partial_interval if partial_interval is not None else (-np.inf, np.inf)
 
     def f(x: Array, alpha: Array) -> Array:
-        return (f_guided if lo <= float(alpha[0]) < hi else f_plain)(x, alpha)
+        a0 = float(alpha[0])
+        if plo <= a0 < phi:
+            return (f_guided if lo <= a0 < hi else f_plain)(x, alpha)
+        return (f_guided_np if lo <= a0 < hi else f_plain_np)(x, alpha)
 
     x = np.array(x0, np.float32, copy=True)
     batch = np.ones(len(x), np.float32)

@@ -63,10 +63,10 @@ def test_cc_to_commands_with_ranges_and_channels():
     assert m.commands(cc(24, 127, channel=1)) == []  # its own channel wins over the map's
     assert m.commands(cc(21, 127, channel=3)) == []  # the map's channel
     assert m.commands(cc(99, 127)) == []
-    knob = MidiMap((CcMap("key_guidance", 28), CcMap("key_guidance", 29, lo=2.0, hi=20.0)))
+    knob = MidiMap((CcMap("key_guidance", 28), CcMap("key_guidance", 29, lo=2.0, hi=8.0)))
     assert knob.commands(cc(28, 0)) == [cmd.SetKeyGuidance(0.0)]
-    assert knob.commands(cc(28, 127)) == [cmd.SetKeyGuidance(10.0)]  # stops at 10, as guidance
-    assert knob.commands(cc(29, 127)) == [cmd.SetKeyGuidance(20.0)]  # the whole OSC range
+    assert knob.commands(cc(28, 127)) == [cmd.SetKeyGuidance(20.0)]  # the whole OSC range
+    assert knob.commands(cc(29, 127)) == [cmd.SetKeyGuidance(8.0)]
     assert knob.commands(cc(29, 0)) == [cmd.SetKeyGuidance(2.0)]
     # the key lock is a switch, as a mute is: 64..127 on, 0..63 off
     switch = MidiMap((CcMap("key_lock", 30),))

@@ -148,6 +148,37 @@ def test_a_guidance_interval_guides_only_its_steps_and_runs_the_rest_conditional
     np.testing.assert_array_equal(keyed, switch)
 
 
+@pytest.mark.parametrize("method", ["euler", "ab2"])
+def test_a_partial_interval_keeps_the_partial_push_to_its_steps(method):
+    """The stems' key pushed on its own scale only on α in [0, 0.12) (the first three steps of
+    shift:3 at 8, batch 3); the other steps guide concept and key together (batch 2), and
+    outside a guidance interval too run the conditional branch alone (batch 1)."""
+    cond, uncond = conds()
+    partial = {k: (v + u) / 2 for (k, v), u in zip(cond.items(), uncond.values(), strict=True)}
+    alphas = schedule(8, "shift:3")
+    full = sample(Recorder(), x0(), alphas, cond, uncond, 3.0, method, partial, 6.0)
+    every = sample(Recorder(), x0(), alphas, cond, uncond, 3.0, method, partial, 6.0,
+                   partial_interval=(0.0, 1.0))  # fmt: skip
+    np.testing.assert_array_equal(every, full)
+    den = Recorder()
+    early = sample(den, x0(), alphas, cond, uncond, 3.0, method, partial, 6.0,
+                   partial_interval=(0.0, 0.12))  # fmt: skip
+    assert den.batches == [3] * 3 + [2] * 5
+    assert not np.allclose(early, full)
+    f3, f2 = (
+        guided(Recorder(), cond, uncond, 3.0, partial, 6.0),
+        guided(Recorder(), cond, uncond, 3.0),
+    )
+    switch = sample(
+        lambda x, a, c: (f3 if a[0] < 0.12 else f2)(x, a), x0(), alphas, cond, method=method
+    )
+    np.testing.assert_array_equal(early, switch)
+    den = Recorder()
+    sample(den, x0(), alphas, cond, uncond, 3.0, method, partial, 6.0, interval=(0.0, 0.2),
+           partial_interval=(0.0, 0.12))  # fmt: skip
+    assert den.batches == [3] * 3 + [2] + [1] * 4
+
+
 def test_guidance_intervals_are_checked():
     assert interval_of(None) is None and interval_of([0, 0.2]) == (0.0, 0.2)
     assert interval_arg("0.1,0.6") == (0.1, 0.6)

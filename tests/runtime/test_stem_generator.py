@@ -10,6 +10,8 @@ import pytest
 from livegen.control.keys import Key, key_vector, parse_key
 from livegen.runtime.generator import BarRequest, Generator
 from livegen.runtime.manifest import ModelFileError
+from livegen.runtime.sampler import noise
+from livegen.units import bar_frames
 from tests.support.models import tiny_package_one_thread
 
 torch = pytest.importorskip("torch", reason="building the tiny package needs torch")
@@ -181,6 +183,38 @@ def test_the_manifest_sets_the_default_key_guidance(pkg, tmp_path):
     np.testing.assert_array_equal(
         gen.bar(BarRequest(**req)).audio, loaded.bar(BarRequest(**req, key_guidance=8.0)).audio
     )
+
+
+def test_the_manifest_limits_the_keys_own_push_to_its_interval(pkg, tmp_path):
+    """`key_guidance_interval` [0, 0.5) on 4 uniform steps: the key's own push on the first two
+    (α 0, 0.25), the two-branch field after; so the bar lies between w_k on every step and none,
+    and `use_key_interval` sets the same from outside."""
+    import json
+    import shutil
+
+    copy = tmp_path / "pkg"
+    shutil.copytree(pkg, copy)
+    data = json.loads((copy / "manifest.json").read_text())
+    data["stem_generator"]["sampler"].update(key_guidance=12.0, key_guidance_interval=[0, 0.5])
+    (copy / "manifest.json").write_text(json.dumps(data))
+    gen = Generator.load(copy, "cpu", 1, stems=True)
+    assert gen.spec.key_interval == (0.0, 0.5)
+    loaded = Generator.load(pkg, "cpu", 1, stems=True)
+    n = round(240 / 124 * 24_000)
+    x0 = noise(5, gen.spec.latent_dim, bar_frames(n, gen.codec.hop))
+    key = Key(2, "minor")
+
+    def z(g, wk=None):
+        return g.latents(x0, n, CONCEPT, 4, 3.0, key=key, key_guidance=wk, kind="uniform")
+
+    limited, every, none = z(gen), z(loaded, 12.0), z(loaded, 3.0)
+    assert not np.allclose(limited, every) and not np.allclose(limited, none)
+    loaded.use_key_interval((0.0, 0.5))
+    np.testing.assert_array_equal(z(loaded, 12.0), limited)
+    data["stem_generator"]["sampler"]["key_guidance_interval"] = [0.5, 0.2]
+    (copy / "manifest.json").write_text(json.dumps(data))
+    with pytest.raises(ModelFileError, match="generator section incomplete"):
+        Generator.load(copy, "cpu", 1, stems=True)
 
 
 def test_the_unets_own_latent_scale_is_undone_before_decoding(pkg, stems, tmp_path):

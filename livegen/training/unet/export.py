@@ -434,6 +434,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         type=interval_arg,
         help="LO,HI: the manifest's default guidance interval (guide only alpha in [LO, HI))",
     )
+    parser.add_argument(
+        "--key-guidance-interval",
+        type=interval_arg,
+        help="LO,HI: stem generators: the key's own push only on alpha in [LO, HI)",
+    )
     parser.add_argument("--opset", type=int, default=OPSET)
     parser.add_argument(
         "--fp32", action="store_true", help="store float32 weights (default: float16, half size)"
@@ -462,6 +467,11 @@ def run(args: argparse.Namespace) -> int:
                 {}
                 if args.guidance_interval is None
                 else {"guidance_interval": list(args.guidance_interval)}
+            ),
+            **(
+                {}
+                if args.key_guidance_interval is None
+                else {"key_guidance_interval": list(args.key_guidance_interval)}
             ),
         },
         args.opset,
