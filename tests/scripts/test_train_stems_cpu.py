@@ -64,6 +64,9 @@ def test_the_recipe_runs_its_five_stages_then_exports_and_a_rerun_keeps_the_corp
         "--steps 10000 --lr 3e-4 --stem-norm on --alpha-dist logit-normal:-0.8,1 "
         "--stem-weights 1,2,1"
     )
-    assert first[-1].endswith(f"--checkpoint {out}/run_16k --out models/default --key-guidance 7")
+    assert first[-1].endswith(
+        f"--checkpoint {out}/run_16k --out models/default --key-guidance 7 "
+        "--key-guidance-interval 0,0.12"
+    )
     again = run(tmp_path)  # corpora written: only the (resuming) trainings and the export again
     assert [" ".join(line.split()[2:4]) for line in again] == ["train unet"] * 5 + ["export unet"]

@@ -311,7 +311,8 @@ def export_unet(
     if rounding is not None and rounding >= FP16_TOLERANCE:
         raise RuntimeError(f"float16 weights change the output by {rounding:.2e} (relative)")
     cfg = model.cfg
-    if (sampler or {}).get("key_guidance") is not None and not cfg.key_dim:
+    keyed = ("key_guidance", "key_guidance_interval")
+    if any((sampler or {}).get(k) is not None for k in keyed) and not cfg.key_dim:
         raise ValueError("key guidance is for stem generators: this UNet has no key input")
     unet_file, section_name = files_of(cfg)
     export_graph(model, out_dir / unet_file, opset)

@@ -101,6 +101,8 @@ def test_key_guidance_is_refused_for_a_unet_without_a_key_input(tiny_pkg: Path, 
     shutil.copytree(tiny_pkg, pkg)
     with pytest.raises(ValueError, match="no key input"):
         export_unet(tiny_pkg.parent / "run", pkg, {"key_guidance": 8.0})
+    with pytest.raises(ValueError, match="no key input"):
+        export_unet(tiny_pkg.parent / "run", pkg, {"key_guidance_interval": [0.0, 0.12]})
 
 
 def test_export_stores_a_guidance_interval_the_runtime_reads(tiny_pkg: Path, tmp_path):
