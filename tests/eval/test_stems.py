@@ -8,7 +8,15 @@ import numpy as np
 import pytest
 
 from livegen.corpus.make import CorpusConfig, load_stems, make_corpus, read_manifest
-from livegen.eval.stems import KEYS, corpus_keys, key_study, measures, purity_study, report
+from livegen.eval.stems import (
+    KEYS,
+    below_goal,
+    corpus_keys,
+    key_study,
+    measures,
+    purity_study,
+    report,
+)
 from livegen.eval.studies import HeldOut
 from tests.support.models import tiny_package_one_thread
 
@@ -102,3 +110,22 @@ def test_the_studies_run_the_stem_generator_over_24_keys(tmp_path_factory, corpu
     assert set(p["unlocked"]) == set(p["generated"])
     assert p["unlocked"]["drums"] == p["generated"]["drums"]
     assert "without the key lock" in text and "unlocked" in text
+    # beside the medians, the share of bars under the goal, which agrees with them
+    for name in ("bass", "music"):
+        share, median = p["below_goal"]["generated"][name], p["generated"][name]["kick_db"]
+        assert share * 4 == round(share * 4), share
+        assert (median >= -20.0 or share >= 0.5) and (share <= 0.5 or median < -20.0), (
+            share,
+            median,
+        )
+    assert set(p["below_goal"]["corpus"]) == {"bass", "music"}
+    assert "kick share is under -20 dB" in text
+
+
+def test_below_goal_counts_the_bars_under_minus_20_db_for_each_stem_but_the_drums():
+    rows = [measures([{"kick_db": d, "x": 0.0}, {"kick_db": d + b, "x": 0.0},
+                      {"kick_db": d + m, "x": 0.0}])
+            for d, b, m in ((-3.0, -25.0, -40.0), (-6.0, -19.0, -21.0), (0.0, -12.0, -30.0))]  # fmt: skip
+    shares = below_goal(rows, ("drums", "bass", "music"))
+    assert shares == pytest.approx({"bass": 1 / 3, "music": 1.0})
+    assert below_goal([], ("drums", "bass")) == {}

@@ -1,4 +1,4 @@
-"""scripts/train_stems_cpu.sh, the shipped stem generator's CPU recipe: its five stages in order,
+"""scripts/train_stems_cpu.sh, the shipped stem generator's CPU recipe: its seven stages in order,
 with the options that reproduce the training, corpora kept once written (a rerun resumes). Python
 is replaced by a recorder (the real stages take hours; each command is tested on its own)."""
 
@@ -33,12 +33,12 @@ def run(tmp_path: Path) -> list[str]:
     return log.read_text().splitlines()
 
 
-def test_the_recipe_runs_its_five_stages_then_exports_and_a_rerun_keeps_the_corpora(tmp_path):
+def test_the_recipe_runs_its_seven_stages_then_exports_and_a_rerun_keeps_the_corpora(tmp_path):
     first = run(tmp_path)
     kinds = [" ".join(line.split()[2:4]) for line in first]
     assert kinds == (
-        ["corpus make", "train unet"] * 2 + ["train unet"] * 2 + ["corpus make", "train unet"]
-        + ["export unet"]
+        ["corpus make", "train unet"] * 2 + ["train unet"] * 2 + ["corpus make"]
+        + ["train unet"] * 3 + ["export unet"]
     )  # fmt: skip
     corpora = [line for line in first if " corpus make " in line]
     assert "--n 4000 --seed 0" in corpora[0] and "--modes" not in corpora[0]
@@ -64,9 +64,22 @@ def test_the_recipe_runs_its_five_stages_then_exports_and_a_rerun_keeps_the_corp
         "--steps 10000 --lr 3e-4 --stem-norm on --alpha-dist logit-normal:-0.8,1 "
         "--stem-weights 1,2,1"
     )
+    # then the music's loss weighted as the bass's, and a slower run weighing the drums up again
+    assert f"--run-dir {out}/run_16k_music " in trains[5]
+    assert "--init " + str(out / "run_16k/checkpoint.pt") in trains[5]
+    assert trains[5].endswith(
+        "--steps 6000 --lr 3e-4 --stem-norm on --alpha-dist logit-normal:-0.8,1 "
+        "--stem-weights 1,2,2"
+    )
+    assert f"--run-dir {out}/run_16k_drums " in trains[6]
+    assert "--init " + str(out / "run_16k_music/checkpoint.pt") in trains[6]
+    assert trains[6].endswith(
+        "--steps 8000 --lr 2e-4 --stem-norm on --alpha-dist logit-normal:-0.8,1 "
+        "--stem-weights 1.5,2,2"
+    )
     assert first[-1].endswith(
-        f"--checkpoint {out}/run_16k --out models/default --key-guidance 7 "
+        f"--checkpoint {out}/run_16k_drums --out models/default --key-guidance 7 "
         "--key-guidance-interval 0,0.12"
     )
     again = run(tmp_path)  # corpora written: only the (resuming) trainings and the export again
-    assert [" ".join(line.split()[2:4]) for line in again] == ["train unet"] * 5 + ["export unet"]
+    assert [" ".join(line.split()[2:4]) for line in again] == ["train unet"] * 7 + ["export unet"]
