@@ -82,3 +82,30 @@ def test_the_command_times_an_interval_beside_the_same_stems_guided_throughout(t
     assert r["guidance_interval"] == [0.0, 0.5] and r["baseline_guidance_interval"] is None
     assert r["stems"] == r["baseline_stems"] == ["drums", "bass", "music"]
     assert "alpha in [0, 0.5)" in bench_generator.report(r)
+
+
+def test_each_engine_leads_a_bar_in_turn(tmp_path):
+    """In a fixed order the engine timed first after another's bar read 1.06-1.09x for two
+    packages of one graph; so the lead rotates, and each engine leads as many bars."""
+    pkg = tiny_package_one_thread(tmp_path / "pkg", stems=True)
+    stems = Generator.load(pkg, "cpu", 1, stems=True)
+    mix = Generator.load(pkg, "cpu", 1)
+    calls: list[str] = []
+
+    def recording(gen, name):
+        bar = gen.bar
+
+        def wrapped(req):
+            calls.append(name if name == "baseline" else f"{name}, lock {req.key_lock}")
+            return bar(req)
+
+        return wrapped
+
+    stems.bar = recording(stems, "stems")
+    mix.bar = recording(mix, "baseline")
+    bench(stems, 124.0, [2], 3.0, 3, baseline=mix, key=Key(9, "minor"))
+    bars = [calls[i : i + 3] for i in range(0, len(calls), 3)]
+    assert len(bars) == 3 + 3 and all(len(set(b)) == 3 for b in bars)
+    leads = [b[0] for b in bars]
+    assert leads[:3] == ["stems, lock True", "baseline", "stems, lock False"]
+    assert leads[3:] == leads[:3]
