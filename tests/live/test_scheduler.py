@@ -36,16 +36,21 @@ def test_starts_as_late_as_is_safe_and_never_late(rig_factory):
     history = rig.producer.stats.history
     assert len(history) >= 11
     budget = rig.scheduler.budget
-    for p in history[3:]:  # once the budget has settled on measured render times
-        # started exactly `budget` before the deadline (give or take the fit's real time)
-        assert p.deadline - p.started == pytest.approx(budget, abs=0.02)
+    # The budget holds the slowest fit so far, a real time: one slow fit late in the run (45 ms
+    # against 20) raised it after the earlier bars had started, so each bar is held to the
+    # budget it started under: the render part, plus the slowest fit committed before it.
+    render_part = budget - rig.scheduler.fit_times.percentile(100.0)
+    for i, p in enumerate(history[3:], start=3):  # once the render times have settled
+        slowest_fit = max(q.fit_ms for q in history[:i]) / 1e3
+        assert p.deadline - p.started == pytest.approx(render_part + slowest_fit, abs=0.005)
         assert p.queued_at <= p.deadline
     assert rig.player.late_bars == 0
     grid = rig.grid()
     for p in history:
         assert p.plan.start == grid.bar_start(p.plan.bar)
-    # the budget is safety × render time + fit + margin
-    assert 1.2 * 0.3 + 0.02 <= budget < 1.2 * 0.3 + 0.02 + 0.05
+    # the budget is safety × render time + the slowest fit + margin
+    slowest_fit = max(q.fit_ms for q in history) / 1e3
+    assert budget == pytest.approx(1.2 * 0.3 + slowest_fit + 0.02, abs=1e-6)
 
 
 def test_change_before_the_start_is_heard_at_the_next_downbeat(rig_factory):
