@@ -27,7 +27,7 @@ from typing import Any
 import numpy as np
 import soundfile as sf
 
-from livegen.corpus.importer import to_model_rate
+from livegen.corpus.importer import AUDIO_EXTENSIONS, to_model_rate
 from livegen.units import SAMPLE_RATE
 
 VOICES = ("kick", "clap", "snare", "hats", "rim", "perc")
@@ -179,12 +179,14 @@ def load_one(path: Path, root: Path) -> Shot | str:
 
 
 def load_kit(root: Path) -> Kit:
-    """Every audio file under `root` (recursive), assigned or skipped with a reason."""
+    """Every audio file under `root` (recursive), assigned or skipped with a reason. Files that
+    are not audio by their extension (a Hydrogen kit's drumkit.xml, a readme) are not listed."""
     root = Path(root)
     if not root.is_dir():
         raise ValueError(f"--kit {root}: not a folder of one-shots")
     kit = Kit(str(root))
-    for path in sorted(p for p in root.rglob("*") if p.is_file()):
+    files = (p for p in root.rglob("*") if p.is_file() and p.suffix.lower() in AUDIO_EXTENSIONS)
+    for path in sorted(files):
         got = load_one(path, root)
         if isinstance(got, str):
             kit.skipped.append((str(path.relative_to(root)), got))

@@ -29,6 +29,9 @@ LOOP_BARS = (0.5, 1.0, 2.0, 4.0, 8.0, 16.0)  # how sample packs cut loops
 _BARS_LOG_PRIOR = {0.5: -0.7, 1.0: 0.0, 2.0: 0.0, 4.0: 0.0, 8.0: -0.3, 16.0: -1.0}
 MIN_CONFIDENCE = 0.2  # below this an audio estimate is a guess: refuse the file
 FIT_TOLERANCE = 0.02  # a length within 2 % of whole bars counts as whole bars
+# A bare number in a name is a weaker cue than "124bpm": a pack's own export at that tempo is
+# sample-exact, while a take or index number (a pack's "_129" at 127.18 BPM: 2.03 bars) is not.
+BARE_TOLERANCE = 0.005
 MIN_FLUX = 0.01  # onset strength per unit of spectral level: a steady sine is ~0, loops > 0.06
 _METRIC_RATIOS = (1.5, 2 / 3, 4 / 3, 0.75, 3.0, 1 / 3)
 STEADY_BEAT = 0.5  # periodicity at which the onsets alone may overrule the length
@@ -50,6 +53,13 @@ def fits_whole_bars(duration_s: float, bpm: float, tolerance: float = FIT_TOLERA
     bars = bar_count(duration_s, bpm)
     nearest = 0.5 if bars < 0.75 else round(bars)
     return abs(bars - nearest) <= tolerance * nearest
+
+
+def is_loop_length(duration_s: float, bpm: float, tolerance: float = BARE_TOLERANCE) -> bool:
+    """Whether the length is one of the lengths packs cut loops to (`LOOP_BARS`) at `bpm`, within
+    `tolerance`: 3 or 5 bars are whole bars, but not a loop length a pack names a tempo for."""
+    bars = bar_count(duration_s, bpm)
+    return any(abs(bars - n) <= tolerance * n for n in LOOP_BARS)
 
 
 def tempo_prior(bpms: Floats) -> Floats:
@@ -171,7 +181,7 @@ def decide(path: Path, audio: Audio, sr: int) -> TempoDecision:
     if (bpm := bpm_from_name(path.name)) is not None:
         return TempoDecision(bpm, "filename", 0.95, f"{bpm:g} BPM written in the name")
     for bpm in bare_numbers(path.name):
-        if fits_whole_bars(duration, bpm):
+        if is_loop_length(duration, bpm):
             bars = bar_count(duration, bpm)
             detail = f"'{bpm:g}' in the name, and the length is {bars:.2f} bars at it"
             return TempoDecision(bpm, "name+length", 0.9, detail)

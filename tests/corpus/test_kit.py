@@ -94,6 +94,8 @@ def test_bad_files_are_reported_not_raised(tmp_path):
     assert kit.voices() == ["kick"] and set(kit.report()["synthesised"]) == {
         "clap", "snare", "hats", "rim", "perc"
     }  # fmt: skip
+    (folder / "drumkit.xml").write_text("<drumkit_info/>")  # not audio: not a line at all
+    assert len(load_kit(folder).report()["skipped"]) == 3
     (folder / "kick01.ogg").unlink()
     with pytest.raises(ValueError, match="no usable one-shot"):
         load_kit(folder)

@@ -8,7 +8,13 @@ import numpy as np
 import pytest
 
 from livegen.corpus import tempo
-from livegen.corpus.tempo import decide, estimate_bpm, fits_whole_bars, length_candidates
+from livegen.corpus.tempo import (
+    decide,
+    estimate_bpm,
+    fits_whole_bars,
+    is_loop_length,
+    length_candidates,
+)
 from tests.support.loopfiles import SR, add_acid_chunk, techno, write
 
 
@@ -51,6 +57,10 @@ def test_length_candidates_and_fit() -> None:
     assert fits_whole_bars(4.0 * 1.015, 120.0)  # within 2 %
     assert not fits_whole_bars(8.0, 160.0)  # 5.33 bars: the old importer's mistake
     assert not fits_whole_bars(10.67, 120.0)
+    # a bare number must give a pack's loop length nearly exactly
+    assert is_loop_length(8.0, 120.0) and is_loop_length(1.0, 120.0)  # 4 bars; a half bar
+    assert not is_loop_length(4.0 * 1.015, 120.0)  # 2.03 bars: a take number, not the tempo
+    assert not is_loop_length(6.0, 120.0)  # 3 bars: whole, but no pack cuts loops so
 
 
 def test_decide_trusts_metadata_then_name_then_audio(tmp_path: Path) -> None:
@@ -67,3 +77,7 @@ def test_decide_trusts_metadata_then_name_then_audio(tmp_path: Path) -> None:
     dated = decide(tmp_path / "2024-01-05 jam 128.wav", audio, SR)
     assert dated.cue == "length+onsets" and dated.bpm == pytest.approx(124.0, abs=0.01)
     assert "2 bars at 124.00 BPM" in dated.detail
+    # found on a pack of 320 loops: two bars at 128.14 BPM are 2.98 bars at "191"
+    at_128 = techno(128.14, SR, 2)
+    indexed = decide(tmp_path / "EE_dub_techno_191.wav", at_128, SR)
+    assert indexed.cue == "length+onsets" and indexed.bpm == pytest.approx(128.14, abs=0.02)

@@ -32,7 +32,9 @@ PCA_DIMS = 8
 BOOTSTRAP = 1000  # paired resamples of the FD ratios
 
 
-def _bars(corpus: Path, split: str, originals_only: bool) -> tuple[list[dict], list[np.ndarray]]:
+def user_bars(
+    corpus: Path, split: str, originals_only: bool
+) -> tuple[list[dict], list[np.ndarray]]:
     from livegen.corpus.make import load_audio, read_manifest
 
     # the user's bars only (not the replayed synthesised loops)
@@ -44,6 +46,27 @@ def _bars(corpus: Path, split: str, originals_only: bool) -> tuple[list[dict], l
                 best[e["source_id"]] = e
         entries = list(best.values())
     return entries, [load_audio(corpus, e) for e in entries]
+
+
+def eval_plan(corpus: Path, n: int, seed: int) -> dict[str, Any]:
+    """What the eval renders: `n` bars at the held-out bars' tempos (in turn), each prompted with
+    the audio of one of your training bars (a seeded permutation), beside the real bars."""
+    held_e, held = user_bars(corpus, "test", originals_only=False)
+    _, train = user_bars(corpus, "train", originals_only=True)
+    order = np.random.default_rng(seed).permutation(len(train))
+    return {"held_e": held_e, "held": held, "train": train,
+            "bpms": [float(held_e[i % len(held_e)]["bpm"]) for i in range(n)],
+            "prompts": [train[i] for i in order]}  # fmt: skip
+
+
+def main_axes_ratio(emb: np.ndarray, emb_held: np.ndarray, emb_train: np.ndarray) -> float:
+    """FD of `emb` to the held-out bars over the floor FD(training bars, held-out bars), along the
+    main axes of the real bars (`principal`)."""
+    from livegen.eval.musicnn import fd_ratio
+
+    k = int(min(PCA_DIMS, len(emb_held) - 1, len(emb_train) - 1))
+    mean, axes = principal(np.concatenate([emb_held, emb_train]), k)
+    return fd_ratio((emb - mean) @ axes, (emb_held - mean) @ axes, (emb_train - mean) @ axes).ratio
 
 
 def render_set(model: Path, bpms: list[float], prompt_sets: list[list[np.ndarray]], seed: int,
@@ -116,12 +139,11 @@ def stage_eval(args: argparse.Namespace, run: Any) -> dict[str, Any]:
     corpus, out = run.dir / "corpus", Path(args.out)
     page = out / "eval"
     page.mkdir(parents=True, exist_ok=True)
-    held_e, held = _bars(corpus, "test", originals_only=False)
-    _, train = _bars(corpus, "train", originals_only=True)
     n = args.eval_bars
-    bpms = [float(held_e[i % len(held_e)]["bpm"]) for i in range(n)]
-    rng = np.random.default_rng(args.seed)
-    prompts = [train[i] for i in rng.permutation(len(train))]
+    plan = eval_plan(corpus, n, args.seed)
+    held_e, held, train, bpms, prompts = (
+        plan[k] for k in ("held_e", "held", "train", "bpms", "prompts")
+    )
     progress = not args.no_progress
     sets, own = {}, {}
     for name, model in (("default", args.model), ("yours", out)):
@@ -142,9 +164,7 @@ def stage_eval(args: argparse.Namespace, run: Any) -> dict[str, Any]:
         return fd_ratio(project(emb), project(emb_train), project(emb_held)).ratio
 
     def ratio(emb: np.ndarray) -> float:  # FD to the held-out bars over the floor, in k dims
-        return fd_ratio(
-            (emb - mean) @ axes, (emb_held - mean) @ axes, (emb_train - mean) @ axes
-        ).ratio
+        return main_axes_ratio(emb, emb_held, emb_train)
 
     result: dict[str, Any] = {"n_generated": n, "n_held_out": len(held), "n_train": len(train),
                               "pca_dims": k}  # fmt: skip

@@ -10,7 +10,8 @@ two training stages checkpoint inside too):
    model's range, beside replayed corpus loops (`livegen.training.all.plan`);
 2. codec: its round trip on your bars against the corpus it learnt; only if poor, the decoder is
    fine-tuned, and kept only if it beats the shipped one on the held-out bars by the mel distance
-   and by the outside judge (`livegen.training.all.codec`);
+   and by the outside judge, and renders the default's generated bars closer to your held-out
+   bars too (`livegen.training.all.codec`);
 3. bars: your bars as the UNet's circular latents and as concept vectors of the package's audio
    tower (kept as shipped, so text prompts still land in the same space);
 4. unet: the shipped UNet (read back from its ONNX graph) trained on your bars, conditioned on
@@ -120,15 +121,28 @@ def stage_codec(args: argparse.Namespace, run: Run) -> dict[str, Any]:
         result["judge_distance"] = {"shipped": shipped_d, "tuned": tuned_d}
         better = better and tuned_d < shipped_d
     if better:
-        result["tuned"] = True
-        result["parity"] = ct.export_decoder(tune.decoder, run.dir / "codec" / "codec_decoder.onnx")
-    judged = result.get("judge_distance")
+        onnx = run.dir / "codec" / "codec_decoder.onnx"
+        result["parity"] = ct.export_decoder(tune.decoder, onnx)
+        if judge is not None:  # and on the bars the model generates, through both decoders
+            gen = ct.generated_ratios(judge, Path(args.model), onnx, run.dir / "corpus",
+                                      args.eval_bars, args.seed, args.threads,
+                                      not args.no_progress)  # fmt: skip
+            result["generated_fd_ratio"] = gen
+            better = gen["tuned"] < gen["shipped"]
+        result["tuned"] = better
+    judged, generated = result.get("judge_distance"), result.get("generated_fd_ratio")
     print(
         f"[codec] tuned decoder on held-out bars: mel distance {after['mel_distance']:.3f} "
         f"(shipped {result['user']['mel_distance']:.3f})"
         + (
             f", musicnn distance {judged['tuned']:.3f} (shipped {judged['shipped']:.3f})"
             if judged
+            else ""
+        )
+        + (
+            f", generated bars' FD ratio {generated['tuned']:.2f} "
+            f"(shipped {generated['shipped']:.2f})"
+            if generated
             else ""
         )
         + (": kept" if result["tuned"] else ": not better, the shipped decoder stays")

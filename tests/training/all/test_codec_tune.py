@@ -3,6 +3,9 @@ exported graph computes what torch does."""
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -59,3 +62,38 @@ def test_tuning_lowers_the_round_trip_error_and_resumes(codec, tmp_path):
 
     err = export_decoder(tune.decoder, tmp_path / "decoder.onnx")
     assert err < 1e-4
+
+
+def test_decoders_are_judged_on_the_same_generated_bars(codec, tmp_path):
+    """`generated_ratios` decodes one set of generated latents with both decoders: the shipped
+    decoder against itself gives the same ratio to the last digit, a damaged one a larger one."""
+    import soundfile as sf
+    import torch
+
+    from livegen.corpus.loop import make_loop
+    from livegen.eval.musicnn import MusicnnJudge
+    from livegen.training.all.codec import generated_ratios
+
+    corpus = tmp_path / "corpus"
+    (corpus / "audio").mkdir(parents=True)
+    rows = []
+    for i in range(12):  # the plan's format: your bars, half held out
+        loop = make_loop(99, i)
+        sf.write(corpus / f"audio/b{i}.flac", loop.audio, SAMPLE_RATE)
+        rows.append({"id": f"b{i}", "path": f"audio/b{i}.flac", "split": ("test", "train")[i % 2],
+                     "bpm": loop.meta["bpm"], "n_samples": len(loop.audio), "source_id": f"s{i}",
+                     "speed": 1.0, "sample_rate": SAMPLE_RATE})  # fmt: skip
+    (corpus / "manifest.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
+    judge = MusicnnJudge.load(threads=2)
+    model, _ = decoder_from_package(MODEL)
+    same = tmp_path / "same.onnx"
+    export_decoder(model.decoder, same)
+    got = generated_ratios(judge, Path(MODEL), same, corpus, 6, 0, 2, progress=False)
+    assert got["tuned"] == pytest.approx(got["shipped"], rel=1e-3) and got["shipped"] > 0
+    with torch.no_grad():  # a decoder 30 dB too quiet: the judge hears near-silence
+        model.decoder.model[14].conv.conv.weight.mul_(0.03)
+    damaged = tmp_path / "damaged.onnx"
+    export_decoder(model.decoder, damaged)
+    worse = generated_ratios(judge, Path(MODEL), damaged, corpus, 6, 0, 2, progress=False)
+    assert worse["shipped"] == pytest.approx(got["shipped"], rel=1e-6)  # the same bars
+    assert worse["tuned"] > 1.4 * worse["shipped"], worse  # 1.24 vs 0.70
