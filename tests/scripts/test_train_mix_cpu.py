@@ -1,0 +1,71 @@
+"""scripts/train_mix_cpu.sh, the CPU stage of the shipped mix generator: stage 1's weights unpacked
+from git (not whatever models/default holds now), the corpus kept once written, the training's
+options, then the export. Python is replaced by a recorder (the real training takes ~43 min)."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+RECORDER = """#!/usr/bin/env bash
+echo "$*" >> "$LOG"
+if [ "$3" = corpus ]; then
+    while [ $# -gt 0 ]; do [ "$1" = --out ] && mkdir -p "$2" && touch "$2/manifest.jsonl"; shift; done
+fi
+"""
+BASE_REV = "6f54cae"
+
+
+def run(tmp_path: Path, **env: str) -> list[str]:
+    fake = tmp_path / "python"
+    fake.write_text(RECORDER)
+    fake.chmod(0o755)
+    log = tmp_path / "log"
+    log.write_text("")
+    subprocess.run(
+        ["bash", str(ROOT / "scripts/train_mix_cpu.sh"), str(tmp_path / "out")],
+        check=True,
+        env={**os.environ, "PYTHON": str(fake), "LOG": str(log), **env},
+        timeout=120,
+    )
+    return log.read_text().splitlines()
+
+
+def has_revision(rev: str) -> bool:
+    if shutil.which("git") is None:
+        return False
+    done = subprocess.run(["git", "cat-file", "-e", f"{rev}^{{commit}}"], cwd=ROOT,
+                          capture_output=True)  # fmt: skip
+    return done.returncode == 0
+
+
+@pytest.mark.skipif(not has_revision(BASE_REV), reason="needs the repository's history (git)")
+def test_the_recipe_starts_from_the_gpu_stage_in_git_and_a_rerun_keeps_the_corpus(tmp_path):
+    first = run(tmp_path)
+    out = tmp_path / "out"
+    assert [" ".join(line.split()[2:4]) for line in first] == [
+        "corpus make", "train unet", "export unet"
+    ]  # fmt: skip
+    assert "--n 16000 --seed 0 --modes both" in first[0]
+    base = out / "base/models/default"
+    manifest = json.loads((base / "manifest.json").read_text())
+    # stage 1: the GPU run's weights, as the package held them before this stage
+    assert manifest["generator"]["training"]["step"] == 2592
+    assert (base / manifest["generator"]["unet"]).stat().st_size > 10_000_000
+    train = first[1]
+    assert f"--init {base} " in train and "--preset cpu " in train
+    assert f"--bars {out}/corpus_both.mix_bars.npz " in train
+    assert train.endswith(
+        "--steps 6000 --batch-size 32 --lr 3e-4 --alpha-dist logit-normal:0,1 --ema 0.999 "
+        "--ckpt-every 250 --valid-every 1000"
+    )
+    assert first[2].endswith(f"export unet --checkpoint {out}/run --out models/default")
+    again = run(tmp_path, EXPORT="", INIT="runs/gpu/unet/unet_slim.pt")
+    assert [" ".join(line.split()[2:4]) for line in again] == ["train unet"]  # corpus kept
+    assert "--init runs/gpu/unet/unet_slim.pt " in again[0]
