@@ -14,8 +14,8 @@
 # Stage 1's weights come from git: BASE_REV's models/default is unpacked into OUT/base, so the
 # recipe does not depend on what models/default holds now. INIT=PATH starts from another package
 # or checkpoint instead (e.g. runs/gpu/unet/unet_slim.pt from train_gpu.sh).
-# Wall time on 2 cores: ~43 min of training (~0.43 s/step), after ~8 min to synthesise and ~8 min
-# to encode the corpus (shared with scripts/train_stems_cpu.sh when OUT is the same); ~3 GB.
+# Wall time on 2 cores: ~43 min of training alone (~0.43 s/step; the shipped run took 52.8 min,
+# part of it beside other jobs), after ~8 min to synthesise and ~8 min to encode the corpus; ~3 GB.
 # Usage: bash scripts/train_mix_cpu.sh [OUT]   env: WORKERS (2), MODEL (models/default: its
 #   codec and concept encoder), BASE_REV (6f54cae), INIT, EXPORT (models/default; "" to skip),
 #   PYTHON.
