@@ -1,40 +1,24 @@
 """scripts/train_mix_cpu.sh, the CPU stage of the shipped mix generator: stage 1's weights unpacked
 from git (not whatever models/default holds now), the corpus kept once written, the training's
-options, then the export. Python is replaced by a recorder (the real training takes ~43 min)."""
+options, then the export. Python is replaced by a recorder (`tests.support.recipes`; the real
+training takes ~43 min)."""
 
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
-RECORDER = """#!/usr/bin/env bash
-echo "$*" >> "$LOG"
-if [ "$3" = corpus ]; then
-    while [ $# -gt 0 ]; do [ "$1" = --out ] && mkdir -p "$2" && touch "$2/manifest.jsonl"; shift; done
-fi
-"""
+from tests.support.recipes import ROOT, record
+
 BASE_REV = "6f54cae"
 
 
 def run(tmp_path: Path, **env: str) -> list[str]:
-    fake = tmp_path / "python"
-    fake.write_text(RECORDER)
-    fake.chmod(0o755)
-    log = tmp_path / "log"
-    log.write_text("")
-    subprocess.run(
-        ["bash", str(ROOT / "scripts/train_mix_cpu.sh"), str(tmp_path / "out")],
-        check=True,
-        env={**os.environ, "PYTHON": str(fake), "LOG": str(log), **env},
-        timeout=120,
-    )
-    return log.read_text().splitlines()
+    return record("train_mix_cpu.sh", tmp_path, **env)
 
 
 def has_revision(rev: str) -> bool:

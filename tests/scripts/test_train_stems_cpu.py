@@ -4,33 +4,13 @@ is replaced by a recorder (the real stages take hours; each command is tested on
 
 from __future__ import annotations
 
-import os
-import subprocess
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
-RECORDER = """#!/usr/bin/env bash
-echo "$*" >> "$LOG"
-if [ "$3" = corpus ]; then
-    while [ $# -gt 0 ]; do [ "$1" = --out ] && mkdir -p "$2" && touch "$2/manifest.jsonl"; shift; done
-fi
-"""
+from tests.support.recipes import record
 
 
 def run(tmp_path: Path) -> list[str]:
-    fake = tmp_path / "python"
-    fake.write_text(RECORDER)
-    fake.chmod(0o755)
-    log = tmp_path / "log"
-    log.write_text("")
-    env = {**os.environ, "PYTHON": str(fake), "LOG": str(log), "KEY_GUIDANCE": "7"}
-    subprocess.run(
-        ["bash", str(ROOT / "scripts/train_stems_cpu.sh"), str(tmp_path / "out")],
-        check=True,
-        env=env,
-        timeout=30,
-    )
-    return log.read_text().splitlines()
+    return record("train_stems_cpu.sh", tmp_path, timeout=30, KEY_GUIDANCE="7")
 
 
 def test_the_recipe_runs_its_seven_stages_then_exports_and_a_rerun_keeps_the_corpora(tmp_path):

@@ -84,35 +84,30 @@ def generated_ratios(
     threads: int,
     progress: bool = True,
 ) -> dict[str, float]:
-    """The eval page's FD ratio (`report.main_axes_ratio`) of the same `n` bars of the base
+    """The eval page's FD ratio (`report.main_axes`) of the same `n` bars of the base
     model's UNet (the eval's tempos, prompts and seeds) decoded by the shipped and by the tuned
     decoder: paired, so the difference is the decoder's alone."""
-    from livegen.eval.studies import render
-    from livegen.runtime.concept import load_conditioner
+    from livegen.eval.musicnn import fd_ratio
     from livegen.runtime.generator import Generator
-    from livegen.runtime.manifest import load_manifest
     from livegen.runtime.session import create_session
-    from livegen.training.all.report import eval_plan, main_axes_ratio
+    from livegen.training.all.report import eval_plan, main_axes, open_model, render_bars
 
     plan = eval_plan(corpus, n, seed)
-    shipped = Generator.load(base, "cpu", threads)
+    shipped, cond, steps, guidance = open_model(base, threads)
     codec = Codec(shipped.codec.spec, create_session(tuned_decoder, "cpu", threads), None)
     tuned = Generator(shipped.spec, shipped.unet, codec)
-    cond = load_conditioner("livegen-clap", model_dir=base, threads=threads)
-    sampler = load_manifest(base).section("generator")["sampler"]
     bars: dict[str, list[np.ndarray]] = {"shipped": [], "tuned": []}
-    lo, hi = shipped.spec.bpm_min, shipped.spec.bpm_max
-    for i, bpm in enumerate(
-        tqdm(plan["bpms"], desc="decoders on generated bars", disable=not progress)
-    ):
-        c = cond.embed_audio(plan["prompts"][i % len(plan["prompts"])], 24_000).vector
-        audio, z = render(shipped, float(np.clip(bpm, lo, hi)), c, seed + i,
-                          int(sampler["steps"]), float(sampler["guidance"]))  # fmt: skip
+    for audio, z in render_bars(shipped, cond, steps, guidance, plan["bpms"], plan["prompts"],
+                                seed, "decoders on generated bars", progress):  # fmt: skip
         bars["shipped"].append(audio)
         bars["tuned"].append(tuned.decode_bar(z, len(audio)))
     held, _ = judge.embed(plan["held"], 24_000)
     train, _ = judge.embed(plan["train"], 24_000)
-    return {k: main_axes_ratio(judge.embed(v, 24_000)[0], held, train) for k, v in bars.items()}
+    project = main_axes(held, train)
+    return {
+        k: fd_ratio(project(judge.embed(v, 24_000)[0]), project(held), project(train)).ratio
+        for k, v in bars.items()
+    }
 
 
 def check(codec: Codec, user: list[np.ndarray]) -> dict[str, Any]:

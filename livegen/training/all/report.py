@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -59,37 +60,52 @@ def eval_plan(corpus: Path, n: int, seed: int) -> dict[str, Any]:
             "prompts": [train[i] for i in order]}  # fmt: skip
 
 
-def main_axes_ratio(emb: np.ndarray, emb_held: np.ndarray, emb_train: np.ndarray) -> float:
-    """FD of `emb` to the held-out bars over the floor FD(training bars, held-out bars), along the
-    main axes of the real bars (`principal`)."""
-    from livegen.eval.musicnn import fd_ratio
-
+def main_axes(emb_held: np.ndarray, emb_train: np.ndarray) -> Callable[[np.ndarray], np.ndarray]:
+    """The projection onto the main axes of the real bars' embeddings (`principal`; at most
+    `PCA_DIMS`): the space every FD ratio of the page is taken in."""
     k = int(min(PCA_DIMS, len(emb_held) - 1, len(emb_train) - 1))
     mean, axes = principal(np.concatenate([emb_held, emb_train]), k)
-    return fd_ratio((emb - mean) @ axes, (emb_held - mean) @ axes, (emb_train - mean) @ axes).ratio
+    return lambda x: (x - mean) @ axes
 
 
-def render_set(model: Path, bpms: list[float], prompt_sets: list[list[np.ndarray]], seed: int,
-               threads: int, progress: bool) -> tuple[list[list[np.ndarray]], Any]:  # fmt: skip
-    """For each list of prompts, bars of `model` at `bpms`, bar i prompted with the audio of
-    `prompts[i % len]` (seed + i); the model is loaded once for all the lists."""
-    from livegen.eval.studies import render
+def open_model(model: Path, threads: int) -> tuple[Any, Any, int, float]:
+    """The package's generator and concept encoder, and its sampler's steps and guidance (the
+    daemon's defaults)."""
     from livegen.runtime.concept import load_conditioner
     from livegen.runtime.generator import Generator
     from livegen.runtime.manifest import load_manifest
 
     gen = Generator.load(model, "cpu", threads)
     cond = load_conditioner("livegen-clap", model_dir=model, threads=threads)
-    sampler = load_manifest(model).section("generator")["sampler"]  # the daemon's defaults
-    steps, guidance = int(sampler["steps"]), float(sampler["guidance"])
+    sampler = load_manifest(model).section("generator")["sampler"]
+    return gen, cond, int(sampler["steps"]), float(sampler["guidance"])
+
+
+def render_bars(gen: Any, cond: Any, steps: int, guidance: float, bpms: list[float],
+                prompts: list[np.ndarray], seed: int, desc: str,
+                progress: bool) -> list[tuple[np.ndarray, np.ndarray]]:  # fmt: skip
+    """(audio, latents) of bar i at `bpms[i]` (clamped into the model's range), prompted with the
+    audio of `prompts[i % len]`, seed + i."""
+    from livegen.eval.studies import render
+
+    lo, hi = gen.spec.bpm_min, gen.spec.bpm_max
+    out = []
+    for i, bpm in enumerate(tqdm(bpms, desc=desc, disable=not progress)):
+        c = cond.embed_audio(prompts[i % len(prompts)], SAMPLE_RATE).vector
+        out.append(render(gen, float(np.clip(bpm, lo, hi)), c, seed + i, steps, guidance))
+    return out
+
+
+def render_set(model: Path, bpms: list[float], prompt_sets: list[list[np.ndarray]], seed: int,
+               threads: int, progress: bool) -> tuple[list[list[np.ndarray]], Any]:  # fmt: skip
+    """For each list of prompts, bars of `model` at `bpms` (`render_bars`); the model is loaded
+    once for all the lists."""
+    gen, cond, steps, guidance = open_model(model, threads)
+    desc = f"render {Path(model).name}"
     sets = []
     for prompts in prompt_sets:
-        out = []
-        for i, bpm in enumerate(tqdm(bpms, desc=f"render {Path(model).name}", disable=not progress)):  # fmt: skip
-            c = cond.embed_audio(prompts[i % len(prompts)], SAMPLE_RATE).vector
-            out.append(render(gen, float(np.clip(bpm, gen.spec.bpm_min, gen.spec.bpm_max)), c,
-                              seed + i, steps, guidance)[0])  # fmt: skip
-        sets.append(out)
+        bars = render_bars(gen, cond, steps, guidance, bpms, prompts, seed, desc, progress)
+        sets.append([audio for audio, _ in bars])
     return sets, gen
 
 
@@ -154,17 +170,14 @@ def stage_eval(args: argparse.Namespace, run: Any) -> dict[str, Any]:
     judge = MusicnnJudge.load(threads=args.threads)
     emb_held, _ = judge.embed(held, SAMPLE_RATE)
     emb_train, _ = judge.embed(train, SAMPLE_RATE)
-    k = int(min(PCA_DIMS, len(held) - 1, len(train) - 1))
-    mean, axes = principal(np.concatenate([emb_held, emb_train]), k)
-
-    def project(x: np.ndarray) -> np.ndarray:
-        return (x - mean) @ axes
+    project = main_axes(emb_held, emb_train)
+    k = project(emb_held).shape[1]
 
     def learnt(emb: np.ndarray) -> float:  # FD to your training bars over FD(held-out, training)
         return fd_ratio(project(emb), project(emb_train), project(emb_held)).ratio
 
     def ratio(emb: np.ndarray) -> float:  # FD to the held-out bars over the floor, in k dims
-        return main_axes_ratio(emb, emb_held, emb_train)
+        return fd_ratio(project(emb), project(emb_held), project(emb_train)).ratio
 
     result: dict[str, Any] = {"n_generated": n, "n_held_out": len(held), "n_train": len(train),
                               "pca_dims": k}  # fmt: skip
