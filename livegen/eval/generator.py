@@ -5,7 +5,9 @@ one table per study, writing `report.json` and `generator_eval.png` to `--out-di
 
 - tempo: fraction of generated loops whose tracked tempo (`livegen.dsp.tempo`) is within ±2 %
   of the requested BPM (BPMs spread over 110-140), beside the same seeds and prompts with the BPM
-  condition dropped, real held-out loops, and real loops through the codec (its ceiling).
+  condition dropped, real held-out loops, and real loops through the codec (its ceiling); each
+  also by the former free-grid tracker (", free grid": any tempo, even one whose beat does not
+  divide the bar), so that earlier figures compare.
 - prompts: zero-shot attribute accuracy of loops prompted with each class (held-out phrasings),
   classified by the concept encoder, for guidance w ∈ {0, 1, 2, 4} (w = 0: prompt ignored).
 - outside: the Fréchet distance, in a pretrained music model's embedding (musicnn, nobody here
@@ -68,7 +70,7 @@ def report(r: dict[str, Any]) -> str:
             f"{t['bpm_range'][1]:g} BPM, {t['steps']} steps, w={t['guidance']:g})"
         )
         for k, v in t["accuracy"].items():
-            lines.append(f"  {k:<24} {100 * v:6.1f} %")
+            lines.append(f"  {k:<32} {100 * v:6.1f} %")
     p = r.get("prompts") or {}
     if p:
         ws = list(p["mean"])

@@ -28,7 +28,7 @@ def test_tempo_and_prompts_alone_print_their_tables(tmp_path, capsys):
     _write({"model": "m", "tempo": TEMPO, "prompts": PROMPTS}, tmp_path, {"steps", "outside"})
     out = capsys.readouterr().out
     assert "tempo adherence (±2 %, 96 bars at 110-140 BPM, 8 steps, w=3)" in out
-    assert "generated                  84.4 %" in out
+    assert "generated                          84.4 %" in out
     assert "kick" in out and "81.2%" in out and "87.5%" in out  # w=3 kick, w=4 mean
     assert "{" not in out  # not a JSON dump
     assert json.loads((tmp_path / "report.json").read_text())["tempo"]["bars"] == 96
