@@ -19,7 +19,7 @@ from __future__ import annotations
 import numpy as np
 import numpy.typing as npt
 
-from livegen.dsp.onset import Floats, onset_envelope
+from livegen.dsp.onset import MAX_SECONDS, Floats, onset_envelope
 
 TRACK_RANGE = (90.0, 180.0)  # BPM: the 110-140 BPM corpus's half and double stay outside
 TRACK_STEP = 0.01
@@ -64,7 +64,8 @@ def loop_tempo(
     s = salience(env, frame_rate, grid, second=1.0)
     if not whole_beats:
         return float(grid[int(np.argmax(s))])
-    beats = grid / (60.0 * sample_rate / len(x))  # beats per loop at each tempo
+    seconds = min(len(x), MAX_SECONDS * sample_rate) / sample_rate  # what the envelope holds
+    beats = grid * seconds / 60.0  # beats per loop at each tempo
     s[np.abs(beats - np.round(beats)) > WHOLE_BEATS * beats] = -np.inf
     best = int(np.argmax(s))
     return float(grid[best]) if s[best] >= MIN_SALIENCE else float("nan")
