@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The CPU stages of the shipped mix generator (models/default/generator_unet.onnx), one command,
 # resumable (run it again after any stop: the corpus is kept once finished, each stage resumes
-# from its run folder, a finished stage is passed over). The generator was trained in three stages:
+# from its run folder, a finished stage is passed over). The generator was trained in four stages:
 #   1. on one GPU, `bash scripts/train_gpu.sh` (2,592 steps of 256 bars, 300 s on an H200; the
 #      package as of BASE_REV below holds its weights, and `livegen train unet --preset gpu
 #      --device cpu --steps 2592` reproduces it on the CPU in 9-17 h, README "The generator"),
@@ -12,13 +12,14 @@
 #      2,919, then cut to 6,000 to fit its sitting: before step 2,919 its lr was up to 15 % above
 #      this recipe's.)
 #   3. here again: 13,000 more steps of the same (a new warm-up and cosine decay) from stage 2's
-#      averaged weights, in a run folder of its own.
+#      averaged weights, in a run folder of its own,
+#   4. and once more: 12,000 steps of the same from stage 3's averaged weights.
 # Stage 1's weights come from git: BASE_REV's models/default is unpacked into OUT/base, so the
 # recipe does not depend on what models/default holds now. INIT=PATH starts from another package
 # or checkpoint instead (e.g. runs/gpu/unet/unet_slim.pt from train_gpu.sh).
 # Wall time on 2 cores (~0.43 s/step alone): stage 2 ~43 min (the shipped run took 52.8 min,
 # part of it beside other jobs), stage 3 ~95 min (the shipped run 106 min, the first minutes
-# beside tests), after ~8 min to synthesise and ~8 min to encode the corpus; ~3 GB.
+# beside tests), stage 4 ~85 min, after ~8 min to synthesise and ~8 min to encode the corpus; ~3 GB.
 # Usage: bash scripts/train_mix_cpu.sh [OUT]   env: WORKERS (2), MODEL (models/default: its
 #   codec and concept encoder), BASE_REV (6f54cae), INIT, EXPORT (models/default; "" to skip),
 #   PYTHON.
@@ -51,6 +52,7 @@ stage() {  # RUN_DIR INIT STEPS
 }
 stage "$OUT/run" "$INIT" 6000
 stage "$OUT/run3" "$OUT/run" 13000
+stage "$OUT/run4" "$OUT/run3" 12000
 if [ -n "$EXPORT" ]; then
-    "${L[@]}" export unet --checkpoint "$OUT/run3" --out "$EXPORT"
+    "${L[@]}" export unet --checkpoint "$OUT/run4" --out "$EXPORT"
 fi

@@ -6,7 +6,9 @@ Three sets of n held-out loops' worth of audio, scored by Fréchet distance to s
 - generated bars, one per loop of A, with that loop's first caption and BPM (seeded): the ratio
   FD(generated, A) / FD(B, A) is the headline (1 = as close as another real sample);
 - the codec round trip of B (unpaired: the fair ceiling, since every generated bar is decoded by
-  that codec) and of A itself (paired with A, as the issue first measured it).
+  that codec) and of A itself (paired with A, as the issue first measured it);
+- for a stem generator, also B's stems each through the codec and summed, as the daemon makes a
+  bar's mix: that design's own ceiling (three decodes' errors add up in the mix).
 A = the `split_a` split, B = `split_b` (both held out of training). Reference embeddings are
 cached by the files they come from (name, size, mtime) and the judge.
 """
@@ -42,6 +44,25 @@ def round_trip(gen: Generator, codec, audio: list[np.ndarray]) -> list[np.ndarra
     from livegen.training.unet.bars import encode_bar
 
     return [gen.decode_bar(codec.normalize(encode_bar(codec, a)[None])[0], len(a)) for a in audio]
+
+
+def stem_round_trip(gen: Generator, codec, corpus: Path, entries: list[dict]) -> list[np.ndarray]:
+    """Real loops' stems each through the codec (circular bar latents, stacked as the stem
+    generator makes them), decoded as one batch and summed: no key lock, the codec alone."""
+    from livegen.corpus.make import load_stems
+    from livegen.dsp.resample import fit_bar
+    from livegen.training.unet.bars import encode_bar
+
+    out = []
+    for e in entries:
+        stems = load_stems(corpus, e)
+        if stems is None:
+            raise ValueError(f"{corpus}: loop {e['id']} has no stems (made with --no-stems?)")
+        z = np.concatenate(
+            [codec.normalize(encode_bar(codec, stems[s])[None])[0] for s in gen.stems]
+        )
+        out.append(fit_bar(gen.decode_stems(z).sum(axis=0), len(stems[gen.stems[0]])))
+    return out
 
 
 def outside_study(
@@ -91,6 +112,15 @@ def outside_study(
     emb_b, tags_b = real(split_b)
     rt_a, _ = through_codec(split_a)
     rt_b, _ = through_codec(split_b)
+    stems_b = None
+    if gen.stems:
+        key = f"{files_key(paths[split_b])}|codec={codec_fingerprint(model_dir)}|stems"
+        stems_b, _ = cached_embed(
+            judge,
+            key,
+            lambda: (stem_round_trip(gen, codec, corpus, sets[split_b]), gen.sample_rate),
+            cache_dir,
+        )
     entries = sets[split_a]
     concepts = (
         cond.embed_texts([e["captions"][0] if e.get("captions") else "" for e in entries])
@@ -120,6 +150,11 @@ def outside_study(
         "generated": {"fd": ratio.fd_gen, "ratio": ratio.ratio},
         "codec_round_trip_unpaired": _ratio(fd_ratio(rt_b, emb_a, emb_b)),
         "codec_round_trip_paired": _ratio(fd_ratio(rt_a, emb_a, emb_b)),
+        **(
+            {"codec_round_trip_stems_unpaired": _ratio(fd_ratio(stems_b, emb_a, emb_b))}
+            if stems_b is not None
+            else {}
+        ),
         "in_tune": in_tune,
         "tags": {
             "A": judge.tag_profile(tags_a),
@@ -150,6 +185,11 @@ def report(r: dict[str, Any]) -> str:
             f"  generated vs A              {r['generated']['ratio']:6.2f}   (FD {r['generated']['fd']:.2f})",
             f"  codec round trip of B vs A  {r['codec_round_trip_unpaired']['ratio']:6.2f}   (the codec's ceiling)",
             f"  codec round trip of A vs A  {r['codec_round_trip_paired']['ratio']:6.2f}   (paired)",
+            *(
+                [f"  B's stems through the codec {st['ratio']:6.2f}   (summed: the stems' ceiling)"]
+                if (st := r.get("codec_round_trip_stems_unpaired"))
+                else []
+            ),
             *(
                 [
                     f"  in tune (±15 cents; {t['n']} loops with chords or a pad; 0.30 = no pitch): "

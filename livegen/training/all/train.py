@@ -33,6 +33,14 @@ from typing import Any
 from livegen.runtime.models import OUT_HELP, add_model_argument, output_model_dir
 
 STAGES = ("plan", "codec", "bars", "unet", "export", "eval")
+# What each stage leaves in the run folder and would resume from: `--redo` deletes it, so a redone
+# stage starts from the current inputs (a new --model's UNet, not the first run's init.pt)
+STAGE_FILES = {
+    "plan": ("corpus",),
+    "codec": ("codec",),
+    "bars": ("bars.npz", "concepts.npz"),
+    "unet": ("unet", "init.pt"),
+}
 
 
 class Run:
@@ -53,11 +61,28 @@ class Run:
 
     def record(self, stage: str, result: dict[str, Any], started: float) -> dict[str, Any]:
         self.state[stage] = {**result, "seconds": round(time.monotonic() - started, 1)}
+        self._save()
+        print(f"[{stage}] done in {self.state[stage]['seconds']:.0f} s")
+        return self.state[stage]
+
+    def _save(self) -> None:
         tmp = self.path.with_suffix(".tmp")
         tmp.write_text(json.dumps(self.state, indent=1) + "\n")
         tmp.replace(self.path)
-        print(f"[{stage}] done in {self.state[stage]['seconds']:.0f} s")
-        return self.state[stage]
+
+    def redo(self, stage: str) -> None:
+        """Forget `stage` and every stage after it: their records (at once, so a stop before they
+        end does not skip them next time) and the files they resume from."""
+        for name in STAGES[STAGES.index(stage) :]:
+            self.state.pop(name, None)
+        self._save()
+        for name in STAGES[STAGES.index(stage) :]:
+            for file in STAGE_FILES.get(name, ()):
+                path = self.dir / file
+                if path.is_dir():
+                    shutil.rmtree(path)
+                else:
+                    path.unlink(missing_ok=True)
 
 
 def stage_plan(args: argparse.Namespace, run: Run) -> dict[str, Any]:
@@ -299,8 +324,7 @@ def run(args: argparse.Namespace) -> int:
     stages = {"plan": stage_plan, "codec": stage_codec, "bars": stage_bars,
               "unet": stage_unet, "export": stage_export, "eval": stage_eval}  # fmt: skip
     if args.redo:
-        for name in STAGES[STAGES.index(args.redo) :]:
-            run.state.pop(name, None)
+        run.redo(args.redo)
     t0 = time.monotonic()
     for name in STAGES:
         if run.done(name):

@@ -89,6 +89,27 @@ def test_train_all_pauses_resumes_and_writes_a_playable_package(tmp_path, capsys
     assert "| FD ratio, generated vs held-out |" in (page / "index.md").read_text()
 
 
+def test_redo_forgets_the_stage_after_it_and_the_files_they_would_resume_from(tmp_path):
+    from livegen.training.all.train import STAGES, Run
+
+    run = Run(tmp_path / "run", fresh=False)
+    for name in STAGES:
+        run.record(name, {}, 0.0)
+    for d in ("corpus", "codec", "unet"):
+        (run.dir / d).mkdir()
+        (run.dir / d / "checkpoint.pt").write_bytes(b"x")
+    for f in ("bars.npz", "concepts.npz", "init.pt"):  # init.pt: the first run's base UNet
+        (run.dir / f).write_bytes(b"x")
+    run.redo("unet")
+    assert list(run.state) == ["plan", "codec", "bars"]
+    assert not (run.dir / "unet").exists() and not (run.dir / "init.pt").exists()
+    assert all((run.dir / f).exists() for f in ("corpus", "codec", "bars.npz", "concepts.npz"))
+    run.redo("codec")
+    assert list(run.state) == ["plan"] and (run.dir / "corpus").is_dir()
+    assert not any((run.dir / f).exists() for f in ("codec", "bars.npz", "concepts.npz"))
+    assert list(Run(run.dir, fresh=False).state) == ["plan"]  # a stop now redoes them next time
+
+
 def test_the_paired_bootstrap_says_which_model_is_closer_and_how_surely():
     from livegen.training.all.report import paired_bootstrap
 
