@@ -218,6 +218,24 @@ def stage_eval(args: argparse.Namespace, run: Any) -> dict[str, Any]:
     return result
 
 
+def verdict(result: dict[str, Any]) -> str:
+    """What the page says, in a sentence or two: which model is closer to the held-out bars (by
+    the paired bootstrap: 90 % of resamples or more is a verdict, less is no clear difference)
+    and whether yours lost the tempo lock."""
+    closer = result["bootstrap"]["train"]["yours_closer"]
+    if closer >= 0.9:
+        out = f"Yours is closer to your held-out bars (in {closer:.0%} of resamples): play it."
+    elif closer <= 0.1:
+        out = (f"The default is closer to your held-out bars (yours in only {closer:.0%} of "
+               "resamples): keep the default, or give train all more of your bars.")  # fmt: skip
+    else:
+        out = f"No clear difference on your held-out bars (yours closer in {closer:.0%} of resamples)."
+    d, y = result["default"]["tempo_within_2pct"], result["yours"]["tempo_within_2pct"]
+    if y < d - 0.1:
+        out += f" Yours keeps the tempo in {y:.0%} of bars, the default in {d:.0%}."
+    return out
+
+
 def write_page(page: Path, result: dict[str, Any], held_e: list[dict], held: list[np.ndarray],
                sets: dict[str, tuple[list[np.ndarray], Any]]) -> None:  # fmt: skip
     from livegen.corpus.preview import contact_sheet
@@ -268,6 +286,8 @@ def write_page(page: Path, result: dict[str, Any], held_e: list[dict], held: lis
         f"| top tags | {', '.join(t for t, _ in d['tags'])} | {', '.join(t for t, _ in y['tags'])} |",
         "",
         f"Real held-out bars tracked within ±2 %: {result['real_held_out_tempo_within_2pct']:.0%}.",
+        "",
+        f"**Verdict.** {verdict(result)}",
         "",
         "Listen: `reel.wav` (each held-out bar, then the default's bar, then yours); look: "
         "`sheet.png` (the same, as spectrograms, beat lines in white).",

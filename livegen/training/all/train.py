@@ -334,6 +334,10 @@ def run(args: argparse.Namespace) -> int:
             if name == "bars":  # the package must exist before its codec encodes the bars
                 assemble(args, run, run.state["codec"])
             run.record(name, stages[name](args, run), started)
+    from livegen.training.all.report import verdict
+
+    if "bootstrap" in run.state["eval"]:  # (an eval recorded before the bootstrap had none)
+        print(verdict(run.state["eval"]))
     print(f"train all: {args.out} ready in {(time.monotonic() - t0) / 60:.1f} min this sitting; "
           f"eval page {Path(args.out) / 'eval' / 'index.md'}")  # fmt: skip
     return 0

@@ -87,6 +87,7 @@ def test_train_all_pauses_resumes_and_writes_a_playable_package(tmp_path, capsys
         assert boot["default_90"][0] <= boot["default_90"][1] and 0 <= boot["yours_closer"] <= 1
     assert (page / "reel.wav").stat().st_size > 24_000 and (page / "sheet.png").is_file()
     assert "| FD ratio, generated vs held-out |" in (page / "index.md").read_text()
+    assert "**Verdict.**" in (page / "index.md").read_text()
 
 
 def test_redo_forgets_the_stage_after_it_and_the_files_they_would_resume_from(tmp_path):
@@ -108,6 +109,25 @@ def test_redo_forgets_the_stage_after_it_and_the_files_they_would_resume_from(tm
     assert list(run.state) == ["plan"] and (run.dir / "corpus").is_dir()
     assert not any((run.dir / f).exists() for f in ("codec", "bars.npz", "concepts.npz"))
     assert list(Run(run.dir, fresh=False).state) == ["plan"]  # a stop now redoes them next time
+
+
+@pytest.mark.parametrize(
+    ("closer", "tempo", "says"),
+    [
+        (0.95, 0.9, "Yours is closer to your held-out bars (in 95% of resamples): play it."),
+        (0.05, 0.9, "The default is closer"),
+        (0.40, 0.9, "No clear difference on your held-out bars (yours closer in 40%"),
+        (0.40, 0.5, "Yours keeps the tempo in 50% of bars, the default in 100%."),
+    ],
+)
+def test_the_verdict_names_the_closer_model_only_when_the_bootstrap_is_sure(closer, tempo, says):
+    from livegen.training.all.report import verdict
+
+    result = {"bootstrap": {"train": {"yours_closer": closer}},
+              "default": {"tempo_within_2pct": 1.0}, "yours": {"tempo_within_2pct": tempo}}  # fmt: skip
+    said = verdict(result)
+    assert says in said
+    assert ("tempo" in said) == (tempo < 0.9)
 
 
 def test_the_paired_bootstrap_says_which_model_is_closer_and_how_surely():
