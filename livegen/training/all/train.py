@@ -317,7 +317,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from livegen.training.all.report import stage_eval
+    from livegen.training.all.report import stage_eval, verdict
 
     run = Run(args.run_dir or Path("runs") / f"all-{Path(args.out).name}", args.fresh)
     print(f"train all: {args.corpus} -> {args.out} (from {args.model}); run folder {run.dir}")
@@ -334,8 +334,6 @@ def run(args: argparse.Namespace) -> int:
             if name == "bars":  # the package must exist before its codec encodes the bars
                 assemble(args, run, run.state["codec"])
             run.record(name, stages[name](args, run), started)
-    from livegen.training.all.report import verdict
-
     if "bootstrap" in run.state["eval"]:  # (an eval recorded before the bootstrap had none)
         print(verdict(run.state["eval"]))
     print(f"train all: {args.out} ready in {(time.monotonic() - t0) / 60:.1f} min this sitting; "
