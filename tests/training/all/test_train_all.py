@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import math
+import shutil
 from pathlib import Path
 
 import numpy as np
@@ -89,6 +90,13 @@ def test_train_all_pauses_resumes_and_writes_a_playable_package(tmp_path, capsys
     assert "| FD ratio, generated vs held-out |" in (page / "index.md").read_text()
     assert "**Verdict.**" in (page / "index.md").read_text()
 
+    # the package deleted (or a new --out): a redone export rebuilds it from the run folder
+    shutil.rmtree(out)
+    assert main([*argv, "--redo", "export"]) == 0
+    assert load_manifest(out).section("generator")["training"]["finetune"]["corpus"] == str(
+        tmp_path / "corpus"
+    )
+
 
 def test_redo_forgets_the_stage_after_it_and_the_files_they_would_resume_from(tmp_path):
     from livegen.training.all.train import STAGES, Run
@@ -151,3 +159,30 @@ def test_a_replay_share_that_would_never_end_is_refused_before_anything_runs(bad
     err = capsys.readouterr().err
     assert "--replay" in err and ("0-0.95" in err or "not a number" in err)
     assert not (tmp_path / "m").exists()
+
+
+@pytest.mark.parametrize(("written", "replay", "batch", "steps"), [
+    (1915, 638, 16, 7978),  # the kit pack (383 bars x 5 tempos, --replay 0.25): ~50 passes
+    (245, 82, 16, 1022),  # Debian's 40 loops (49 bars x 5)
+    (20, 0, 16, 600),  # a handful of bars: the floor
+    (40_000, 40_000, 16, 8000),  # a big pack: the ceiling keeps it under an hour
+])  # fmt: skip
+def test_auto_unet_steps_are_passes_over_the_training_bars_within_bounds(
+    written, replay, batch, steps
+):
+    import argparse
+
+    from livegen.training.all.train import unet_steps
+
+    plan = {"written": {"train": written, "test": 8}, "replay": replay}
+    assert unet_steps(argparse.Namespace(unet_steps="auto", batch_size=batch), plan) == steps
+    assert unet_steps(argparse.Namespace(unet_steps=300, batch_size=batch), plan) == 300
+
+
+@pytest.mark.parametrize("bad", ["0", "-5", "many", "1.5"])
+def test_a_unet_step_count_that_is_neither_a_count_nor_auto_is_refused(bad, capsys, tmp_path):
+    with pytest.raises(SystemExit) as stop:
+        main(["train", "all", "--corpus", str(tmp_path), "--out", str(tmp_path / "m"),
+              "--unet-steps", bad])  # fmt: skip
+    assert stop.value.code == 2
+    assert "--unet-steps" in capsys.readouterr().err and not (tmp_path / "m").exists()
