@@ -236,8 +236,8 @@ def stage_bars(args: argparse.Namespace, run: Run) -> dict[str, Any]:
 
 # `--unet-steps auto`: passes over the training corpus (your bars at their tempos and the replayed
 # loops), within bounds that keep a big pack under an hour on 2 cores. On the kit pack (2,553
-# bars) 1,200 steps moved the judge by noise and 8,000 (~50 passes) by ~10 %
-# (`docs/results/train_all_debian.md`).
+# bars) 1,200 steps moved the judge by noise and 8,000 (~50 passes) 21 % closer to the held-out
+# bars (`docs/results/train_all_debian.md`, "Longer fine-tunes").
 UNET_EPOCHS = 50
 UNET_STEPS_MIN, UNET_STEPS_MAX = 600, 8000
 

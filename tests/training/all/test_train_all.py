@@ -150,17 +150,6 @@ def test_the_paired_bootstrap_says_which_model_is_closer_and_how_surely():
     assert same["yours_closer"] == 0.0 and same["yours_90"] == same["default_90"]
 
 
-@pytest.mark.parametrize("bad", ["1.0", "1", "-0.1", "lots"])
-def test_a_replay_share_that_would_never_end_is_refused_before_anything_runs(bad, capsys, tmp_path):
-    with pytest.raises(SystemExit) as stop:
-        main(["train", "all", "--corpus", str(tmp_path), "--out", str(tmp_path / "m"),
-              "--replay", bad])  # fmt: skip
-    assert stop.value.code == 2
-    err = capsys.readouterr().err
-    assert "--replay" in err and ("0-0.95" in err or "not a number" in err)
-    assert not (tmp_path / "m").exists()
-
-
 @pytest.mark.parametrize(("written", "replay", "batch", "steps"), [
     (1915, 638, 16, 7978),  # the kit pack (383 bars x 5 tempos, --replay 0.25): ~50 passes
     (245, 82, 16, 1022),  # Debian's 40 loops (49 bars x 5)
@@ -179,10 +168,20 @@ def test_auto_unet_steps_are_passes_over_the_training_bars_within_bounds(
     assert unet_steps(argparse.Namespace(unet_steps=300, batch_size=batch), plan) == 300
 
 
-@pytest.mark.parametrize("bad", ["0", "-5", "many", "1.5"])
-def test_a_unet_step_count_that_is_neither_a_count_nor_auto_is_refused(bad, capsys, tmp_path):
+@pytest.mark.parametrize(
+    ("option", "bad", "says"),
+    [
+        *[("--replay", bad, ("0-0.95", "not a number")) for bad in ("1.0", "1", "-0.1", "lots")],
+        *[("--unet-steps", bad, ("at least 1", "neither")) for bad in ("0", "-5", "many", "1.5")],
+    ],
+)
+def test_a_bad_replay_share_or_step_count_is_refused_before_anything_runs(
+    option, bad, says, capsys, tmp_path
+):  # a replay share of 1 would synthesise loops without end
     with pytest.raises(SystemExit) as stop:
         main(["train", "all", "--corpus", str(tmp_path), "--out", str(tmp_path / "m"),
-              "--unet-steps", bad])  # fmt: skip
+              option, bad])  # fmt: skip
     assert stop.value.code == 2
-    assert "--unet-steps" in capsys.readouterr().err and not (tmp_path / "m").exists()
+    err = capsys.readouterr().err
+    assert option in err and any(s in err for s in says)
+    assert not (tmp_path / "m").exists()
