@@ -367,6 +367,8 @@ def run(args: argparse.Namespace) -> int:
               "unet": stage_unet, "export": stage_export, "eval": stage_eval}  # fmt: skip
     if args.redo:
         run.redo(args.redo)
+    if run.done("export") and not (Path(args.out) / "manifest.json").is_file():
+        run.redo("export")  # the package is gone (or --out is new): build it again
     t0 = time.monotonic()
     for name in STAGES:
         if run.done(name):
