@@ -367,18 +367,18 @@ def run(args: argparse.Namespace) -> int:
               "unet": stage_unet, "export": stage_export, "eval": stage_eval}  # fmt: skip
     if args.redo:
         run.redo(args.redo)
-    if run.done("export") and not (Path(args.out) / "manifest.json").is_file():
-        run.redo("export")  # the package is gone (or --out is new): build it again
+    if run.done("bars") and not (Path(args.out) / "manifest.json").is_file():
+        # --out is new, or was deleted since: the package again, and its UNet if it had one
+        if run.done("export"):
+            run.redo("export")
+        assemble(args, run, run.state["codec"])
     t0 = time.monotonic()
     for name in STAGES:
         if run.done(name):
             print(f"[{name}] done earlier ({run.state[name]['seconds']:.0f} s)")
         else:
             started = time.monotonic()
-            # the package (base files, decoder) must exist before its codec encodes the bars, and
-            # again for later stages where --out is new or was deleted since (a resumed run)
-            later = STAGES.index(name) >= STAGES.index("bars")
-            if name == "bars" or (later and not (Path(args.out) / "manifest.json").is_file()):
+            if name == "bars":  # the package must exist before its codec encodes the bars
                 assemble(args, run, run.state["codec"])
             run.record(name, stages[name](args, run), started)
     if "bootstrap" in run.state["eval"]:  # (an eval recorded before the bootstrap had none)
