@@ -38,11 +38,21 @@ COMMANDS: tuple[tuple[tuple[str, ...], str, str], ...] = (
         "train the generator's UNet (IADB over circular bar latents)",
     ),
     (
+        ("train", "decoder"),
+        "livegen.training.codec.decoder_train",
+        "fine-tune a package's codec decoder on the corpus (encoder frozen, MS-STFT critic)",
+    ),
+    (
         ("train", "all"),
         "livegen.training.all.train",
         "fine-tune the default on your imported loops: folder to model package",
     ),
     (("export", "codec"), "livegen.training.codec.export", "export the codec to ONNX + manifest"),
+    (
+        ("export", "decoder"),
+        "livegen.training.codec.decoder_export",
+        "a `train decoder` run's decoder into a copy of its base package",
+    ),
     (
         ("export", "concept"),
         "livegen.training.concept.export",

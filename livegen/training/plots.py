@@ -43,7 +43,12 @@ def plot_codec_metrics(metrics: Path, out: Path) -> Path | None:
     if rows is None:
         return None
     train, valid = rows
-    fig, axes = plt.subplots(1, 2, figsize=(11, 4))
+    judged = [(r["step"], r["valid_judge"]) for r in valid if "valid_judge" in r]
+    fig, axes = plt.subplots(1, 3 if judged else 2, figsize=(16 if judged else 11, 4))
+    if judged:  # `train decoder`: the outside judge's distance of round trips to their loops
+        axes[2].plot(*zip(*judged, strict=True), "o-", color="C2")
+        axes[2].set(xlabel="step", ylabel="musicnn distance (paired)", title="valid, outside judge")
+        axes[2].grid(alpha=0.3)
     for key in CODEC_TRAIN_KEYS:
         pts = [(r["step"], r[key]) for r in train if key in r and r[key] > 0]
         if pts:

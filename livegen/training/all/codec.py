@@ -202,12 +202,13 @@ def export_decoder(decoder: torch.nn.Module, path: Path, opset: int = 17) -> flo
     from livegen.training.codec.export import PARITY_TOLERANCE, export_graph, patch_for_export
     from livegen.training.common import check_parity
 
+    dim = next(m for m in decoder.modules() if isinstance(m, torch.nn.Conv1d)).in_channels
     graph = patch_for_export(copy.deepcopy(decoder).eval())
-    export_graph(graph, torch.zeros(1, 64, 150), Path(path), ("latents", "audio"), opset)
+    export_graph(graph, torch.zeros(1, dim, 150), Path(path), ("latents", "audio"), opset)
     rng = np.random.default_rng(0)
     worst = max(
         parity(
-            decoder.eval(), path, {"latents": rng.standard_normal((2, 64, t)).astype(np.float32)}
+            decoder.eval(), path, {"latents": rng.standard_normal((2, dim, t)).astype(np.float32)}
         )
         for t in (8, 75, 163)
     )
