@@ -219,6 +219,8 @@ def assemble(args: argparse.Namespace, run: Run, codec: dict[str, Any]) -> Path:
             "parity": codec["parity"],
             "encoder": "as shipped (the latent space and its statistics are unchanged)",
         }
+        if data["codec"].get("decoder_finetune"):  # the base's own fine-tune, kept beneath
+            section["decoder_finetune"]["previous"] = data["codec"]["decoder_finetune"]
         update_manifest(out, "codec", section, [section["encoder"], section["decoder"]])
     return out
 

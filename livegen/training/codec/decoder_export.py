@@ -15,10 +15,13 @@ import shutil
 from pathlib import Path
 from typing import Any
 
+from livegen.runtime.models import DEFAULT_MODEL, model_arg
+
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--run-dir", type=Path, required=True, help="a `train decoder` run")
-    parser.add_argument("--model", default="default", help="the base package (as trained on)")
+    parser.add_argument("--model", type=model_arg, default=DEFAULT_MODEL, metavar="NAME|DIR",
+                        help="the base package (as trained on)")  # fmt: skip
     parser.add_argument("--out", type=Path, required=True, help="the new package's folder")
     parser.add_argument("--force", action="store_true", help="replace an existing --out")
     parser.add_argument("--step", type=int, help="the decoder as it was at this valid step "
@@ -40,7 +43,7 @@ def run(args: argparse.Namespace) -> int:
     ckpt = torch.load(ckpt_path, map_location="cpu", weights_only=False)
     if ckpt.get("format") != CHECKPOINT_FORMAT:
         raise ValueError(f"{ckpt_path}: not a `train decoder` checkpoint")
-    base = load_manifest(resolve_model(args.model))
+    base = load_manifest(resolve_model(str(args.model)))
     out = Path(args.out)
     if out.resolve() == base.root.resolve():
         raise ValueError("--out is the base package: export into a new folder, then move it")
@@ -65,7 +68,10 @@ def run(args: argparse.Namespace) -> int:
     shutil.copy2(base.root / "manifest.json", out / "manifest.json")
     parity = export_decoder(model.decoder, out / section["decoder"])
     section = {k: v for k, v in section.items() if k != "files"}
+    previous = section.get("decoder_finetune")  # the base's decoder was a fine-tune too
     section["decoder_finetune"] = _provenance(ckpt, step, parity, base.root, Path(args.run_dir))
+    if previous:
+        section["decoder_finetune"]["previous"] = previous
     update_manifest(out, "codec", section, [section["encoder"], section["decoder"]])
     print(f"wrote {out} (decoder from {ckpt_path}, step {step}; parity {parity:.1e})")
     return 0

@@ -9,11 +9,13 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from livegen.runtime.models import DEFAULT_MODEL, model_arg
 from livegen.training.common import add_run_arguments, resume_path, with_overrides
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--model", default="default", help="package whose decoder is tuned")
+    parser.add_argument("--model", type=model_arg, default=DEFAULT_MODEL, metavar="NAME|DIR",
+                        help="package whose decoder is tuned (a name or a folder)")  # fmt: skip
     parser.add_argument("--corpus", type=Path, default=Path("data/corpus"), help="corpus folder")
     parser.add_argument("--run-dir", type=Path, default=Path("runs/decoder"), help="run folder")
     parser.add_argument("--fresh", action="store_true", help="ignore a checkpoint in the run dir")
@@ -48,7 +50,7 @@ def run(args: argparse.Namespace) -> int:
         raise ValueError("train decoder runs on the CPU (its encoder is the package's ONNX graph)")
     if args.threads:
         torch.set_num_threads(args.threads)
-    model = resolve_model(args.model)
+    model = resolve_model(str(args.model))
     resume = resume_path(args.run_dir, None, args.fresh)
     if resume is not None:
         ckpt = torch.load(resume, map_location="cpu", weights_only=False)
