@@ -7,22 +7,12 @@ tests/training/codec/test_decoder_finetune.py)."""
 from __future__ import annotations
 
 import json
-import shutil
-import subprocess
 
 import pytest
 
-from tests.support.recipes import ROOT, record
+from tests.support.recipes import has_revision, record
 
 BASE_REV = "78a987c"  # the mix generator's stage 4 with the codec's first decoder
-
-
-def has_revision(rev: str) -> bool:
-    if shutil.which("git") is None:
-        return False
-    done = subprocess.run(["git", "cat-file", "-e", f"{rev}^{{commit}}"], cwd=ROOT,
-                          capture_output=True)  # fmt: skip
-    return done.returncode == 0
 
 
 @pytest.mark.skipif(not has_revision(BASE_REV), reason="needs the repository's history (git)")

@@ -6,27 +6,17 @@ training takes hours)."""
 from __future__ import annotations
 
 import json
-import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
 
-from tests.support.recipes import ROOT, record
+from tests.support.recipes import has_revision, record
 
 BASE_REV = "6f54cae"
 
 
 def run(tmp_path: Path, **env: str) -> list[str]:
     return record("train_mix_cpu.sh", tmp_path, **env)
-
-
-def has_revision(rev: str) -> bool:
-    if shutil.which("git") is None:
-        return False
-    done = subprocess.run(["git", "cat-file", "-e", f"{rev}^{{commit}}"], cwd=ROOT,
-                          capture_output=True)  # fmt: skip
-    return done.returncode == 0
 
 
 @pytest.mark.skipif(not has_revision(BASE_REV), reason="needs the repository's history (git)")

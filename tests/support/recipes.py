@@ -6,6 +6,7 @@ on its own."""
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 from pathlib import Path
 
@@ -32,3 +33,12 @@ def record(script: str, tmp_path: Path, timeout: float = 120, **env: str) -> lis
         timeout=timeout,
     )
     return log.read_text().splitlines()
+
+
+def has_revision(rev: str) -> bool:
+    """Whether this checkout has commit `rev` (recipes unpack their base packages from git)."""
+    if shutil.which("git") is None:
+        return False
+    done = subprocess.run(["git", "cat-file", "-e", f"{rev}^{{commit}}"], cwd=ROOT,
+                          capture_output=True)  # fmt: skip
+    return done.returncode == 0
