@@ -60,7 +60,12 @@ def run(args: argparse.Namespace) -> int:
             raise FileNotFoundError(f"{snap}: no decoder kept at step {args.step} "
                                     f"(kept: {', '.join(kept) or 'none'})")  # fmt: skip
         weights, step = torch.load(snap, map_location="cpu", weights_only=True), args.step
-    model.decoder.load_state_dict(weights)
+    try:
+        model.decoder.load_state_dict(weights)
+    except RuntimeError as exc:  # another codec's decoder: a one-line error, not a traceback
+        first = str(exc).splitlines()[0]
+        raise ValueError(f"the run's decoder does not fit {base.root}'s codec ({first}): "
+                         "export with the package it was trained on") from None  # fmt: skip
     data = json.loads((base.root / "manifest.json").read_text())
     out.mkdir(parents=True, exist_ok=True)
     for name in data["files"]:

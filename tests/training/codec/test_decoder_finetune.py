@@ -102,4 +102,6 @@ def test_export_refuses_what_would_lose_work(run: Path, package: Path, tmp_path:
     assert "no checkpoint" in capsys.readouterr().err
     assert main([*argv, "--out", str(tmp_path / "y"), "--step", "3"]) == 1  # valid every 2 steps
     assert "no decoder kept at step 3 (kept: step_000000, step_000002" in capsys.readouterr().err
+    assert main([*argv[:-2], "--model", "default", "--out", str(tmp_path / "z")]) == 1
+    assert "does not fit" in capsys.readouterr().err  # the tiny run into the shipped codec
     shutil.rmtree(out)
