@@ -38,9 +38,8 @@ from livegen.training.all.codec import reference_loops
 from livegen.training.codec.data import SCALE, LoopBank, batch_rng, to_int16
 from livegen.training.codec.losses import (
     MultiScaleMelLoss,
-    discriminator_loss,
-    feature_matching_loss,
-    generator_adv_loss,
+    adversarial_terms,
+    critic_step,
     si_sdr,
 )
 from livegen.training.common import ConfigDict, TrainerCommon, lr_at, start_run_info
@@ -216,25 +215,14 @@ class DecoderTrainer(TrainerCommon):
         if self.disc is not None:  # the critic's step first: it learns alone in the warm-up
             for group in self.disc_opt.param_groups:
                 group["lr"] = lr
-            logits, _ = self.disc(torch.cat([x, y.detach()]))
-            n = x.shape[0]
-            d_loss = discriminator_loss([lg[:n] for lg in logits], [lg[n:] for lg in logits])
-            self.disc_opt.zero_grad(set_to_none=True)
-            d_loss.backward()
-            self.disc_opt.step()
-            logs["disc"] = d_loss.item()
+            logs["disc"] = critic_step(self.disc, self.disc_opt, x, y)
         l1, mel = F.l1_loss(y, x), self.mel(y, x)
         loss = cfg.w_time * l1 + cfg.w_mel * mel
         logs.update(l1=l1.item(), mel=mel.item())
         if use_adv:
-            self.disc.requires_grad_(False)
-            logits_fake, fmap_fake = self.disc(y)
-            with torch.no_grad():
-                _, fmap_real = self.disc(x)
-            adv, feat = generator_adv_loss(logits_fake), feature_matching_loss(fmap_real, fmap_fake)
+            adv, feat = adversarial_terms(self.disc, x, y)
             loss = loss + cfg.w_adv * adv + cfg.w_feat * feat
             logs.update(adv=adv.item(), feat=feat.item())
-            self.disc.requires_grad_(True)
         for group in self.opt.param_groups:
             group["lr"] = lr
         self.opt.zero_grad(set_to_none=True)

@@ -124,3 +124,31 @@ def feature_matching_loss(
             loss = loss + F.l1_loss(f, r.detach()) / (r.detach().abs().mean() + 1e-8)
             n += 1
     return loss / max(n, 1)
+
+
+def critic_step(disc: nn.Module, opt: torch.optim.Optimizer, real: torch.Tensor,
+                fake: torch.Tensor) -> float:  # fmt: skip
+    """One hinge step of the critic on real and decoded audio (`fake` is detached), both in one
+    forward (DDP-friendly: one call per step); returns its loss."""
+    logits, _ = disc(torch.cat([real, fake.detach()]))
+    n = real.shape[0]
+    loss = discriminator_loss([lg[:n] for lg in logits], [lg[n:] for lg in logits])
+    opt.zero_grad(set_to_none=True)
+    loss.backward()
+    opt.step()
+    return loss.item()
+
+
+def adversarial_terms(
+    disc: nn.Module, real: torch.Tensor, fake: torch.Tensor
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """(hinge generator loss, feature matching) of `fake` through the critic; the critic's
+    weights get no gradient from them (nor DDP hooks: pass the unwrapped module)."""
+    disc.requires_grad_(False)
+    try:
+        logits_fake, fmap_fake = disc(fake)
+        with torch.no_grad():
+            _, fmap_real = disc(real)
+    finally:
+        disc.requires_grad_(True)
+    return generator_adv_loss(logits_fake), feature_matching_loss(fmap_real, fmap_fake)

@@ -23,9 +23,8 @@ from livegen.training.codec.config import CodecConfig, TrainConfig
 from livegen.training.codec.data import LoopBank, batch_rng
 from livegen.training.codec.losses import (
     MultiScaleMelLoss,
-    discriminator_loss,
-    feature_matching_loss,
-    generator_adv_loss,
+    adversarial_terms,
+    critic_step,
     si_sdr,
 )
 from livegen.training.codec.model import (
@@ -127,15 +126,9 @@ class Trainer(TrainerCommon):
         use_adv = disc is not None and self.step >= cfg.adv_start
         if use_adv:
             assert self.disc is not None and disc is not None
-            self.disc.requires_grad_(False)  # generator pass: no grads into (or DDP hooks on) D
-            logits_fake, fmap_fake = self.disc(y)
-            with torch.no_grad():
-                _, fmap_real = self.disc(x)
-            adv = generator_adv_loss(logits_fake)
-            feat = feature_matching_loss(fmap_real, fmap_fake)
+            adv, feat = adversarial_terms(self.disc, x, y)  # the unwrapped D: no DDP hooks
             loss = loss + cfg.w_adv * adv + cfg.w_feat * feat
             logs.update(adv=adv.item(), feat=feat.item())
-            self.disc.requires_grad_(True)
         self.opt.zero_grad(set_to_none=True)
         loss.backward()
         grad_norm = torch.nn.utils.clip_grad_norm_(self.model.parameters(), cfg.grad_clip)
@@ -144,13 +137,7 @@ class Trainer(TrainerCommon):
             assert self.disc_opt is not None and disc is not None
             for group in self.disc_opt.param_groups:
                 group["lr"] = lr_at(self.step, cfg.lr, cfg.warmup_steps, cfg.steps, cfg.lr_final)
-            logits, _ = disc(torch.cat([x, y.detach()]))  # one forward: DDP-friendly
-            n = x.shape[0]
-            d_loss = discriminator_loss([lg[:n] for lg in logits], [lg[n:] for lg in logits])
-            self.disc_opt.zero_grad(set_to_none=True)
-            d_loss.backward()
-            self.disc_opt.step()
-            logs["disc"] = d_loss.item()
+            logs["disc"] = critic_step(disc, self.disc_opt, x, y)
         logs.update(loss=loss.item(), grad_norm=float(grad_norm))
         return logs
 
