@@ -191,6 +191,15 @@ class MusicnnJudge:
         sha = manifest.data["files"][section["onnx"]]["sha256"]
         return cls(session=session, tags=list(section["tags"]), sha256=sha)
 
+    @classmethod
+    def load_if_installed(cls, threads: int | None = None) -> MusicnnJudge | None:
+        """The shipped judge (`models/judge`), or None where it is not installed (training
+        runs that report it beside their own measures go on without it)."""
+        try:
+            return cls.load(threads=threads)
+        except ModelFileError:
+            return None
+
     def run_patches(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(penultimate [P, 200], tags [P, 50]) for log-mel patches x [P, 187, 96]."""
         emb, tag = [], []

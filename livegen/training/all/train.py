@@ -113,6 +113,7 @@ def stage_codec(args: argparse.Namespace, run: Run) -> dict[str, Any]:
     import torch
 
     from livegen.eval.codec import round_trip
+    from livegen.eval.musicnn import MusicnnJudge
     from livegen.runtime.codec import Codec
     from livegen.training.all import codec as ct
     from livegen.training.all.onnx_weights import decoder_from_package
@@ -145,7 +146,7 @@ def stage_codec(args: argparse.Namespace, run: Run) -> dict[str, Any]:
     after = ct.measure(tuned, held)
     result.update(tuned_held_out=after, loss=tune.losses[:: max(1, len(tune.losses) // 200)])
     better = after["mel_distance"] < result["user"]["mel_distance"]
-    judge = _judge(args.threads)
+    judge = MusicnnJudge.load_if_installed(args.threads)
     if judge is not None:  # the outside ear too: a lower mel distance can still sound duller
         shipped_d = ct.judged_distance(judge, held, round_trip(codec))
         tuned_d = ct.judged_distance(judge, held, tuned)
@@ -179,17 +180,6 @@ def stage_codec(args: argparse.Namespace, run: Run) -> dict[str, Any]:
         + (": kept" if result["tuned"] else ": not better, the shipped decoder stays")
     )
     return result
-
-
-def _judge(threads: int):
-    """The outside judge (musicnn, `models/judge`), or None where it is not installed."""
-    from livegen.eval.musicnn import MusicnnJudge
-    from livegen.runtime.manifest import ModelFileError
-
-    try:
-        return MusicnnJudge.load(threads=threads)
-    except ModelFileError:
-        return None
 
 
 def assemble(args: argparse.Namespace, run: Run, codec: dict[str, Any]) -> Path:

@@ -273,7 +273,9 @@ class DecoderTrainer(TrainerCommon):
                                            self.progress)  # fmt: skip
         # Not the corpus's valid split: the eval's reference sets come from it.
         valid = reference_loops(cfg.valid_loops)
-        judge = _judge()
+        from livegen.eval.musicnn import MusicnnJudge
+
+        judge = MusicnnJudge.load_if_installed(threads=1)
         print(f"decoder {sum(p.numel() for p in self.decoder.parameters()) / 1e6:.2f} M params"
               + (f", critic {sum(p.numel() for p in self.disc.parameters()) / 1e6:.2f} M"
                  if self.disc is not None else "")
@@ -306,14 +308,3 @@ class DecoderTrainer(TrainerCommon):
             self.run_info["finished"] = True
             self.save()
         return self.summary(finished=done)
-
-
-def _judge() -> Any:
-    """The outside judge (musicnn, `models/judge`), or None where it is not installed."""
-    from livegen.eval.musicnn import MusicnnJudge
-    from livegen.runtime.manifest import ModelFileError
-
-    try:
-        return MusicnnJudge.load(threads=1)
-    except ModelFileError:
-        return None
