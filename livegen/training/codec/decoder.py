@@ -21,7 +21,6 @@ run folder. Resumable: `checkpoint.pt` holds decoder, critic, both optimisers an
 
 from __future__ import annotations
 
-import hashlib
 import json
 import warnings
 from collections.abc import Callable
@@ -134,11 +133,12 @@ class LatentBank:
 
 
 def encoder_key(model_dir: Path, corpus: Path, loops: int) -> str:
+    """What the latent cache was built from: the encoder's sha256 (as the manifest records it,
+    verified on load), the corpus and the number of loops."""
     from livegen.runtime.manifest import load_manifest
 
     m = load_manifest(model_dir)
-    enc = m.section("codec")["encoder"]
-    digest = hashlib.sha256((m.root / enc).read_bytes()).hexdigest()[:16]
+    digest = m.data["files"][m.section("codec")["encoder"]]["sha256"][:16]
     return f"{digest}:{Path(corpus).resolve()}:{loops}"
 
 

@@ -15,6 +15,7 @@ import shutil
 from pathlib import Path
 from typing import Any
 
+from livegen.runtime.manifest import Manifest
 from livegen.runtime.models import DEFAULT_MODEL, model_arg
 
 
@@ -66,15 +67,14 @@ def run(args: argparse.Namespace) -> int:
         first = str(exc).splitlines()[0]
         raise ValueError(f"the run's decoder does not fit {base.root}'s codec ({first}): "
                          "export with the package it was trained on") from None  # fmt: skip
-    data = json.loads((base.root / "manifest.json").read_text())
     out.mkdir(parents=True, exist_ok=True)
-    for name in data["files"]:
+    for name in base.data["files"]:
         shutil.copy2(base.root / name, out / name)
     shutil.copy2(base.root / "manifest.json", out / "manifest.json")
     parity = export_decoder(model.decoder, out / section["decoder"])
     section = {k: v for k, v in section.items() if k != "files"}
     previous = section.get("decoder_finetune")  # the base's decoder was a fine-tune too
-    section["decoder_finetune"] = _provenance(ckpt, step, parity, base.root, Path(args.run_dir))
+    section["decoder_finetune"] = _provenance(ckpt, step, parity, base, Path(args.run_dir))
     if previous:
         section["decoder_finetune"]["previous"] = previous
     update_manifest(out, "codec", section, [section["encoder"], section["decoder"]])
@@ -86,19 +86,14 @@ RUN_KEYS = ("started", "elapsed_s", "corpus", "torch", "livegen", "host", "finis
 
 
 def _provenance(
-    ckpt: dict[str, Any], step: int, parity: float, base: Path, run_dir: Path
+    ckpt: dict[str, Any], step: int, parity: float, base: Manifest, run_dir: Path
 ) -> dict[str, Any]:
     """What the manifest records: the run, its config, the valid figures at the exported step
     and at step 0 (the base decoder), the parity."""
-    import hashlib
-
-    from livegen.runtime.manifest import load_manifest
-
-    decoder = base / load_manifest(base).section("codec")["decoder"]
     return {
         "command": "livegen train decoder",
-        "base": str(base),
-        "base_decoder_sha256": hashlib.sha256(decoder.read_bytes()).hexdigest(),
+        "base": str(base.root),
+        "base_decoder_sha256": base.data["files"][base.section("codec")["decoder"]]["sha256"],
         "step": step,
         "train": ckpt["train_config"],
         "run": {k: ckpt["run"].get(k) for k in RUN_KEYS},
